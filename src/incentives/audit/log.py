@@ -1,0 +1,49 @@
+"""Writing audit entries: who, through what, did what to which entity, before and after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import msgspec
+
+
+class Actor(msgspec.Struct, frozen=True):
+    """Who is writing: a principal through the API, or an operator through the CLI."""
+
+    name: str
+    channel: str  # "api" or "cli"
+    principal_id: int | None = None
+
+
+CLI_ACTOR = Actor(name="cli", channel="cli")
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else msgspec.json.encode(value).decode()
+
+
+async def record(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    action: str,
+    entity: str,
+    *,
+    key: str | None = None,
+    before: Any = None,
+    after: Any = None,
+) -> int:
+    """Append one entry in the caller's transaction and return its id."""
+    entry_id: int = await conn.fetchval(
+        "INSERT INTO audit_log (actor_id, actor, channel, action, entity, entity_key,"
+        " before, after) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb) RETURNING id",
+        actor.principal_id,
+        actor.name,
+        actor.channel,
+        action,
+        entity,
+        key,
+        _json(before),
+        _json(after),
+    )
+    return entry_id

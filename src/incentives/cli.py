@@ -1,0 +1,40 @@
+"""The ``incentives`` command line: each capability registers its own subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def _registrars() -> list[Registrar]:
+    # Imported here so that `incentives --help` stays fast and each capability owns its commands.
+    from incentives.plans import commands as plan_commands
+    from incentives.simulate import commands as simulate_commands
+
+    return [plan_commands.register, simulate_commands.register]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with every capability's subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="incentives", description="Sales incentive compensation and gamification."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in _registrars():
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, connections, migrations and the embedded server."""

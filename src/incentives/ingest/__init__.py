@@ -1,0 +1,1 @@
+"""Idempotent batch upserts of participants, assignments, deals and activities."""

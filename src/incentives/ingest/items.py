@@ -1,0 +1,119 @@
+"""The canonical shape of ingested items, shared by the API and the CSV import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
+
+from incentives.ingest.problems import ItemProblem
+
+ExternalId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
+AwareDateTime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+
+
+class Item(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of every ingested item."""
+
+
+class ParticipantItem(Item):
+    """A payee, keyed by ``external_id``."""
+
+    external_id: ExternalId
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    currency: Currency
+    email: Annotated[str, msgspec.Meta(max_length=320)] | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class AssignmentItem(Item):
+    """Where a participant sits from ``valid_from`` (inclusive) to ``valid_to`` (exclusive).
+
+    Keyed by participant and ``valid_from``; ``team`` is a team's external id (created on
+    first use) and ``manager`` a participant's external id.
+    """
+
+    participant: ExternalId
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    team: ExternalId | None = None
+    team_name: str | None = None
+    manager: ExternalId | None = None
+
+
+class SplitItem(Item):
+    """Share of a deal's credit, in percent."""
+
+    participant: ExternalId
+    percent: Decimal
+
+
+class DealItem(Item):
+    """A deal, keyed by ``external_id``. Without ``splits`` the owner gets all the credit."""
+
+    external_id: ExternalId
+    owner: ExternalId
+    amount: Decimal
+    currency: Currency
+    close_date: dt.date
+    status: Literal["won", "lost", "open", "cancelled"]
+    product: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    cancel_date: dt.date | None = None
+    attributes: dict[str, Any] = msgspec.field(default_factory=dict)
+    splits: list[SplitItem] | None = None
+
+
+class ActivityItem(Item):
+    """A sales activity, keyed by ``external_id``; ``occurred_at`` carries its offset."""
+
+    external_id: ExternalId
+    participant: ExternalId
+    type: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    occurred_at: AwareDateTime
+    quantity: Decimal = Decimal(1)
+    attributes: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+KINDS: dict[str, type[Item]] = {
+    "participants": ParticipantItem,
+    "assignments": AssignmentItem,
+    "deals": DealItem,
+    "activities": ActivityItem,
+}
+
+T = TypeVar("T", bound=Item)
+
+_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+
+
+def _field_of(path: str) -> str:
+    # msgspec paths look like ".splits[0].percent"; the API names fields without the dot.
+    return path.lstrip(".") or "(item)"
+
+
+def convert_items(raw_items: list[Any], item_type: type[T]) -> tuple[list[T], list[ItemProblem]]:
+    """Convert decoded JSON objects (or CSV rows) into items, collecting every bad item."""
+    items: list[T] = []
+    problems: list[ItemProblem] = []
+    for index, raw in enumerate(raw_items):
+        try:
+            items.append(msgspec.convert(raw, item_type, strict=False))
+        except msgspec.ValidationError as exc:
+            match = _PATH.match(str(exc))
+            assert match is not None
+            path = match.group("path") or ""
+            key = raw.get("external_id") if isinstance(raw, dict) else None
+            problems.append(
+                ItemProblem(
+                    item=index,
+                    key=key if isinstance(key, str) else None,
+                    field=_field_of(path),
+                    message=match.group("message"),
+                )
+            )
+    return items, problems

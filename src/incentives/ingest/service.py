@@ -1,0 +1,433 @@
+"""Ingesting a batch of one kind: validate every item, then apply all of it or none.
+
+The caller owns the transaction: the API wraps one batch, the CSV import a whole file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from incentives.audit import log as audit
+from incentives.engine.money import MoneyError, is_known_currency, to_minor
+from incentives.ingest import upsert as up
+from incentives.ingest.items import (
+    KINDS,
+    ActivityItem,
+    AssignmentItem,
+    DealItem,
+    Item,
+    ParticipantItem,
+    convert_items,
+)
+from incentives.ingest.problems import BatchRejected, ItemProblem
+from incentives.ingest.references import Directory, team_ids
+
+PARTICIPANTS = up.TableSpec(
+    "participants",
+    key=("external_id",),
+    columns={
+        "external_id": "text",
+        "name": "text",
+        "email": "text",
+        "currency": "text",
+        "start_date": "date",
+        "end_date": "date",
+    },
+)
+ASSIGNMENTS = up.TableSpec(
+    "assignments",
+    key=("participant_id", "valid_from"),
+    columns={
+        "participant_id": "bigint",
+        "valid_from": "date",
+        "valid_to": "date",
+        "team_id": "bigint",
+        "manager_id": "bigint",
+    },
+)
+DEALS = up.TableSpec(
+    "deals",
+    key=("external_id",),
+    columns={
+        "external_id": "text",
+        "owner_id": "bigint",
+        "amount_minor": "bigint",
+        "currency": "text",
+        "close_date": "date",
+        "status": "text",
+        "product": "text",
+        "cancel_date": "date",
+        "attributes": "jsonb",
+    },
+    versioned=True,
+    json_columns=frozenset({"attributes"}),
+)
+ACTIVITIES = up.TableSpec(
+    "activities",
+    key=("external_id",),
+    columns={
+        "external_id": "text",
+        "participant_id": "bigint",
+        "type": "text",
+        "occurred_at": "timestamptz",
+        "quantity": "numeric",
+        "attributes": "jsonb",
+    },
+    json_columns=frozenset({"attributes"}),
+)
+
+
+class IngestResult(msgspec.Struct):
+    """Counts of what a batch did; ``audit_id`` is the audit entry that records it."""
+
+    kind: str
+    created: int
+    updated: int
+    unchanged: int
+    audit_id: int | None = None
+
+    def add(self, other: IngestResult) -> None:
+        """Accumulate another chunk's counts (the CSV import applies a file in chunks)."""
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+class _Check:
+    """Collects problems of one batch, item by item."""
+
+    def __init__(self) -> None:
+        self.problems: list[ItemProblem] = []
+
+    def add(self, index: int, item: Item, field: str, message: str) -> None:
+        key = getattr(item, "external_id", None)
+        self.problems.append(ItemProblem(item=index, field=field, message=message, key=key))
+
+    def duplicates(self, keys: Sequence[Any], items: Sequence[Item], field: str) -> None:
+        seen = Counter(keys)
+        for index, (key, item) in enumerate(zip(keys, items, strict=True)):
+            if seen[key] > 1:
+                self.add(index, item, field, "appears more than once in the batch")
+
+    def participant(
+        self, directory: Directory, index: int, item: Item, field: str, ref: str
+    ) -> int | None:
+        found = directory.get(ref)
+        if found is None:
+            self.add(index, item, field, directory.why_unresolved(ref))
+        return found
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise BatchRejected(self.problems)
+
+
+def _money(check: _Check, index: int, item: Item, amount: Decimal, currency: str) -> int:
+    if not is_known_currency(currency):
+        check.add(index, item, "currency", f"unknown currency {currency!r}")
+        return 0
+    if amount < 0:
+        check.add(index, item, "amount", "must not be negative")
+        return 0
+    try:
+        return to_minor(amount, currency)
+    except MoneyError as exc:
+        check.add(index, item, "amount", str(exc))
+        return 0
+
+
+async def _participants(
+    conn: asyncpg.Connection, items: list[ParticipantItem], check: _Check, by_person: bool
+) -> tuple[list[up.Row], up.Outcome | None]:
+    check.duplicates([i.external_id for i in items], items, "external_id")
+    for index, item in enumerate(items):
+        if not is_known_currency(item.currency):
+            check.add(index, item, "currency", f"unknown currency {item.currency!r}")
+        if item.start_date and item.end_date and item.end_date < item.start_date:
+            check.add(index, item, "end_date", "is before start_date")
+        if item.email is not None and "@" not in item.email:
+            check.add(index, item, "email", "is not an e-mail address")
+    check.raise_if_any()
+    rows = [
+        {
+            "external_id": i.external_id,
+            "name": i.name,
+            "email": i.email,
+            "currency": i.currency,
+            "start_date": i.start_date,
+            "end_date": i.end_date,
+        }
+        for i in items
+    ]
+    return rows, await up.upsert(conn, PARTICIPANTS, rows)
+
+
+def _overlaps(
+    stored: list[tuple[dt.date, dt.date | None]],
+) -> list[tuple[tuple[dt.date, dt.date | None], tuple[dt.date, dt.date | None]]]:
+    ordered = sorted(stored)
+    return [(a, b) for a, b in itertools.pairwise(ordered) if a[1] is None or a[1] > b[0]]
+
+
+async def _assignments(
+    conn: asyncpg.Connection, items: list[AssignmentItem], check: _Check, by_person: bool
+) -> tuple[list[up.Row], up.Outcome | None]:
+    directory = await Directory.load(
+        conn, [i.participant for i in items] + [i.manager for i in items if i.manager]
+    )
+    check.duplicates([(i.participant, i.valid_from) for i in items], items, "valid_from")
+    rows: list[up.Row] = []
+    for index, item in enumerate(items):
+        pid = check.participant(directory, index, item, "participant", item.participant)
+        mid = (
+            check.participant(directory, index, item, "manager", item.manager)
+            if item.manager
+            else None
+        )
+        if item.valid_to is not None and item.valid_to <= item.valid_from:
+            check.add(index, item, "valid_to", "must be after valid_from")
+        if pid is not None and pid == mid:
+            check.add(index, item, "manager", "a participant cannot manage themselves")
+        rows.append({"participant_id": pid, "valid_from": item.valid_from,
+                     "valid_to": item.valid_to, "manager_id": mid, "team": item.team})  # fmt: skip
+    check.raise_if_any()
+
+    # Overlap is judged on the participant's assignments as they will stand after the batch.
+    stored = await conn.fetch(
+        "SELECT participant_id, valid_from, valid_to FROM assignments"
+        " WHERE participant_id = ANY($1::bigint[])",
+        sorted({r["participant_id"] for r in rows}),
+    )
+    ranges: dict[int, dict[dt.date, dt.date | None]] = {}
+    for record in stored:
+        ranges.setdefault(record["participant_id"], {})[record["valid_from"]] = record["valid_to"]
+    for row in rows:
+        ranges.setdefault(row["participant_id"], {})[row["valid_from"]] = row["valid_to"]
+    for index, (item, row) in enumerate(zip(items, rows, strict=True)):
+        mine = (row["valid_from"], row["valid_to"])
+        for a, b in _overlaps(list(ranges[row["participant_id"]].items())):
+            if mine in (a, b):
+                other = b if mine == a else a
+                until = other[1].isoformat() if other[1] else "open end"
+                message = f"overlaps the assignment from {other[0].isoformat()} to {until}"
+                check.add(index, item, "valid_from", message)
+    check.raise_if_any()
+
+    teams = await team_ids(conn, {i.team: i.team_name or i.team for i in items if i.team})
+    for row in rows:
+        team = row.pop("team")
+        row["team_id"] = teams[team] if team else None
+    return rows, await up.upsert(conn, ASSIGNMENTS, rows)
+
+
+def _splits_key(splits: Sequence[tuple[int, Decimal]]) -> tuple[tuple[int, Decimal], ...]:
+    return tuple(sorted((pid, pct.normalize()) for pid, pct in splits))
+
+
+async def _deals(
+    conn: asyncpg.Connection, items: list[DealItem], check: _Check, by_person: bool
+) -> tuple[list[up.Row], up.Outcome | None]:
+    refs = [i.owner for i in items] + [s.participant for i in items for s in i.splits or ()]
+    directory = await Directory.load(conn, refs, by_person=by_person)
+    check.duplicates([i.external_id for i in items], items, "external_id")
+    rows: list[up.Row] = []
+    for index, item in enumerate(items):
+        owner = check.participant(directory, index, item, "owner", item.owner)
+        amount = _money(check, index, item, item.amount, item.currency)
+        if item.cancel_date is not None:
+            if item.status != "cancelled":
+                check.add(index, item, "cancel_date", "is only for cancelled deals")
+            elif item.cancel_date < item.close_date:
+                check.add(index, item, "cancel_date", "is before close_date")
+        splits: list[tuple[int, Decimal]] = []
+        if item.splits:
+            total = sum((s.percent for s in item.splits), Decimal(0))
+            if total != 100:
+                check.add(index, item, "splits", f"percentages sum to {total}, not 100")
+            for n, split in enumerate(item.splits):
+                pid = check.participant(
+                    directory, index, item, f"splits[{n}].participant", split.participant
+                )
+                places = -int(split.percent.as_tuple().exponent)
+                if not 0 < split.percent <= 100 or places > 6:
+                    message = "must be above 0 and at most 100, with at most 6 decimals"
+                    check.add(index, item, f"splits[{n}].percent", message)
+                if pid is not None:
+                    splits.append((pid, split.percent))
+            if len({p for p, _ in splits}) != len(splits):
+                check.add(index, item, "splits", "names a participant more than once")
+        # A single 100% split to the owner is the same as no split.
+        if splits == [(owner, Decimal(100))]:
+            splits = []
+        rows.append({"external_id": item.external_id, "owner_id": owner,
+                     "amount_minor": amount, "currency": item.currency,
+                     "close_date": item.close_date, "status": item.status,
+                     "product": item.product, "cancel_date": item.cancel_date,
+                     "attributes": item.attributes, "splits": _splits_key(splits)})  # fmt: skip
+    check.raise_if_any()
+
+    existing = await up.load_existing(conn, DEALS, [(r["external_id"],) for r in rows])
+    stored_splits: dict[int, list[tuple[int, Decimal]]] = {}
+    for record in await conn.fetch(
+        "SELECT deal_id, participant_id, percent FROM deal_splits WHERE deal_id = ANY($1)",
+        [deal_id for deal_id, _ in existing.values()],
+    ):
+        stored_splits.setdefault(record["deal_id"], []).append(
+            (record["participant_id"], record["percent"])
+        )
+    for deal_id, row in existing.values():
+        row["splits"] = _splits_key(stored_splits.get(deal_id, []))
+
+    def same(old: up.Row, new: up.Row) -> bool:
+        return all(old[c] == new[c] for c in DEALS.columns) and old["splits"] == new["splits"]
+
+    outcome = await up.upsert(conn, DEALS, rows, same=same, existing=existing)
+
+    # New deals get their splits; changed deals get theirs replaced only if they changed.
+    resplit = [(deal_id, new) for deal_id, old, new in outcome.updated
+               if old["splits"] != new["splits"]]  # fmt: skip
+    if resplit:
+        await conn.execute(
+            "DELETE FROM deal_splits WHERE deal_id = ANY($1)", [deal_id for deal_id, _ in resplit]
+        )
+    split_rows = [
+        (deal_id, pid, pct)
+        for deal_id, row in [*outcome.created, *resplit]
+        for pid, pct in row["splits"]
+    ]
+    if split_rows:
+        await conn.copy_records_to_table(
+            "deal_splits", records=split_rows, columns=["deal_id", "participant_id", "percent"]
+        )
+    return rows, outcome
+
+
+async def _activities(
+    conn: asyncpg.Connection, items: list[ActivityItem], check: _Check, by_person: bool
+) -> tuple[list[up.Row], up.Outcome | None]:
+    directory = await Directory.load(conn, [i.participant for i in items], by_person=by_person)
+    check.duplicates([i.external_id for i in items], items, "external_id")
+    rows: list[up.Row] = []
+    for index, item in enumerate(items):
+        pid = check.participant(directory, index, item, "participant", item.participant)
+        if item.quantity < 0:
+            check.add(index, item, "quantity", "must not be negative")
+        rows.append({"external_id": item.external_id, "participant_id": pid,
+                     "type": item.type, "occurred_at": item.occurred_at.astimezone(dt.UTC),
+                     "quantity": item.quantity, "attributes": item.attributes})  # fmt: skip
+    check.raise_if_any()
+    return rows, await up.upsert(conn, ACTIVITIES, rows)
+
+
+Handler = Callable[
+    [asyncpg.Connection, Any, _Check, bool], Awaitable[tuple[list[up.Row], up.Outcome | None]]
+]
+_HANDLERS: dict[str, Handler] = {
+    "participants": _participants,
+    "assignments": _assignments,
+    "deals": _deals,
+    "activities": _activities,
+}
+
+
+def _key_text(spec: up.TableSpec, row: up.Row) -> str:
+    return "/".join(str(row[c]) for c in spec.key)
+
+
+_SPECS = {"participants": PARTICIPANTS, "assignments": ASSIGNMENTS,
+          "deals": DEALS, "activities": ACTIVITIES}  # fmt: skip
+
+
+async def ingest(
+    conn: asyncpg.Connection,
+    kind: str,
+    raw_items: list[Any],
+    actor: audit.Actor,
+    *,
+    by_person: bool = False,
+) -> IngestResult:
+    """Validate and apply one batch of ``kind`` in the caller's transaction.
+
+    Raises BatchRejected (naming every bad item and field) before writing anything.
+    ``by_person`` lets participant references match an e-mail or a unique name too.
+    """
+    items, problems = convert_items(raw_items, KINDS[kind])
+    if problems:
+        raise BatchRejected(problems)
+    # One ingest of a kind at a time: concurrent batches naming the same new key would
+    # otherwise both try to insert it.
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('ingest:' || $1))", kind)
+    check = _Check()
+    _, outcome = await _HANDLERS[kind](conn, items, check, by_person)
+    assert outcome is not None
+    spec = _SPECS[kind]
+    result = IngestResult(
+        kind=kind,
+        created=len(outcome.created),
+        updated=len(outcome.updated),
+        unchanged=outcome.unchanged,
+    )
+    if outcome.created or outcome.updated:
+        result.audit_id = await audit.record(
+            conn,
+            actor,
+            "ingest",
+            kind,
+            before={_key_text(spec, old): _snapshot(old) for _, old, _ in outcome.updated},
+            after={
+                "created": [_key_text(spec, row) for _, row in outcome.created],
+                "updated": {_key_text(spec, new): _snapshot(new) for _, _, new in outcome.updated},
+                "unchanged": outcome.unchanged,
+            },
+        )
+    if kind == "deals":
+        await _record_deal_history(conn, outcome, result.audit_id)
+    return result
+
+
+def _json(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+def _snapshot(row: up.Row) -> dict[str, Any]:
+    snap = dict(row)
+    if "splits" in snap:
+        snap["splits"] = [[pid, str(pct)] for pid, pct in snap["splits"]]
+    return snap
+
+
+async def _record_deal_history(
+    conn: asyncpg.Connection, outcome: up.Outcome, audit_id: int | None
+) -> None:
+    changed = [*outcome.created, *[(deal_id, new) for deal_id, _, new in outcome.updated]]
+    if not changed:
+        return
+    versions: dict[int, int] = {
+        r["id"]: r["version"]
+        for r in await conn.fetch(
+            "SELECT id, version FROM deals WHERE id = ANY($1)", [deal_id for deal_id, _ in changed]
+        )
+    }
+    now = await conn.fetchval("SELECT now()")
+    await conn.copy_records_to_table(
+        "deal_history",
+        records=[
+            (
+                deal_id,
+                versions[deal_id],
+                now,
+                audit_id,
+                msgspec.json.encode(_snapshot(row)).decode(),
+            )
+            for deal_id, row in changed
+        ],
+        columns=["deal_id", "version", "recorded_at", "audit_id", "snapshot"],
+    )
