@@ -37,9 +37,6 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
 
 
 def upgrade() -> None:
-    # btree_gist lets one exclusion constraint combine equality on the participant with
-    # overlap of the validity ranges.
-    op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
     op.create_table(
         "participants",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
@@ -162,10 +159,12 @@ def upgrade() -> None:
             nullable=False,
         ),
         postgresql.ExcludeConstraint(
-            (sa.column("participant_id"), "="),
+            (sa.text("int8range(participant_id, participant_id, '[]')"), "&&"),
             (sa.text("daterange(valid_from, valid_to, '[)')"), "&&"),
             using="gist",
             name="ex_assignments_no_overlap",
+            deferrable=True,
+            initially="DEFERRED",
         ),
         sa.CheckConstraint(
             "manager_id IS NULL OR manager_id <> participant_id",

@@ -98,10 +98,15 @@ class Assignment(Base):
         CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_range"),
         CheckConstraint("manager_id IS NULL OR manager_id <> participant_id", name="not_self"),
         ExcludeConstraint(
-            ("participant_id", "="),
+            # A one-point range on the id stands in for equality, which GiST indexes only
+            # with the btree_gist extension (absent from some PostgreSQL builds).
+            (text("int8range(participant_id, participant_id, '[]')"), "&&"),
             (text("daterange(valid_from, valid_to, '[)')"), "&&"),
             name="ex_assignments_no_overlap",
             using="gist",
+            # Checked at commit, so one batch may move two adjacent ranges at once.
+            deferrable=True,
+            initially="DEFERRED",
         ),
     )
 

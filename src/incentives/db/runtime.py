@@ -1,0 +1,36 @@
+"""Opening the configured database for a command: the URL given, or the embedded server."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.config import Settings
+from incentives.db import migrate
+from incentives.db.connection import make_engine
+from incentives.db.embedded import embedded_server
+
+
+@contextlib.asynccontextmanager
+async def database_url(settings: Settings) -> AsyncIterator[str]:
+    """The configured URL, or one on the embedded server (started here, stopped after)."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    async with embedded_server(settings.data_dir / "pgdata") as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def open_database(settings: Settings, *, migrated: bool = True) -> AsyncIterator[AsyncEngine]:
+    """An engine on the configured database, migrated to head unless told otherwise."""
+    async with database_url(settings) as url:
+        engine = make_engine(url)
+        try:
+            if migrated:
+                await migrate.upgrade(engine)
+            yield engine
+        finally:
+            await engine.dispose()
