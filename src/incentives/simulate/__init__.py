@@ -1,0 +1,1 @@
+"""Offline what-if simulation: evaluate a plan file over CSV data, no database needed."""
