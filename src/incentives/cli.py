@@ -11,10 +11,25 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 def _registrars() -> list[Registrar]:
     # Imported here so that `incentives --help` stays fast and each capability owns its commands.
+    from incentives.api import commands as api_commands
+    from incentives.auth import commands as auth_commands
+    from incentives.db import commands as db_commands
+    from incentives.demo import commands as demo_commands
+    from incentives.ingest import commands as ingest_commands
+    from incentives.periods import commands as period_commands
     from incentives.plans import commands as plan_commands
     from incentives.simulate import commands as simulate_commands
 
-    return [plan_commands.register, simulate_commands.register]
+    return [
+        api_commands.register,
+        demo_commands.register,
+        db_commands.register,
+        auth_commands.register,
+        ingest_commands.register,
+        period_commands.register,
+        plan_commands.register,
+        simulate_commands.register,
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:

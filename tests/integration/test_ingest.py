@@ -58,9 +58,17 @@ async def test_a_changed_deal_adds_a_history_row(db: AsyncEngine) -> None:
     changed = await run(
         db,
         "deals",
-        [deal(owner="bo", amount="13000", splits=[
-            {"participant": "bo", "percent": "60"}, {"participant": "ana", "percent": 40}])],
-    )  # fmt: skip
+        [
+            deal(
+                owner="bo",
+                amount="13000",
+                splits=[
+                    {"participant": "bo", "percent": "60"},
+                    {"participant": "ana", "percent": 40},
+                ],
+            )
+        ],
+    )
     assert (changed.created, changed.updated) == (0, 1)
     async with driver_transaction(db) as conn:
         rows = await conn.fetch(
@@ -79,9 +87,17 @@ async def test_a_changed_deal_adds_a_history_row(db: AsyncEngine) -> None:
     same = await run(
         db,
         "deals",
-        [deal(owner="bo", amount="13000.00", splits=[
-            {"participant": "ana", "percent": "40.0"}, {"participant": "bo", "percent": "60"}])],
-    )  # fmt: skip
+        [
+            deal(
+                owner="bo",
+                amount="13000.00",
+                splits=[
+                    {"participant": "ana", "percent": "40.0"},
+                    {"participant": "bo", "percent": "60"},
+                ],
+            )
+        ],
+    )
     assert (same.updated, same.unchanged) == (0, 1)
 
 
@@ -110,8 +126,9 @@ async def test_one_bad_item_rejects_the_whole_batch(db: AsyncEngine) -> None:
 
 async def test_splits_must_sum_to_exactly_100(db: AsyncEngine) -> None:
     await run(db, "participants", PEOPLE)
-    bad = deal(splits=[{"participant": "ana", "percent": "50"},
-                       {"participant": "bo", "percent": "49.99"}])  # fmt: skip
+    bad = deal(
+        splits=[{"participant": "ana", "percent": "50"}, {"participant": "bo", "percent": "49.99"}]
+    )
     with pytest.raises(BatchRejected) as caught:
         await run(db, "deals", [bad])
     assert [(p.field, p.message) for p in caught.value.problems] == [
@@ -121,8 +138,13 @@ async def test_splits_must_sum_to_exactly_100(db: AsyncEngine) -> None:
 
 async def test_overlapping_assignments_are_refused(db: AsyncEngine) -> None:
     await run(db, "participants", PEOPLE)
-    ok = {"participant": "ana", "manager": "mia", "team": "east",
-          "valid_from": "2026-01-01", "valid_to": "2026-07-01"}  # fmt: skip
+    ok = {
+        "participant": "ana",
+        "manager": "mia",
+        "team": "east",
+        "valid_from": "2026-01-01",
+        "valid_to": "2026-07-01",
+    }
     assert (await run(db, "assignments", [ok])).created == 1
     overlapping = {"participant": "ana", "team": "west", "valid_from": "2026-06-01"}
     with pytest.raises(BatchRejected) as caught:

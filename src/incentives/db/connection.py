@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -42,7 +43,14 @@ async def driver_transaction(engine: AsyncEngine) -> AsyncIterator[asyncpg.Conne
     batch leaves nothing behind.
     """
     async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+        driver = await driver_of(conn)
         async with driver.transaction():
             yield driver
+
+
+async def driver_of(conn: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under a SQLAlchemy connection."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert isinstance(driver, asyncpg.Connection)
+    return driver

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.config import Settings
+from incentives.config import Settings, load_settings
 from incentives.db import migrate
 from incentives.db.connection import make_engine
 from incentives.db.embedded import embedded_server
@@ -34,3 +35,13 @@ async def open_database(settings: Settings, *, migrated: bool = True) -> AsyncIt
             yield engine
         finally:
             await engine.dispose()
+
+
+def run_with_database(work: Callable[[AsyncEngine], Awaitable[int]]) -> int:
+    """Run a command's async work on the configured (migrated) database; its exit code."""
+
+    async def main() -> int:
+        async with open_database(load_settings()) as engine:
+            return await work(engine)
+
+    return asyncio.run(main())

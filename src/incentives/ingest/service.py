@@ -196,8 +196,15 @@ async def _assignments(
             check.add(index, item, "valid_to", "must be after valid_from")
         if pid is not None and pid == mid:
             check.add(index, item, "manager", "a participant cannot manage themselves")
-        rows.append({"participant_id": pid, "valid_from": item.valid_from,
-                     "valid_to": item.valid_to, "manager_id": mid, "team": item.team})  # fmt: skip
+        rows.append(
+            {
+                "participant_id": pid,
+                "valid_from": item.valid_from,
+                "valid_to": item.valid_to,
+                "manager_id": mid,
+                "team": item.team,
+            }
+        )
     check.raise_if_any()
 
     # Overlap is judged on the participant's assignments as they will stand after the batch.
@@ -267,11 +274,20 @@ async def _deals(
         # A single 100% split to the owner is the same as no split.
         if splits == [(owner, Decimal(100))]:
             splits = []
-        rows.append({"external_id": item.external_id, "owner_id": owner,
-                     "amount_minor": amount, "currency": item.currency,
-                     "close_date": item.close_date, "status": item.status,
-                     "product": item.product, "cancel_date": item.cancel_date,
-                     "attributes": item.attributes, "splits": _splits_key(splits)})  # fmt: skip
+        rows.append(
+            {
+                "external_id": item.external_id,
+                "owner_id": owner,
+                "amount_minor": amount,
+                "currency": item.currency,
+                "close_date": item.close_date,
+                "status": item.status,
+                "product": item.product,
+                "cancel_date": item.cancel_date,
+                "attributes": item.attributes,
+                "splits": _splits_key(splits),
+            }
+        )
     check.raise_if_any()
 
     existing = await up.load_existing(conn, DEALS, [(r["external_id"],) for r in rows])
@@ -292,8 +308,9 @@ async def _deals(
     outcome = await up.upsert(conn, DEALS, rows, same=same, existing=existing)
 
     # New deals get their splits; changed deals get theirs replaced only if they changed.
-    resplit = [(deal_id, new) for deal_id, old, new in outcome.updated
-               if old["splits"] != new["splits"]]  # fmt: skip
+    resplit = [
+        (deal_id, new) for deal_id, old, new in outcome.updated if old["splits"] != new["splits"]
+    ]
     if resplit:
         await conn.execute(
             "DELETE FROM deal_splits WHERE deal_id = ANY($1)", [deal_id for deal_id, _ in resplit]
@@ -320,9 +337,16 @@ async def _activities(
         pid = check.participant(directory, index, item, "participant", item.participant)
         if item.quantity < 0:
             check.add(index, item, "quantity", "must not be negative")
-        rows.append({"external_id": item.external_id, "participant_id": pid,
-                     "type": item.type, "occurred_at": item.occurred_at.astimezone(dt.UTC),
-                     "quantity": item.quantity, "attributes": item.attributes})  # fmt: skip
+        rows.append(
+            {
+                "external_id": item.external_id,
+                "participant_id": pid,
+                "type": item.type,
+                "occurred_at": item.occurred_at.astimezone(dt.UTC),
+                "quantity": item.quantity,
+                "attributes": item.attributes,
+            }
+        )
     check.raise_if_any()
     return rows, await up.upsert(conn, ACTIVITIES, rows)
 
@@ -342,8 +366,12 @@ def _key_text(spec: up.TableSpec, row: up.Row) -> str:
     return "/".join(str(row[c]) for c in spec.key)
 
 
-_SPECS = {"participants": PARTICIPANTS, "assignments": ASSIGNMENTS,
-          "deals": DEALS, "activities": ACTIVITIES}  # fmt: skip
+_SPECS = {
+    "participants": PARTICIPANTS,
+    "assignments": ASSIGNMENTS,
+    "deals": DEALS,
+    "activities": ACTIVITIES,
+}
 
 
 async def ingest(

@@ -1,0 +1,1 @@
+"""The HTTP API (Litestar): controllers per audience, authentication, problem details."""

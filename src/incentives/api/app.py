@@ -1,0 +1,46 @@
+"""The Litestar application."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives import __version__
+from incentives.api import problems, routes
+from incentives.api.security import TokenAuthentication
+from incentives.ingest.problems import BatchRejected
+
+
+def create_app(engine: AsyncEngine) -> Litestar:
+    """The API on the given (already migrated) database."""
+    return Litestar(
+        route_handlers=[
+            routes.health,
+            routes.me,
+            routes.ingest_batch,
+            routes.list_periods,
+            routes.generate_periods,
+        ],
+        state=State({"engine": engine}),
+        middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],
+        exception_handlers={
+            BatchRejected: problems.batch_rejected,
+            HTTPException: problems.http_error,
+            Exception: problems.internal_error,
+        },
+        openapi_config=OpenAPIConfig(
+            title="incentives",
+            version=__version__,
+            path="/schema",
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        request_max_body_size=64 * 1024 * 1024,
+    )

@@ -1,0 +1,83 @@
+"""Errors as RFC 9457 problem details, with every bad field named."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from incentives.ingest.problems import BatchRejected
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldProblem(msgspec.Struct, omit_defaults=True):
+    """One bad field; ``item`` is its position in a batch, when there is one."""
+
+    field: str
+    message: str
+    item: int | None = None
+    key: str | None = None
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """A problem details body."""
+
+    title: str
+    status: int
+    detail: str | None = None
+    type: str = "about:blank"
+    errors: list[FieldProblem] = msgspec.field(default_factory=list)
+
+
+def _response(problem: Problem, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        content=problem, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def batch_rejected(_: Request[Any, Any, Any], exc: BatchRejected) -> Response[Any]:
+    """422: the batch was not applied; each bad item and field is listed."""
+    return _response(
+        Problem(
+            title="The batch was rejected; nothing was applied",
+            status=422,
+            detail=str(exc),
+            errors=[
+                FieldProblem(field=p.field, message=p.message, item=p.item, key=p.key)
+                for p in exc.problems
+            ],
+        )
+    )
+
+
+def _field_of(key: str) -> str:
+    return key or "(body)"
+
+
+def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Any HTTP error as problem details; validation errors name their fields."""
+    errors: list[FieldProblem] = []
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        for entry in exc.extra:
+            if isinstance(entry, dict):
+                errors.append(
+                    FieldProblem(
+                        field=_field_of(str(entry.get("key", ""))),
+                        message=str(entry.get("message", "")),
+                    )
+                )
+    status = exc.status_code
+    title = exc.detail if status < HTTP_500_INTERNAL_SERVER_ERROR else "Internal Server Error"
+    return _response(Problem(title=title, status=status, errors=errors), exc.headers)
+
+
+def internal_error(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """500 without leaking internals."""
+    return _response(Problem(title="Internal Server Error", status=500))
+
+
+__all__ = ["PROBLEM_JSON", "MediaType", "batch_rejected", "http_error", "internal_error"]

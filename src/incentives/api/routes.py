@@ -1,0 +1,122 @@
+"""Route handlers: health, identity, periods and ingest."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromQuery, JSONBody, Parameter
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.api.security import roles
+from incentives.auth.principals import Principal
+from incentives.db.connection import driver_transaction
+from incentives.ingest.items import KINDS
+from incentives.ingest.service import IngestResult, ingest
+from incentives.periods.store import GeneratedYear, generate
+
+MAX_BATCH = 10_000
+
+
+class Health(msgspec.Struct):
+    """Liveness with a database round trip."""
+
+    status: str
+    database: str
+
+
+@get("/health", exclude_from_auth=True, tags=["health"])
+async def health(state: State) -> Health:
+    """Public: the service is up and its database answers."""
+    engine: AsyncEngine = state.engine
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    return Health(status="ok", database="ok")
+
+
+class Me(msgspec.Struct):
+    """Who the token belongs to."""
+
+    name: str
+    role: str
+    participant: str | None
+
+
+@get("/api/v1/me", tags=["me"])
+async def me(request: Request[Principal, Any, Any]) -> Me:
+    """The caller's identity and role."""
+    return Me(request.user.name, request.user.role, request.user.participant_key)
+
+
+class IngestBatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Up to 10,000 items of one kind; see the item schemas in the docs."""
+
+    items: Annotated[list[dict[str, Any]], msgspec.Meta(min_length=1, max_length=MAX_BATCH)]
+
+
+@post(
+    "/api/v1/ingest/{kind:str}",
+    guards=[roles("admin", "integration")],
+    tags=["ingest"],
+    status_code=200,
+)
+async def ingest_batch(
+    state: State,
+    request: Request[Principal, Any, Any],
+    kind: Annotated[str, Parameter(description="participants, assignments, deals or activities")],
+    data: JSONBody[IngestBatch],
+) -> IngestResult:
+    """Upsert a batch keyed by external id: all of it or, on any bad item, none (422)."""
+    if kind not in KINDS:
+        raise NotFoundException(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    async with driver_transaction(state.engine) as conn:
+        return await ingest(conn, kind, data.items, request.user.actor())
+
+
+class Period(msgspec.Struct):
+    """A fiscal period."""
+
+    id: int
+    kind: str
+    label: str
+    fiscal_year: int
+    start_date: str
+    end_date: str
+    status: str
+
+
+@get("/api/v1/periods", tags=["periods"])
+async def list_periods(state: State, fiscal_year: FromQuery[int | None] = None) -> list[Period]:
+    """Every period, or a fiscal year's, in date order."""
+    engine: AsyncEngine = state.engine
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT id, kind, label, fiscal_year, start_date::text, end_date::text, status"
+                " FROM periods WHERE CAST(:year AS int) IS NULL OR fiscal_year = :year"
+                " ORDER BY start_date, CASE kind WHEN 'year' THEN 0 WHEN 'quarter' THEN 1"
+                " ELSE 2 END"
+            ),
+            {"year": fiscal_year},
+        )
+        return [Period(*row) for row in rows]
+
+
+class FiscalYearRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Which fiscal year to generate, and the month it starts in."""
+
+    fiscal_year: Annotated[int, msgspec.Meta(ge=1900, le=2200)]
+    first_month: Annotated[int, msgspec.Meta(ge=1, le=12)] = 1
+
+
+@post("/api/v1/periods/generate", guards=[roles("finance", "admin")], tags=["periods"])
+async def generate_periods(
+    state: State, request: Request[Principal, Any, Any], data: JSONBody[FiscalYearRequest]
+) -> GeneratedYear:
+    """Create a fiscal year's months, quarters and year (those not there yet)."""
+    async with driver_transaction(state.engine) as conn:
+        return await generate(conn, data.fiscal_year, data.first_month, request.user.actor())

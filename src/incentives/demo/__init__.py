@@ -1,0 +1,1 @@
+"""A deterministic, realistic demo data set and the ``incentives demo`` command."""

@@ -1,0 +1,73 @@
+"""``incentives demo``: load the demo data set, print tokens, serve the API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.api.commands import add_listen_arguments, serve
+from incentives.audit.log import CLI_ACTOR
+from incentives.auth import principals
+from incentives.db.connection import driver_transaction
+from incentives.db.runtime import run_with_database
+from incentives.demo.dataset import YEAR, DemoData, build
+from incentives.ingest.service import ingest
+from incentives.periods.store import generate
+
+CHUNK = 10_000
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``demo`` command."""
+    parser = sub.add_parser("demo", help="load the demo data set, print tokens, serve the API")
+    add_listen_arguments(parser)
+    parser.add_argument("--no-serve", action="store_true", help="load and print tokens only")
+    parser.set_defaults(handler=_demo)
+
+
+async def load(engine: AsyncEngine, data: DemoData) -> dict[str, str]:
+    """Ingest the data set (a replay changes nothing) and return a token per demo user."""
+    async with driver_transaction(engine) as conn:
+        await generate(conn, YEAR, 1, CLI_ACTOR)
+        for kind in ("participants", "assignments", "deals", "activities"):
+            items = getattr(data, kind)
+            for at in range(0, len(items), CHUNK):
+                await ingest(conn, kind, items[at : at + CHUNK], CLI_ACTOR)
+        users = {
+            "rep": (f"{data.reps[0]}", "rep", data.reps[0]),
+            "manager": (f"{data.managers[0]}", "manager", data.managers[0]),
+            "finance": ("demo finance", "finance", None),
+            "admin": ("demo admin", "admin", None),
+        }
+        return {
+            label: await principals.ensure(
+                conn, name=name, role=role, participant=who, actor=CLI_ACTOR
+            )
+            for label, (name, role, who) in users.items()
+        }
+
+
+def _demo(args: argparse.Namespace) -> int:
+    async def work(engine: AsyncEngine) -> int:
+        data = build()
+        tokens = await load(engine, data)
+        print(
+            f"Demo data: {len(data.participants)} participants, {len(data.deals)} deals, "
+            f"{len(data.activities)} activities in {YEAR}.",
+            file=sys.stderr,
+        )
+        base = f"http://{args.host}:{args.port}"
+        for label, token in tokens.items():
+            print(f"  {label:<8} {token}")
+        print(
+            f"\nTry: curl -H 'Authorization: Bearer {tokens['rep']}' {base}/api/v1/me\n"
+            f"API docs: {base}/schema",
+            file=sys.stderr,
+        )
+        if not args.no_serve:
+            await serve(engine, args.host, args.port)
+        return 0
+
+    return run_with_database(work)

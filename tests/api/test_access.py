@@ -1,0 +1,81 @@
+"""Every endpoint needs a token unless it is explicitly public; roles are enforced."""
+
+from __future__ import annotations
+
+import pytest
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.api.app import create_app
+from tests.api.conftest import Client
+
+PUBLIC = {"/health", "/schema"}
+
+
+def _routes(app: Litestar) -> list[tuple[str, str]]:
+    found = []
+    for route in app.routes:
+        for method in getattr(route, "methods", set()):
+            if method in {"HEAD", "OPTIONS"} or route.path.startswith("/schema"):
+                continue
+            found.append((method, route.path.replace("{kind:str}", "deals")))
+    return sorted(found)
+
+
+async def test_health_and_docs_are_public(client: Client) -> None:
+    health = await client.get("/health")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "database": "ok"}
+    schema = await client.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    assert "/api/v1/ingest/{kind}" in schema.json()["paths"]
+
+
+async def test_every_other_endpoint_answers_401_without_a_token(
+    db: AsyncEngine, client: Client
+) -> None:
+    routes = _routes(create_app(db))
+    assert ("POST", "/api/v1/ingest/deals") in routes
+    for method, path in routes:
+        if path in PUBLIC:
+            continue
+        for headers in ({}, {"Authorization": "Bearer inc_not-a-real-token"}):
+            response = await client.request(method, path, headers=headers)
+            assert response.status_code == 401, (method, path, headers)
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("role", ["rep", "manager", "finance"])
+async def test_ingest_needs_admin_or_integration(
+    client: Client, auth: dict[str, dict[str, str]], role: str
+) -> None:
+    body = {"items": [{"external_id": "p-9", "name": "New", "currency": "USD"}]}
+    refused = await client.post("/api/v1/ingest/participants", json=body, headers=auth[role])
+    assert refused.status_code == 403
+    assert refused.json()["title"].startswith("This needs the role admin or integration")
+    allowed = await client.post(
+        "/api/v1/ingest/participants", json=body, headers=auth["integration"]
+    )
+    assert allowed.status_code == 200
+
+
+async def test_period_generation_needs_finance_or_admin(
+    client: Client, auth: dict[str, dict[str, str]]
+) -> None:
+    body = {"fiscal_year": 2026, "first_month": 2}
+    rep = await client.post("/api/v1/periods/generate", json=body, headers=auth["rep"])
+    assert rep.status_code == 403
+    made = await client.post("/api/v1/periods/generate", json=body, headers=auth["finance"])
+    assert made.json() == {"fiscal_year": 2026, "first_month": 2, "created": 17, "existing": 0}
+    again = await client.post("/api/v1/periods/generate", json=body, headers=auth["finance"])
+    assert again.json()["existing"] == 17
+    listed = await client.get("/api/v1/periods?fiscal_year=2026", headers=auth["rep"])
+    labels = [p["label"] for p in listed.json()]
+    assert labels[:3] == ["2026", "2026-Q1", "2026-02"]
+    assert "2027-01" in labels and "2026-01" not in labels
+
+
+async def test_me_names_the_caller(client: Client, auth: dict[str, dict[str, str]]) -> None:
+    me = await client.get("/api/v1/me", headers=auth["rep"])
+    assert me.json() == {"name": "test rep", "role": "rep", "participant": "rep-1"}
