@@ -1,0 +1,62 @@
+"""The command line on a real database: users get a working token, shown once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.auth.principals import by_token
+from incentives.cli import main
+from incentives.db.connection import driver_of
+
+
+@pytest.fixture
+def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("INCENTIVES_DATABASE_URL", database_url)
+    return database_url
+
+
+async def test_users_create_prints_a_token_that_authenticates(
+    db: AsyncEngine, cli_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The CLI runs its own event loop, so it runs in a thread here.
+    assert await asyncio.to_thread(main, ["users", "create", "--role", "finance"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    async with db.connect() as conn:
+        principal = await by_token(await driver_of(conn), token)
+        stored = (await conn.execute(text("SELECT token_hash FROM api_tokens"))).scalar()
+        audit = (await conn.execute(text("SELECT action, entity, channel FROM audit_log"))).all()
+    assert principal is not None and principal.role == "finance"
+    assert token not in str(stored)
+    assert [tuple(a) for a in audit] == [("create", "principal", "cli")]
+
+
+async def test_a_rep_must_be_a_participant(
+    db: AsyncEngine, cli_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = await asyncio.to_thread(main, ["users", "create", "--role", "rep"])
+    assert code == 2
+    assert "a rep must be linked to a participant" in capsys.readouterr().err
+    code = await asyncio.to_thread(
+        main, ["users", "create", "--role", "rep", "--participant", "ghost"]
+    )
+    assert code == 2
+    assert "unknown participant 'ghost'" in capsys.readouterr().err
+
+
+async def test_periods_generate_from_the_cli(
+    db: AsyncEngine, cli_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["periods", "generate", "--year", "2027", "--first-month", "4"]
+    assert await asyncio.to_thread(main, args) == 0
+    assert "17 periods created" in capsys.readouterr().out
+    async with db.connect() as conn:
+        first = (
+            await conn.execute(
+                text("SELECT label, start_date::text FROM periods ORDER BY start_date LIMIT 1")
+            )
+        ).one()
+    assert tuple(first) == ("2027", "2027-04-01")

@@ -1,0 +1,52 @@
+"""The demo data set loads through ingest, replays harmlessly, and its tokens work."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.api.app import create_app
+from incentives.demo.commands import load
+from incentives.demo.dataset import build
+
+
+def test_the_demo_data_set_is_deterministic_and_realistic() -> None:
+    data = build()
+    assert data == build()
+    assert len(data.reps) == 50 and len(data.managers) == 5
+    assert sum("splits" in d for d in data.deals) > 50
+    assert sum(d["status"] == "cancelled" for d in data.deals) > 10
+    assert {d["close_date"][:4] for d in data.deals} == {"2026"}
+
+
+async def test_demo_loads_replays_and_hands_out_working_tokens(db: AsyncEngine) -> None:
+    data = build()
+    tokens = await load(db, data)
+    again = await load(db, data)
+    async with db.connect() as conn:
+        counts = (
+            await conn.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM participants), (SELECT count(*) FROM deals),"
+                    " (SELECT count(*) FROM deal_history), (SELECT count(*) FROM activities),"
+                    " (SELECT count(*) FROM periods), (SELECT count(*) FROM deal_splits)"
+                )
+            )
+        ).one()
+    splits = sum(len(d.get("splits", [])) for d in data.deals)
+    # The replay added no deal versions: history holds one row per deal.
+    assert tuple(counts) == (
+        len(data.participants),
+        len(data.deals),
+        len(data.deals),
+        len(data.activities),
+        17,
+        splits,
+    )
+    transport = httpx.ASGITransport(app=create_app(db))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        for role in ("rep", "manager", "finance", "admin"):
+            for token in (tokens[role], again[role]):
+                me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+                assert me.json()["role"] == role
