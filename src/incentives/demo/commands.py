@@ -35,9 +35,10 @@ async def load(engine: AsyncEngine, data: DemoData) -> dict[str, str]:
             items = getattr(data, kind)
             for at in range(0, len(items), CHUNK):
                 await ingest(conn, kind, items[at : at + CHUNK], CLI_ACTOR)
+        names = {p["external_id"]: p["name"] for p in data.participants}
         users = {
-            "rep": (f"{data.reps[0]}", "rep", data.reps[0]),
-            "manager": (f"{data.managers[0]}", "manager", data.managers[0]),
+            "rep": (names[data.reps[0]], "rep", data.reps[0]),
+            "manager": (names[data.managers[0]], "manager", data.managers[0]),
             "finance": ("demo finance", "finance", None),
             "admin": ("demo admin", "admin", None),
         }
