@@ -1,0 +1,1 @@
+"""Benchmarks: each measures one capability against its target (see bench/README.md)."""

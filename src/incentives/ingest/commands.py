@@ -1,0 +1,63 @@
+"""The ``incentives import`` subcommand: load a CSV file of one kind."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from incentives.config import load_settings
+from incentives.db.runtime import open_database
+from incentives.ingest.csv_formats import FORMAT_NAMES
+from incentives.ingest.csv_import import ImportFailed, ImportSummary, import_csv
+from incentives.ingest.items import KINDS
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``import`` to the CLI."""
+    parser = sub.add_parser(
+        "import",
+        help="import a CSV file of participants, assignments, deals or activities",
+        description=(
+            "Import a CSV file: all of it in one transaction, or nothing. Deals may be a"
+            " canonical file, a Salesforce opportunity report or a HubSpot deals export"
+            " (see docs/csv.md)."
+        ),
+    )
+    parser.add_argument("kind", choices=list(KINDS), help="what the file holds")
+    parser.add_argument("file", type=Path, help="the CSV file (UTF-8, header on line 1)")
+    parser.add_argument(
+        "--format",
+        choices=["auto", *FORMAT_NAMES],
+        default="auto",
+        help="the file's layout (default: detected from the header)",
+    )
+    parser.add_argument(
+        "--currency",
+        metavar="CODE",
+        help="currency of rows without one (for exports that have no currency column)",
+    )
+    parser.set_defaults(handler=run)
+
+
+async def _import(args: argparse.Namespace) -> ImportSummary:
+    async with open_database(load_settings()) as engine:
+        return await import_csv(
+            engine, args.kind, args.file, format=args.format, currency=args.currency
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Import the file; print the summary, or the problems on stderr (exit code 1)."""
+    path: Path = args.file
+    if not path.is_file():
+        print(f"incentives import: no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        summary = asyncio.run(_import(args))
+    except ImportFailed as exc:
+        print(f"incentives import: {path}: {exc}", file=sys.stderr)
+        return 1
+    print(f"imported {path}: {summary}")
+    return 0
