@@ -235,8 +235,14 @@ async def _assignments(
     return rows, await up.upsert(conn, ASSIGNMENTS, rows)
 
 
+_PERCENT_PLACES = Decimal("0.000001")  # as stored: numeric(9, 6)
+
+
 def _splits_key(splits: Sequence[tuple[int, Decimal]]) -> tuple[tuple[int, Decimal], ...]:
-    return tuple(sorted((pid, pct.normalize()) for pid, pct in splits))
+    # Sorted, at the stored scale, so that equal splits compare equal however they were sent.
+    if not splits:
+        return ()
+    return tuple(sorted((pid, pct.quantize(_PERCENT_PLACES)) for pid, pct in splits))
 
 
 async def _deals(
@@ -409,27 +415,16 @@ async def ingest(
             actor,
             "ingest",
             kind,
-            before={_key_text(spec, old): _snapshot(old) for _, old, _ in outcome.updated},
+            before={_key_text(spec, old): old for _, old, _ in outcome.updated},
             after={
                 "created": [_key_text(spec, row) for _, row in outcome.created],
-                "updated": {_key_text(spec, new): _snapshot(new) for _, _, new in outcome.updated},
+                "updated": {_key_text(spec, new): new for _, _, new in outcome.updated},
                 "unchanged": outcome.unchanged,
             },
         )
     if kind == "deals":
         await _record_deal_history(conn, outcome, result.audit_id)
     return result
-
-
-def _json(value: Any) -> str:
-    return msgspec.json.encode(value).decode()
-
-
-def _snapshot(row: up.Row) -> dict[str, Any]:
-    snap = dict(row)
-    if "splits" in snap:
-        snap["splits"] = [[pid, str(pct)] for pid, pct in snap["splits"]]
-    return snap
 
 
 async def _record_deal_history(
@@ -453,7 +448,7 @@ async def _record_deal_history(
                 versions[deal_id],
                 now,
                 audit_id,
-                msgspec.json.encode(_snapshot(row)).decode(),
+                msgspec.json.encode(row).decode(),
             )
             for deal_id, row in changed
         ],
