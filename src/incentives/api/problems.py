@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import msgspec
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from incentives.ingest.problems import BatchRejected
 
 PROBLEM_JSON = "application/problem+json"
+logger = logging.getLogger(__name__)
 
 
 class FieldProblem(msgspec.Struct, omit_defaults=True):
@@ -75,9 +77,7 @@ def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return _response(Problem(title=title, status=status, errors=errors), exc.headers)
 
 
-def internal_error(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """500 without leaking internals."""
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """500 without leaking internals; the traceback goes to the log."""
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _response(Problem(title="Internal Server Error", status=500))
-
-
-__all__ = ["PROBLEM_JSON", "MediaType", "batch_rejected", "http_error", "internal_error"]
