@@ -8,24 +8,19 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.api.app import create_app
 from incentives.audit.log import CLI_ACTOR
 from incentives.auth import principals
 from incentives.db.connection import driver_transaction
 from incentives.ingest.service import ingest
+from tests.http import api_client
 
 Client = httpx.AsyncClient
 
 
 @pytest.fixture
 async def client(db: AsyncEngine) -> AsyncIterator[Client]:
-    """A client talking to the app in-process, on the test's own event loop.
-
-    (Litestar's test client runs the app on another loop, which the pooled asyncpg
-    connections of the shared engine cannot follow.)
-    """
-    transport = httpx.ASGITransport(app=create_app(db))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    """A client talking to the app in-process."""
+    async with api_client(db) as c:
         yield c
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.api.app import create_app
 from incentives.demo.commands import load
 from incentives.demo.dataset import build
+from tests.http import api_client
 
 
 def test_the_demo_data_set_is_deterministic_and_realistic() -> None:
@@ -44,8 +43,7 @@ async def test_demo_loads_replays_and_hands_out_working_tokens(db: AsyncEngine) 
         17,
         splits,
     )
-    transport = httpx.ASGITransport(app=create_app(db))
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with api_client(db) as client:
         for role in ("rep", "manager", "finance", "admin"):
             for token in (tokens[role], again[role]):
                 me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
