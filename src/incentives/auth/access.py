@@ -1,0 +1,50 @@
+"""Who may see whose pay: reps themselves, managers their reporting line, finance all."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+
+from incentives.auth.principals import Principal
+
+SEES_ALL = frozenset({"finance", "admin"})
+
+# Everyone below a manager in the hierarchy as it stands on the given day.
+_REPORTING_LINE = """
+WITH RECURSIVE line(participant_id) AS (
+    SELECT $1::bigint
+    UNION
+    SELECT a.participant_id FROM assignments a JOIN line ON a.manager_id = line.participant_id
+    WHERE a.valid_from <= $2 AND (a.valid_to IS NULL OR a.valid_to > $2)
+)
+SELECT participant_id FROM line
+"""
+
+
+async def reporting_line(conn: asyncpg.Connection, manager_id: int, day: dt.date) -> set[int]:
+    """The manager and everyone reporting to them, directly or not, on ``day``."""
+    return {r["participant_id"] for r in await conn.fetch(_REPORTING_LINE, manager_id, day)}
+
+
+async def visible_participants(
+    conn: asyncpg.Connection, principal: Principal, day: dt.date
+) -> set[int] | None:
+    """Participant ids whose pay the principal may read; None means all of them."""
+    if principal.role in SEES_ALL:
+        return None
+    if principal.participant_id is None:
+        return set()
+    if principal.role == "manager":
+        return await reporting_line(conn, principal.participant_id, day)
+    if principal.role == "rep":
+        return {principal.participant_id}
+    return set()
+
+
+async def may_see(
+    conn: asyncpg.Connection, principal: Principal, participant_id: int, day: dt.date
+) -> bool:
+    """Whether the principal may read this participant's pay."""
+    visible = await visible_participants(conn, principal, day)
+    return visible is None or participant_id in visible
