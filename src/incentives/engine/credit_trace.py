@@ -1,0 +1,78 @@
+"""The deal credits behind a participant-period, gathered on demand for traces.
+
+Credit rows are indexed once by (participant, period); a lookup then slices that index, so
+traces cost nothing until someone asks for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+import numpy as np
+
+from incentives.engine.crediting import SOURCE_NAMES, Credits
+from incentives.engine.fx import Converted
+from incentives.engine.money import exponent
+from incentives.engine.periods import Period
+from incentives.engine.results import Credit
+from incentives.engine.tables import SHARE_SCALE, Inputs, IntArray
+
+
+class CreditLookup:
+    """Callable ``(participant_id, period_label) -> credits`` over one evaluation's rows."""
+
+    def __init__(
+        self,
+        inputs: Inputs,
+        credits: Credits,
+        close_period: IntArray,
+        converted: Converted,
+        schedule: Sequence[Period],
+        currency: str,
+    ) -> None:
+        self.inputs = inputs
+        self.currency = currency
+        self.credits = credits
+        self.converted = converted
+        self.periods = {p.label: k for k, p in enumerate(schedule)}
+        self.width = len(schedule)
+        key = credits.participant.astype(np.int64) * self.width + close_period[credits.deal]
+        self.order = np.argsort(key, kind="stable")
+        self.keys = key[self.order]
+
+    def __call__(self, participant_id: str, period: str) -> tuple[Credit, ...]:
+        person = self.inputs.participants.index.get(participant_id)
+        k = self.periods.get(period)
+        if person is None or k is None:
+            return ()
+        key = person * self.width + k
+        lo, hi = np.searchsorted(self.keys, [key, key + 1])
+        return tuple(self._credit(int(row)) for row in self.order[lo:hi])
+
+    def _credit(self, row: int) -> Credit:
+        deals, people = self.inputs.deals, self.inputs.participants
+        credits, converted = self.credits, self.converted
+        deal = int(credits.deal[row])
+        currency = deals.currency[deal]
+        share = Decimal(credits.shares[int(credits.share_code[row])]) / SHARE_SCALE
+        payout = Decimal(int(converted.amount[deal]))
+        rate_row = int(converted.rate[deal])
+        fx_rate = fx_date = None
+        if rate_row >= 0:
+            _currency, fx_day, fx_rate = converted.rates[rate_row]
+            fx_date = dt.date.fromordinal(fx_day)
+        via = int(credits.via[row])
+        return Credit(
+            deal_id=str(deals.ids[deal]),
+            close_date=dt.date.fromordinal(int(deals.close_day[deal])),
+            source=SOURCE_NAMES[int(credits.source[row])],
+            share=share,
+            via=None if via < 0 else people.ids[via],
+            amount=(payout * share).scaleb(-exponent(self.currency)),
+            deal_currency=currency,
+            deal_amount=Decimal(int(deals.amount[deal])).scaleb(-exponent(currency)),
+            fx_rate=fx_rate,
+            fx_rate_date=fx_date,
+        )

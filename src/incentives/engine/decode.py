@@ -1,0 +1,138 @@
+"""Decode already-parsed plan data (dicts, lists, strings) into plan models.
+
+Unlike a plain ``msgspec.convert``, which stops at the first error, this walks the
+model's types and reports every structural problem with its path, then runs the
+semantic checks. Scalars may arrive as strings (plan files are read without implicit
+typing so that ``0.1`` stays exactly ``0.1``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import types
+from decimal import Decimal
+from typing import Any, Literal, Union, get_args, get_origin
+
+import msgspec
+
+from incentives.engine.plan import (
+    FUTURE_PLAN_KINDS,
+    PLAN_KINDS,
+    CommissionPlan,
+    Level,
+    Percent,
+    decode_hook,
+)
+from incentives.engine.validate import Problem, validate_commission_plan
+
+Plan = CommissionPlan
+
+_FRIENDLY: dict[Any, str] = {
+    int: "a whole number",
+    Decimal: "a number",
+    dt.date: "a date (YYYY-MM-DD)",
+    bool: "true or false",
+    str: "text",
+}
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _is_struct(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, msgspec.Struct)
+
+
+def _collect_struct(value: Any, tp: type[msgspec.Struct], path: str, out: list[Problem]) -> None:
+    if not isinstance(value, dict):
+        out.append(Problem(path, "expected a mapping of keys to values"))
+        return
+    config = tp.__struct_config__
+    fields = msgspec.structs.fields(tp)
+    known = {f.encode_name: f for f in fields}
+    for key in value:
+        if key == config.tag_field or key in known:
+            continue
+        hint = difflib.get_close_matches(str(key), list(known), n=1)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+        out.append(Problem(_join(path, str(key)), f"unknown key{suggestion}"))
+    for field in fields:
+        if field.encode_name in value:
+            _collect(value[field.encode_name], field.type, _join(path, field.encode_name), out)
+        elif field.required:
+            out.append(Problem(_join(path, field.encode_name), "missing"))
+
+
+def _collect_tagged(
+    value: Any, choices: list[type[msgspec.Struct]], path: str, out: list[Problem]
+) -> None:
+    tag_field = str(choices[0].__struct_config__.tag_field)
+    by_tag = {str(c.__struct_config__.tag): c for c in choices}
+    if not isinstance(value, dict):
+        out.append(Problem(path, "expected a mapping of keys to values"))
+        return
+    tag = value.get(tag_field)
+    if tag not in by_tag:
+        expected = ", ".join(by_tag)
+        out.append(Problem(_join(path, tag_field), f"must be one of: {expected} (got {tag!r})"))
+        return
+    _collect_struct(value, by_tag[tag], path, out)
+
+
+def _collect(value: Any, tp: Any, path: str, out: list[Problem]) -> None:
+    """Append every problem of ``value`` against type ``tp`` to ``out``."""
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if value is None and len(args) < len(get_args(tp)):
+            return
+        if len(args) > 1:
+            _collect_tagged(value, args, path, out)
+        else:
+            _collect(value, args[0], path, out)
+    elif _is_struct(tp):
+        _collect_struct(value, tp, path, out)
+    elif origin is list:
+        if not isinstance(value, list):
+            out.append(Problem(path, "expected a list"))
+            return
+        for index, item in enumerate(value):
+            _collect(item, get_args(tp)[0], f"{path}[{index}]", out)
+    elif origin is Literal:
+        if value not in get_args(tp):
+            expected = ", ".join(str(a) for a in get_args(tp))
+            out.append(Problem(path, f"must be one of: {expected} (got {value!r})"))
+    else:
+        _collect_leaf(value, tp, path, out)
+
+
+def _collect_leaf(value: Any, tp: Any, path: str, out: list[Problem]) -> None:
+    try:
+        msgspec.convert(value, tp, strict=False, dec_hook=decode_hook)
+    except msgspec.ValidationError as exc:
+        if tp in (Percent, Level):
+            out.append(Problem(path, str(exc).split(" - at `", 1)[0]))
+        else:
+            out.append(Problem(path, f"expected {_FRIENDLY.get(tp, tp)}, got {value!r}"))
+
+
+def decode_plan(raw: Any) -> tuple[Plan | None, list[Problem]]:
+    """Decode a parsed plan document; returns the plan (or None) and all its problems."""
+    if not isinstance(raw, dict):
+        return None, [Problem("", "a plan file must be a mapping of keys to values")]
+    kind = raw.get("kind")
+    if kind in FUTURE_PLAN_KINDS:
+        message = f"'{kind}' plans are not supported yet; supported: {', '.join(PLAN_KINDS)}"
+        return None, [Problem("kind", message)]
+    if kind not in PLAN_KINDS:
+        message = f"must be one of: {', '.join(PLAN_KINDS)} (got {kind!r})"
+        return None, [Problem("kind", message)]
+    problems: list[Problem] = []
+    _collect(raw, CommissionPlan, "", problems)
+    if problems:
+        return None, problems
+    plan = msgspec.convert(raw, CommissionPlan, strict=False, dec_hook=decode_hook)
+    problems = validate_commission_plan(plan)
+    return (None if problems else plan), problems

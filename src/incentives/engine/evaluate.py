@@ -1,0 +1,297 @@
+"""Evaluate a commission plan over columnar inputs.
+
+Two stages: set-wise numpy work over every deal (conversion, crediting, filters,
+multipliers, sums per participant, period and weight group, all in exact integers), then
+exact Decimal arithmetic on the small per participant-period rows (tiers, gates, caps,
+bonuses, clawbacks, draws, year-to-date true-up). Every period of the plan up to the last
+one asked for is evaluated, since draws and true-ups carry from one period to the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, localcontext
+
+import numpy as np
+
+from incentives.engine.aggregate import group_sums
+from incentives.engine.conditions import (
+    Column,
+    ColumnSource,
+    DateColumn,
+    NumberColumn,
+    condition_mask,
+)
+from incentives.engine.credit_trace import CreditLookup
+from incentives.engine.crediting import Credits, credit_deals
+from incentives.engine.fx import Converted, convert_deals
+from incentives.engine.measures import Aggregation, MeasureSpec, measure_specs
+from incentives.engine.money import exponent
+from incentives.engine.periods import Period, periods_between
+from incentives.engine.plan import CommissionPlan, Condition, RateComponent
+from incentives.engine.results import Evaluation, Result
+from incentives.engine.settle import Person, Settlement
+from incentives.engine.tables import SHARE_SCALE, Categories, Inputs, IntArray
+
+_PRECISION = 60
+
+
+def evaluate(
+    plan: CommissionPlan, inputs: Inputs, periods: Sequence[str] | None = None
+) -> Evaluation:
+    """Evaluate ``plan`` over ``inputs`` for the given period labels (default: every period
+    of the plan). Deterministic: the same inputs give identical results."""
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        return _Evaluator(plan, inputs, periods).run()
+
+
+class _Evaluator:
+    def __init__(self, plan: CommissionPlan, inputs: Inputs, periods: Sequence[str] | None) -> None:
+        self.plan = plan
+        self.inputs = inputs
+        schedule = periods_between(
+            plan.effective.from_, plan.effective.to, plan.period, plan.fiscal_year_starts
+        )
+        labels = [p.label for p in schedule]
+        unknown = [p for p in periods or () if p not in labels]
+        if unknown:
+            raise ValueError(f"periods outside plan {plan.key}: {', '.join(unknown)}")
+        last = max((labels.index(p) for p in periods), default=-1) if periods else len(labels) - 1
+        self.schedule: list[Period] = schedule[: last + 1]
+        self.wanted = set(periods) if periods else set(labels)
+        self.starts = np.array([p.start.toordinal() for p in self.schedule], dtype=np.int64)
+        self.ends = np.array([p.end.toordinal() for p in self.schedule], dtype=np.int64)
+        self.specs = measure_specs(plan)
+
+    def _period_of(self, days: IntArray) -> IntArray:
+        index = np.searchsorted(self.starts, days, side="right") - 1
+        inside = (index >= 0) & (days <= self.ends[np.clip(index, 0, None)]) & (days > 0)
+        return np.where(inside, index, -1)
+
+    def run(self) -> Evaluation:
+        plan, inputs = self.plan, self.inputs
+        deals = inputs.deals
+        converted = convert_deals(deals, plan.payout_currency, inputs.fx_rates)
+        status = deals.status
+        won = status.where([s == "won" for s in status.labels])
+        cancelled = status.where([s == "cancelled" for s in status.labels])
+        close_period = self._period_of(deals.close_day.astype(np.int64))
+        # A cancelled deal was won first: it counts in its close period, and is reversed in
+        # the cancellation period when cancelled within the clawback window.
+        eligible = (won | cancelled) & (close_period >= 0)
+        reversal_period = np.full(len(deals), -1, dtype=np.int64)
+        if plan.clawback is not None:
+            in_window = cancelled & (
+                deals.cancel_day - deals.close_day <= plan.clawback.within_days
+            )
+            cancel_period = self._period_of(deals.cancel_day.astype(np.int64))
+            reversal_period = np.where(in_window, cancel_period, -1)
+        credits = credit_deals(
+            eligible, deals, inputs.splits, inputs.assignments, inputs.participants, plan.crediting
+        )
+        columns = _deal_columns(inputs, converted, plan.payout_currency)
+        aggregations: dict[str, Aggregation] = {}
+        for spec in self.specs:
+            if spec.source == "deals":
+                aggregations[spec.key] = self._deal_aggregation(
+                    spec, credits, columns, converted, close_period, reversal_period, None
+                )
+            else:
+                aggregations[spec.key] = self._activity_aggregation(spec)
+        for component in plan.components:
+            if isinstance(component, RateComponent) and component.deal_rates:
+                spec = next(s for s in self.specs if s.key == component.measure)
+                aggregations[f"rates:{component.key}"] = self._deal_aggregation(
+                    spec, credits, columns, converted, close_period, reversal_period, component
+                )
+        results = self._settle_all(aggregations, credits, reversal_period)
+        lookup = CreditLookup(
+            inputs, credits, close_period, converted, self.schedule, plan.payout_currency
+        )
+        return Evaluation(plan.key, plan.payout_currency, tuple(results), lookup)
+
+    def _deal_aggregation(
+        self,
+        spec: MeasureSpec,
+        credits: Credits,
+        columns: ColumnSource,
+        converted: Converted,
+        close_period: IntArray,
+        reversal_period: IntArray,
+        rates: RateComponent | None,
+    ) -> Aggregation:
+        deals = self.inputs.deals
+        rows = len(deals)
+        match = (
+            np.ones(rows, np.bool_)
+            if spec.where is None
+            else condition_mask(spec.where, columns, rows)
+        )
+        mult_code = _first_match([m.where for m in spec.multipliers], columns, rows)
+        mult_weights = [Decimal(1), *(m.factor for m in spec.multipliers)]
+        rate_weights: list[Decimal] = [Decimal(1)]
+        rate_code = np.zeros(rows, np.int64)
+        if rates is not None:
+            rate_code = _first_match([r.where for r in rates.deal_rates], columns, rows)
+            rate_weights = [
+                _rate_weight(rates.rate, rates.per_unit, self.plan.payout_currency),
+                *(r.rate for r in rates.deal_rates),
+            ]
+        shares = [Decimal(s) / SHARE_SCALE for s in credits.shares]
+        weights = tuple(s * m for s in shares for m in mult_weights for _ in rate_weights)
+        group_rates = tuple(r for _ in shares for _ in mult_weights for r in rate_weights)
+        n_mult, n_rate = len(mult_weights), len(rate_weights)
+        selected = np.flatnonzero(match[credits.deal])
+        chosen = credits.take(selected)
+        deal = chosen.deal
+        group = (
+            chosen.share_code.astype(np.int64) * n_mult + mult_code[deal]
+        ) * n_rate + rate_code[deal]
+        values = converted.amount[deal] if spec.aggregate == "sum" else np.ones(len(deal), np.int64)
+        periods, person = close_period[deal], chosen.participant
+        reversed_rows = np.flatnonzero(reversal_period[deal] >= 0)
+        aggregation = Aggregation(weights, {}, group_rates if rates is not None else ())
+        if self.plan.true_up == "year_to_date":
+            # Year-to-date measures take the reversal as negative credit when it happens.
+            person = np.concatenate([person, person[reversed_rows]])
+            group = np.concatenate([group, group[reversed_rows]])
+            values = np.concatenate([values, -values[reversed_rows]])
+            periods = np.concatenate([periods, reversal_period[deal[reversed_rows]]])
+        else:
+            for p, k, c, g, v in zip(
+                person[reversed_rows].tolist(),
+                reversal_period[deal[reversed_rows]].tolist(),
+                periods[reversed_rows].tolist(),
+                group[reversed_rows].tolist(),
+                values[reversed_rows].tolist(),
+                strict=True,
+            ):
+                by_group = aggregation.reversals.setdefault((p, k), {}).setdefault(c, {})
+                by_group[g] = by_group.get(g, 0) + v
+        aggregation.cells = group_sums(
+            person, periods, group, values, len(self.schedule), len(weights)
+        )
+        return aggregation
+
+    def _activity_aggregation(self, spec: MeasureSpec) -> Aggregation:
+        acts = self.inputs.activities
+        people = self.inputs.participants
+        rows = len(acts)
+        match = (
+            np.ones(rows, np.bool_)
+            if spec.where is None
+            else condition_mask(spec.where, _activity_columns(self.inputs), rows)
+        )
+        period = self._period_of(acts.day.astype(np.int64))
+        person = acts.participant
+        employed = (people.start_day[person] <= acts.day) & (acts.day <= people.end_day[person])
+        keep = np.flatnonzero(match & (period >= 0) & employed)
+        values = acts.quantity[keep] if spec.aggregate == "sum" else np.ones(len(keep), np.int64)
+        cells = group_sums(
+            person[keep], period[keep], np.zeros(len(keep), np.int64), values, len(self.schedule), 1
+        )
+        return Aggregation((Decimal(1),), cells)
+
+    def _settle_all(
+        self, aggregations: dict[str, Aggregation], credits: Credits, reversal_period: IntArray
+    ) -> list[Result]:
+        people = self.inputs.participants
+        reversed_rows = np.flatnonzero(reversal_period[credits.deal] >= 0)
+        reversed_deals: dict[tuple[int, int], set[str]] = {}
+        for p, k, d in zip(
+            credits.participant[reversed_rows].tolist(),
+            reversal_period[credits.deal[reversed_rows]].tolist(),
+            credits.deal[reversed_rows].tolist(),
+            strict=True,
+        ):
+            reversed_deals.setdefault((p, k), set()).add(str(self.inputs.deals.ids[d]))
+        settlement = Settlement(
+            self.plan, self.specs, self.schedule, aggregations, self.inputs.quotas, reversed_deals
+        )
+        touched = {p for agg in aggregations.values() for (p, _k) in agg.cells}
+        touched |= {p for (p, _k) in reversed_deals}
+        touched |= {p for (p, _label, _m) in self.inputs.quotas}
+        if self.plan.draw is not None:
+            touched = set(range(len(people)))
+        results: list[Result] = []
+        for person in sorted(touched, key=lambda p: people.ids[p]):
+            someone = Person(
+                row=person,
+                id=people.ids[person],
+                name=people.names[person],
+                start_day=int(people.start_day[person]),
+                end_day=int(people.end_day[person]),
+                target_incentive=int(people.target_incentive[person]),
+            )
+            results.extend(r for r in settlement.participant(someone) if r.period in self.wanted)
+        return results
+
+
+def _rate_weight(rate: Decimal | None, per_unit: Decimal | None, currency: str) -> Decimal:
+    """The weight a deal-rate class applies: a fraction, or minor units per unit counted."""
+    if rate is not None:
+        return rate
+    assert per_unit is not None  # guaranteed by plan validation
+    return per_unit.scaleb(exponent(currency))
+
+
+def _first_match(conditions: Sequence[Condition], columns: ColumnSource, rows: int) -> IntArray:
+    """Per row, 1 + the index of the first condition it matches (0: none)."""
+    code = np.zeros(rows, np.int64)
+    for index, condition in enumerate(conditions):
+        hit = condition_mask(condition, columns, rows) & (code == 0)
+        code[hit] = index + 1
+    return code
+
+
+class _Columns:
+    """A table's columns by field name, built on first use (free attributes included)."""
+
+    def __init__(
+        self,
+        named: dict[str, Callable[[], Column]],
+        attributes: Mapping[str, Categories],
+        rows: int,
+    ) -> None:
+        self._named = named
+        self._attributes = attributes
+        self._rows = rows
+        self._built: dict[str, Column] = {}
+
+    def __call__(self, name: str) -> Column:
+        if name not in self._built:
+            if name in self._named:
+                self._built[name] = self._named[name]()
+            elif name in self._attributes:
+                self._built[name] = self._attributes[name]
+            else:
+                self._built[name] = Categories(np.zeros(self._rows, np.int32), ("",))
+        return self._built[name]
+
+
+def _deal_columns(inputs: Inputs, converted: Converted, currency: str) -> _Columns:
+    deals = inputs.deals
+    named: dict[str, Callable[[], Column]] = {
+        "id": lambda: Categories.encode(str(i) for i in deals.ids),
+        "owner_id": lambda: Categories(deals.owner, inputs.participants.ids),
+        "currency": lambda: deals.currency,
+        "status": lambda: deals.status,
+        "product": lambda: deals.product,
+        "amount": lambda: NumberColumn(converted.amount, exponent(currency)),
+        "close_date": lambda: DateColumn(deals.close_day),
+        "cancel_date": lambda: DateColumn(deals.cancel_day),
+    }
+    return _Columns(named, deals.attributes, len(deals))
+
+
+def _activity_columns(inputs: Inputs) -> _Columns:
+    acts = inputs.activities
+    named: dict[str, Callable[[], Column]] = {
+        "id": lambda: Categories.encode(str(i) for i in acts.ids),
+        "participant_id": lambda: Categories(acts.participant, inputs.participants.ids),
+        "type": lambda: acts.type,
+        "quantity": lambda: NumberColumn(acts.quantity, 0),
+        "occurred_on": lambda: DateColumn(acts.day),
+    }
+    return _Columns(named, {}, len(acts))

@@ -1,0 +1,63 @@
+"""Measures as the engine aggregates them: the plan's measures plus hidden spiff counts,
+and their sums by weight group."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from incentives.engine.aggregate import Cells
+from incentives.engine.plan import CommissionPlan, Condition, Multiplier, SpiffComponent
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    """A measure to aggregate; spiffs add hidden per-deal count measures."""
+
+    key: str
+    name: str
+    source: str
+    aggregate: str
+    where: Condition | None
+    multipliers: Sequence[Multiplier] = ()
+    quota: bool = False
+    hidden: bool = False
+
+    @property
+    def is_money(self) -> bool:
+        """Whether the measure sums deal amounts."""
+        return self.source == "deals" and self.aggregate == "sum"
+
+
+@dataclass
+class Aggregation:
+    """Sums of one measure (or one component's deal-rate classes) by weight group: a group's
+    credit is its integer sum times its weight (split share times multiplier)."""
+
+    weights: tuple[Decimal, ...]
+    cells: Cells
+    # Per group, the deal rate that applies (components with deal rates only).
+    rates: tuple[Decimal, ...] = ()
+    # Reversals (clawbacks) per (participant, cancel period): close period -> group -> sum.
+    reversals: dict[tuple[int, int], dict[int, dict[int, int]]] = field(default_factory=dict)
+
+
+def measure_specs(plan: CommissionPlan) -> list[MeasureSpec]:
+    """The plan's measures plus one hidden deal count per spiff."""
+    specs = [
+        MeasureSpec(m.key, m.name, m.source, m.aggregate, m.where, m.multipliers, m.quota)
+        for m in plan.measures
+    ]
+    for component in plan.components:
+        if isinstance(component, SpiffComponent):
+            key = spiff_measure(component.key)
+            specs.append(
+                MeasureSpec(key, component.name, "deals", "count", component.where, hidden=True)
+            )
+    return specs
+
+
+def spiff_measure(component_key: str) -> str:
+    """The key of the hidden deal count behind a spiff component."""
+    return f"spiff:{component_key}"

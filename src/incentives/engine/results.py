@@ -1,0 +1,134 @@
+"""What an evaluation returns: per participant and period, measures, earning lines with
+their traces, and the total (the exact sum of the rounded lines).
+
+Amounts in traces are exact Decimals in major units of the payout currency (counts for
+count measures); line amounts are integer minor units.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class TierStep:
+    """One tier crossed: the part of the measure inside ``lower``..``upper`` and what it
+    earned. ``rate`` is a fraction of the amount, or an amount per unit for counts."""
+
+    lower: Decimal
+    upper: Decimal | None
+    rate: Decimal
+    base: Decimal
+    earned: Decimal
+
+
+@dataclass(frozen=True)
+class MeasureResult:
+    """A measure's value for a participant and period, with the quota behind attainment."""
+
+    key: str
+    name: str
+    is_money: bool
+    value: Decimal
+    quota: Decimal | None = None
+    full_quota: Decimal | None = None
+    days_active: int = 0
+    days_in_period: int = 0
+    attainment: Decimal | None = None
+    multiplied: tuple[tuple[Decimal, Decimal], ...] = ()
+    year_to_date: bool = False
+
+
+@dataclass(frozen=True)
+class Trace:
+    """How a line was computed. Only the fields relevant to the line's kind are set."""
+
+    kind: str
+    measure: str | None = None
+    method: str | None = None
+    steps: tuple[TierStep, ...] = ()
+    milestones: tuple[tuple[Decimal, Decimal, bool], ...] = ()
+    gate: Decimal | None = None
+    gate_met: bool | None = None
+    cap: Decimal | None = None
+    before_cap: Decimal | None = None
+    unrounded: Decimal | None = None
+    rounding: str = "half_up"
+    year_to_date: Decimal | None = None
+    previously_paid: Decimal | None = None
+    deals: tuple[str, ...] = ()
+    draw: Decimal | None = None
+    draw_balance: Decimal | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One earning line: a component's pay, or an adjustment (cap, clawback, draw)."""
+
+    component: str
+    name: str
+    amount: int
+    currency: str
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A credit behind a participant's measures: which deal, how much of it, and why."""
+
+    deal_id: str
+    close_date: dt.date
+    source: str
+    share: Decimal
+    via: str | None
+    amount: Decimal
+    deal_currency: str
+    deal_amount: Decimal
+    fx_rate: Decimal | None
+    fx_rate_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class Result:
+    """A participant's outcome for one period."""
+
+    participant_id: str
+    participant_name: str
+    period: str
+    currency: str
+    measures: tuple[MeasureResult, ...]
+    lines: tuple[Line, ...]
+    total: int
+    notes: tuple[str, ...] = ()
+
+    def measure(self, key: str) -> MeasureResult:
+        """The measure with the given key."""
+        return next(m for m in self.measures if m.key == key)
+
+    def line(self, component: str) -> Line | None:
+        """The line of a component, if it paid anything this period."""
+        return next((line for line in self.lines if line.component == component), None)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """All results of a plan over a set of periods, in participant then period order."""
+
+    plan_key: str
+    currency: str
+    results: tuple[Result, ...]
+    credit_lookup: Callable[[str, str], tuple[Credit, ...]] = field(repr=False, compare=False)
+
+    def credits(self, participant_id: str, period: str) -> tuple[Credit, ...]:
+        """The deal credits of a participant in a period (gathered on demand)."""
+        return self.credit_lookup(participant_id, period)
+
+    def result(self, participant_id: str, period: str) -> Result:
+        """The result of one participant and period."""
+        return next(
+            r for r in self.results if r.participant_id == participant_id and r.period == period
+        )

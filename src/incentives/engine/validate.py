@@ -1,0 +1,321 @@
+"""Semantic checks of a decoded plan: everything a type alone cannot say.
+
+Each check returns problems as (path, message) so that a plan author sees them all at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from incentives.engine.conditions import field_kind, parse_value
+from incentives.engine.money import exponent, is_known_currency
+from incentives.engine.plan import (
+    BonusComponent,
+    Cap,
+    CommissionPlan,
+    Condition,
+    Measure,
+    RateComponent,
+    SpiffComponent,
+    Tier,
+    TieredComponent,
+)
+
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# Beyond these a figure is almost certainly a typo (0.08 written as 8, 1.5 as 15).
+MAX_RATE = Decimal(1)
+MAX_FACTOR = Decimal(10)
+MAX_ROLLUP_LEVELS = 10
+MAX_CLAWBACK_DAYS = 3660
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a plan: where it is (``components[2].tiers[1].rate``) and what."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+def validate_commission_plan(plan: CommissionPlan) -> list[Problem]:
+    """Every semantic problem of a commission plan, in file order."""
+    return list(_check_plan(plan))
+
+
+def _check_plan(plan: CommissionPlan) -> Iterator[Problem]:
+    if not _KEY.match(plan.key):
+        yield Problem("key", "use lower-case letters, digits, '-' and '_' only")
+    if plan.version < 1:
+        yield Problem("version", "must be 1 or more")
+    if plan.effective.to < plan.effective.from_:
+        yield Problem("effective.to", "ends before the plan starts")
+    if not 1 <= plan.fiscal_year_starts <= 12:
+        yield Problem("fiscal_year_starts", "must be a month number, 1 to 12")
+    if not is_known_currency(plan.payout_currency):
+        yield Problem("payout_currency", f"not an ISO 4217 currency: {plan.payout_currency!r}")
+    if plan.true_up == "year_to_date" and plan.period == "year":
+        yield Problem("true_up", "a year-to-date true-up needs a period shorter than a year")
+    yield from _check_crediting(plan)
+    if not plan.measures and not any(isinstance(c, SpiffComponent) for c in plan.components):
+        yield Problem("measures", "a plan needs at least one measure")
+    yield from _check_unique([m.key for m in plan.measures], "measures")
+    for index, measure in enumerate(plan.measures):
+        yield from _check_measure(measure, f"measures[{index}]")
+    if not plan.components:
+        yield Problem("components", "a plan needs at least one component")
+    yield from _check_unique([c.key for c in plan.components], "components")
+    measures = {m.key: m for m in plan.measures}
+    for index, component in enumerate(plan.components):
+        yield from _check_component(plan, component, measures, f"components[{index}]")
+    if plan.cap is not None:
+        yield from _check_cap(plan.cap, "cap", plan.payout_currency)
+    if plan.draw is not None:
+        yield from _check_money(
+            plan.draw.amount, "draw.amount", plan.payout_currency, positive=True
+        )
+        if plan.draw.for_periods is not None and plan.draw.for_periods < 1:
+            yield Problem("draw.for_periods", "must be 1 or more (or left out for every period)")
+        if plan.draw.max_recovery_per_period is not None:
+            if not plan.draw.recoverable:
+                yield Problem(
+                    "draw.max_recovery_per_period", "only a recoverable draw is recovered"
+                )
+            yield from _check_money(
+                plan.draw.max_recovery_per_period,
+                "draw.max_recovery_per_period",
+                plan.payout_currency,
+                positive=True,
+            )
+    if plan.clawback is not None and not 1 <= plan.clawback.within_days <= MAX_CLAWBACK_DAYS:
+        yield Problem("clawback.within_days", f"must be between 1 and {MAX_CLAWBACK_DAYS}")
+
+
+def _check_crediting(plan: CommissionPlan) -> Iterator[Problem]:
+    levels = plan.crediting.rollup_levels
+    if not 0 <= levels <= MAX_ROLLUP_LEVELS:
+        yield Problem("crediting.rollup_levels", f"must be between 0 and {MAX_ROLLUP_LEVELS}")
+    if not plan.crediting.direct and levels == 0:
+        yield Problem("crediting", "with direct: false and no rollup_levels nobody gets credit")
+
+
+def _check_unique(keys: list[str], path: str) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for index, key in enumerate(keys):
+        if not _KEY.match(key):
+            yield Problem(f"{path}[{index}].key", "use lower-case letters, digits, '-' and '_'")
+        if key in seen:
+            yield Problem(f"{path}[{index}].key", f"'{key}' is used twice")
+        seen.add(key)
+
+
+def _check_measure(measure: Measure, path: str) -> Iterator[Problem]:
+    if measure.where is not None:
+        yield from check_condition(measure.where, measure.source, f"{path}.where")
+    for index, multiplier in enumerate(measure.multipliers):
+        where = f"{path}.multipliers[{index}]"
+        if measure.source != "deals":
+            yield Problem(where, "multipliers apply to deal measures only")
+        yield from check_condition(multiplier.where, measure.source, f"{where}.where")
+        if not Decimal(0) < multiplier.factor <= MAX_FACTOR:
+            yield Problem(f"{where}.factor", f"must be above 0 and at most {MAX_FACTOR}")
+
+
+def check_condition(condition: Condition, source: str, path: str) -> Iterator[Problem]:
+    """Problems of a condition used to filter ``source`` (``deals`` or ``activities``)."""
+    forms = [
+        name
+        for name, present in (
+            ("equals", condition.equals is not None),
+            ("in", condition.in_ is not None),
+            ("range", condition.at_least is not None or condition.below is not None),
+            ("all", condition.all is not None),
+            ("any", condition.any is not None),
+            ("not", condition.not_ is not None),
+        )
+        if present
+    ]
+    if len(forms) != 1:
+        yield Problem(path, "use exactly one of: equals, in, at_least/below, all, any, not")
+        return
+    form = forms[0]
+    if form in ("all", "any", "not"):
+        if condition.field is not None:
+            yield Problem(f"{path}.field", f"'{form}' combines conditions and takes no field")
+        children = (
+            [condition.not_] if condition.not_ is not None else condition.all or condition.any
+        )
+        if not children:
+            yield Problem(f"{path}.{form}", "needs at least one condition")
+        for index, child in enumerate(children or []):
+            child_path = f"{path}.not" if form == "not" else f"{path}.{form}[{index}]"
+            if child is not None:
+                yield from check_condition(child, source, child_path)
+        return
+    if condition.field is None:
+        yield Problem(f"{path}.field", "missing: which field to test")
+        return
+    kind = field_kind(source, condition.field)
+    if kind is None:
+        yield Problem(f"{path}.field", f"activities have no field '{condition.field}'")
+        return
+    values = {
+        "equals": [condition.equals],
+        "in": condition.in_,
+        "at_least": [condition.at_least],
+        "below": [condition.below],
+    }
+    if form == "in" and not condition.in_:
+        yield Problem(f"{path}.in", "needs at least one value")
+    if form == "range" and kind == "text":
+        yield Problem(path, f"'{condition.field}' is text: use equals or in, not a range")
+        return
+    for name, items in values.items():
+        for value in items or []:
+            if value is not None and not _parses_as(kind, value):
+                yield Problem(f"{path}.{name}", f"expected {_KIND_WORDS[kind]}, got {value!r}")
+
+
+_KIND_WORDS = {"date": "a date (YYYY-MM-DD)", "number": "a number", "any": "a value"}
+
+
+def _parses_as(kind: str, value: str) -> bool:
+    try:
+        parse_value(kind, value)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_component(
+    plan: CommissionPlan,
+    component: RateComponent | TieredComponent | BonusComponent | SpiffComponent,
+    measures: dict[str, Measure],
+    path: str,
+) -> Iterator[Problem]:
+    currency = plan.payout_currency
+    if component.cap is not None:
+        yield from _check_cap(component.cap, f"{path}.cap", currency)
+    if isinstance(component, SpiffComponent):
+        if component.where is not None:
+            yield from check_condition(component.where, "deals", f"{path}.where")
+        yield from _check_money(component.per_deal, f"{path}.per_deal", currency, positive=True)
+        return
+    measure = measures.get(component.measure)
+    if measure is None:
+        yield Problem(f"{path}.measure", f"no measure with key '{component.measure}'")
+        return
+    no_quota = f"measure '{measure.key}' has no quota (add quota: true to the measure)"
+    if isinstance(component, BonusComponent):
+        if not measure.quota:
+            yield Problem(f"{path}.milestones", f"milestones are on attainment, but {no_quota}")
+        if not component.milestones:
+            yield Problem(f"{path}.milestones", "needs at least one milestone")
+        previous: Decimal | None = None
+        for index, milestone in enumerate(component.milestones):
+            where = f"{path}.milestones[{index}]"
+            if milestone.attainment <= 0:
+                yield Problem(f"{where}.attainment", "must be above 0%")
+            if previous is not None and milestone.attainment <= previous:
+                yield Problem(f"{where}.attainment", "milestones must go up in order")
+            previous = milestone.attainment
+            yield from _check_money(milestone.amount, f"{where}.amount", currency, positive=True)
+        return
+    if component.gate is not None:
+        if not measure.quota:
+            yield Problem(f"{path}.gate", f"a gate is on attainment, but {no_quota}")
+        if not Decimal(0) < component.gate <= MAX_FACTOR:
+            yield Problem(f"{path}.gate", "must be above 0%")
+    if isinstance(component, RateComponent):
+        yield from _check_rate(component.rate, component.per_unit, measure, path, currency)
+        for index, deal_rate in enumerate(component.deal_rates):
+            where = f"{path}.deal_rates[{index}]"
+            if measure.source != "deals":
+                yield Problem(where, "deal rates apply to deal measures only")
+            yield from check_condition(deal_rate.where, "deals", f"{where}.where")
+            yield from _check_rate(deal_rate.rate, None, measure, where, currency)
+        return
+    if component.on == "attainment" and not measure.quota:
+        yield Problem(f"{path}.on", f"tiers on attainment need a quota, but {no_quota}")
+    yield from _check_tiers(component, measure, path, currency)
+
+
+def _check_rate(
+    rate: Decimal | None, per_unit: Decimal | None, measure: Measure, path: str, currency: str
+) -> Iterator[Problem]:
+    if measure.is_money:
+        if per_unit is not None:
+            yield Problem(f"{path}.per_unit", "an amount measure is paid by rate (e.g. 8%)")
+        if rate is None:
+            yield Problem(f"{path}.rate", "missing: the percentage paid, e.g. 8%")
+        elif rate < 0:
+            yield Problem(f"{path}.rate", "cannot be negative")
+        elif rate > MAX_RATE:
+            yield Problem(f"{path}.rate", "above 100% of the amount is not plausible")
+    else:
+        if rate is not None:
+            yield Problem(f"{path}.rate", "a count is paid per_unit (an amount), not by rate")
+        if per_unit is None:
+            yield Problem(f"{path}.per_unit", "missing: the amount paid per unit counted")
+        else:
+            yield from _check_money(per_unit, f"{path}.per_unit", currency, positive=False)
+
+
+def _check_tiers(
+    component: TieredComponent, measure: Measure, path: str, currency: str
+) -> Iterator[Problem]:
+    if not component.tiers:
+        yield Problem(f"{path}.tiers", "needs at least one tier")
+        return
+    on_attainment = component.on == "attainment"
+    previous: Tier | None = None
+    last = len(component.tiers) - 1
+    for index, tier in enumerate(component.tiers):
+        where = f"{path}.tiers[{index}]"
+        for name, level in (("from", tier.from_), ("to", tier.to)):
+            if level is None:
+                continue
+            if level.percent != on_attainment:
+                expected = "a percentage of quota, e.g. 100%" if on_attainment else "an amount"
+                yield Problem(f"{where}.{name}", f"tiers on {component.on} are {expected}")
+            elif not on_attainment and measure.is_money:
+                yield from _check_money(level.value, f"{where}.{name}", currency, positive=False)
+        if index == 0 and tier.from_.value != 0:
+            yield Problem(f"{where}.from", "the first tier must start at 0")
+        if previous is not None and previous.to is not None:
+            if tier.from_.value < previous.to.value:
+                yield Problem(
+                    f"{where}.from", "overlaps the tier before it (tiers must be in order)"
+                )
+            elif tier.from_.value > previous.to.value:
+                yield Problem(f"{where}.from", "leaves a gap after the tier before it")
+        if tier.to is None and index != last:
+            yield Problem(f"{where}.to", "missing: only the last tier is open-ended")
+        if tier.to is not None and index == last:
+            yield Problem(f"{where}.to", "the last tier must be open-ended (leave out 'to')")
+        if tier.to is not None and tier.to.value <= tier.from_.value:
+            yield Problem(f"{where}.to", "must be above 'from'")
+        yield from _check_rate(tier.rate, tier.per_unit, measure, where, currency)
+        previous = tier
+
+
+def _check_cap(cap: Cap, path: str, currency: str) -> Iterator[Problem]:
+    if (cap.amount is None) == (cap.multiple_of_target is None):
+        yield Problem(path, "give exactly one of: amount, multiple_of_target")
+    if cap.amount is not None:
+        yield from _check_money(cap.amount, f"{path}.amount", currency, positive=True)
+    if cap.multiple_of_target is not None and not 0 < cap.multiple_of_target <= MAX_FACTOR:
+        yield Problem(f"{path}.multiple_of_target", f"must be above 0 and at most {MAX_FACTOR}")
+
+
+def _check_money(amount: Decimal, path: str, currency: str, *, positive: bool) -> Iterator[Problem]:
+    if amount < 0 or (positive and amount == 0):
+        yield Problem(path, "must be above 0" if positive else "cannot be negative")
+    places = exponent(currency) if is_known_currency(currency) else 2
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        yield Problem(path, f"more decimal places than {currency} has ({places})")

@@ -1,0 +1,82 @@
+"""Reading plan files (YAML, or JSON) and validating them into engine plan models.
+
+Scalars are read as text, never through binary floats: ``rate: 0.1`` reaches the plan
+model as exactly ``Decimal('0.1')``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from incentives.engine.decode import Plan, decode_plan
+from incentives.engine.validate import Problem
+
+PLAN_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A problem in a plan file."""
+
+    file: Path
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else str(self.file)
+        return f"{where}: {self.message}"
+
+
+class PlanFileError(ValueError):
+    """A plan file that could not be read or is not a valid plan."""
+
+    def __init__(self, problems: list[FileProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def parse_text(text: str, suffix: str) -> Any:
+    """Parse plan text; every scalar stays a string (JSON numbers included)."""
+    if suffix == ".json":
+        return json.loads(text, parse_float=str, parse_int=str)
+    # BaseLoader resolves no implicit types: numbers, dates and booleans stay text.
+    return yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds no objects
+
+
+def read_plan(path: Path) -> tuple[Plan | None, list[FileProblem]]:
+    """Read and validate one plan file; returns the plan (or None) and all its problems."""
+    try:
+        raw = parse_text(path.read_text(encoding="utf-8"), path.suffix.lower())
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [FileProblem(path, "", f"cannot read: {exc}")]
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        return None, [FileProblem(path, "", f"not valid YAML/JSON: {exc}")]
+    plan, problems = decode_plan(raw)
+    return plan, [_in_file(path, p) for p in problems]
+
+
+def load_plan(path: Path) -> Plan:
+    """Read a plan file, or raise PlanFileError listing every problem."""
+    plan, problems = read_plan(path)
+    if plan is None:
+        raise PlanFileError(problems)
+    return plan
+
+
+def plan_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """The plan files named, directories expanded to the plan files directly inside them."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix.lower() in PLAN_SUFFIXES)
+        else:
+            yield path
+
+
+def _in_file(path: Path, problem: Problem) -> FileProblem:
+    return FileProblem(path, problem.path, problem.message)
