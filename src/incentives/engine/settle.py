@@ -117,6 +117,7 @@ class Settlement:
             if period.fiscal_year != fiscal_year:
                 fiscal_year, running, paid = period.fiscal_year, {}, {}
             sums = self._sums(person.row, k)
+            own_credit = any(any(groups.values()) for groups in sums.values())
             if self.year_to_date:
                 running = _add(running, sums)
                 sums = running
@@ -143,8 +144,11 @@ class Settlement:
                     f"Cancelled within the clawback window, so removed from year-to-date "
                     f"credit: {deals}",
                 )
-            stated = any(m.full_quota is not None for m in measured.results)
-            if not lines and not stated and not any(any(g.values()) for g in sums.values()):
+            # Show a period with credit, pay or (outside year-to-date plans) a quota of its own.
+            stated = not self.year_to_date and any(
+                m.full_quota is not None for m in measured.results
+            )
+            if not (lines or stated or own_credit):
                 continue
             yield Result(
                 participant_id=person.id,
