@@ -29,7 +29,14 @@ def percent(fraction: Decimal, places: int = 1) -> str:
 
 def _number(value: Decimal) -> str:
     normal = value.normalize()
-    return f"{normal:,f}" if normal == normal.to_integral_value() else f"{value:,.2f}"
+    if normal == normal.to_integral_value():
+        return f"{normal.quantize(Decimal(1)):,f}"
+    return f"{normal:,f}"
+
+
+def rate_text(fraction: Decimal) -> str:
+    """A rate as written in plan files: ``0.08`` as ``8%``, ``0.015`` as ``1.5%``."""
+    return f"{_number(fraction * 100)}%"
 
 
 def _amount(measure: MeasureResult, value: Decimal, currency: str) -> str:
@@ -85,9 +92,9 @@ def _explain_credit(credit: Credit, currency: str) -> str:
         f"{credit.deal_id} closed {credit.close_date.isoformat()}: {money(credit.amount, currency)}"
     )
     if credit.source == "split":
-        text += f" ({percent(credit.share, 2)} split)"
+        text += f" ({rate_text(credit.share)} split)"
     elif credit.source == "rollup":
-        share = "" if credit.share == 1 else f", {percent(credit.share, 2)} share"
+        share = "" if credit.share == 1 else f", {rate_text(credit.share)} share"
         text += f" (rolled up from {credit.via}{share})"
     if credit.fx_rate is not None and credit.fx_rate_date is not None:
         text += (
@@ -104,10 +111,17 @@ def _explain_line(line: Line, measures: dict[str, MeasureResult], currency: str)
     if trace.gate is not None:
         state = "reached" if trace.gate_met else "not reached, so nothing is paid"
         out.append(f"Nothing is paid below {percent(trace.gate)} attainment: {state}.")
-    out.extend(
-        _explain_step(step, trace.method, measure, currency, first=i == 0)
-        for i, step in enumerate(trace.steps)
-    )
+    if trace.kind == "spiff":
+        out.extend(
+            f"{_number(s.base)} qualifying deal(s), your share, at {money(s.rate, currency)}"
+            f" each: {money(s.earned, currency)}."
+            for s in trace.steps
+        )
+    else:
+        out.extend(
+            _explain_step(step, trace.method, measure, currency, first=i == 0)
+            for i, step in enumerate(trace.steps)
+        )
     for attainment, amount, reached in trace.milestones:
         state = "reached" if reached else "not reached"
         out.append(
@@ -151,7 +165,7 @@ def _explain_step(
 ) -> str:
     is_money = measure is None or measure.is_money
     base = money(step.base, currency) if is_money else _number(step.base)
-    rate = percent(step.rate, 2) if is_money else f"{money(step.rate, currency)} each"
+    rate = rate_text(step.rate) if is_money else f"{money(step.rate, currency)} each"
     earned = money(step.earned, currency)
     if method is None:
         return f"{base} at {rate}: {earned}."
@@ -165,8 +179,9 @@ def _explain_step(
 def _span(step: TierStep, method: str, measure: MeasureResult | None, currency: str) -> str:
     if method.endswith("attainment") and measure is not None and measure.quota:
         low = percent(step.lower / measure.quota)
-        high = "and above" if step.upper is None else f"to {percent(step.upper / measure.quota)}"
-        return f"{low} {high} of quota"
+        if step.upper is None:
+            return f"{low} of quota and above"
+        return f"{low} to {percent(step.upper / measure.quota)} of quota"
     is_money = measure is None or measure.is_money
     fmt = (lambda v: money(v, currency)) if is_money else _number
     return (
