@@ -8,10 +8,13 @@ the column as written in the header.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
+import gc
 import re
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -320,25 +323,27 @@ async def _check_repeats(
 ) -> None:
     """Refuse a key seen earlier in the file (kept in a temporary table, not in memory)."""
     keys = [_key(plan.kind, i) for i in items]
-    fresh = {
-        r[0]
-        for r in await conn.fetch(
-            "INSERT INTO csv_import_keys (key, line) SELECT * FROM unnest($1::text[], $2::bigint[])"
-            " ON CONFLICT DO NOTHING RETURNING line",
-            keys,
-            lines,
-        )
-    }
-    if len(fresh) == len(keys):
+    try:
+        async with conn.transaction():  # a savepoint: a repeated key undoes only this COPY
+            await conn.copy_records_to_table(
+                "csv_import_keys", records=zip(keys, lines, strict=True), columns=["key", "line"]
+            )
         return
-    repeated = [(key, line) for key, line in zip(keys, lines, strict=True) if line not in fresh]
+    except asyncpg.UniqueViolationError:
+        pass
+    await conn.execute(
+        "INSERT INTO csv_import_keys (key, line) SELECT * FROM unnest($1::text[], $2::bigint[])"
+        " ON CONFLICT DO NOTHING",
+        keys,
+        lines,
+    )
     first = {
         r[0]: r[1]
         for r in await conn.fetch(
-            "SELECT key, line FROM csv_import_keys WHERE key = ANY($1::text[])",
-            [k for k, _ in repeated],
+            "SELECT key, line FROM csv_import_keys WHERE key = ANY($1::text[])", keys
         )
     }
+    repeated = [(k, line) for k, line in zip(keys, lines, strict=True) if first[k] != line]
     field = "valid_from" if plan.kind == "assignments" else "external_id"
     shown = (lambda k: k.replace("\x1f", " from ")) if plan.kind == "assignments" else str
     raise ImportFailed(
@@ -384,6 +389,63 @@ def _conversion_problems(
     ]
 
 
+@dataclass
+class _Chunk:
+    items: list[dict[str, Any]]
+    lines: list[int]
+    problems: list[RowProblem]
+
+
+class _Chunks:
+    """The file's rows converted chunk by chunk; ``read`` is called by one thread at a time."""
+
+    def __init__(self, plan: Plan, rows: Iterator[tuple[int, list[str]]], chunk_rows: int) -> None:
+        self.plan = plan
+        self.rows = rows
+        self.chunk_rows = chunk_rows
+        self.blank_seen = False
+
+    def read(self) -> _Chunk | None:
+        """The next chunk, None at the end; a chunk with problems ends the import."""
+        plan = self.plan
+        footer = plan.format.footer_after_blank
+        chunk = _Chunk([], [], [])
+        for line, row in self.rows:
+            if not any(cell.strip() for cell in row):
+                self.blank_seen = True
+                continue
+            if footer and self.blank_seen and len(row) == 1:
+                continue  # Salesforce ends report exports with a few one-cell lines.
+            item, found = convert_row(plan, row)
+            if found:
+                chunk.problems += [RowProblem(line, column, message) for column, message in found]
+            chunk.items.append(item)
+            chunk.lines.append(line)
+            if len(chunk.items) >= self.chunk_rows:
+                break
+        if chunk.problems:
+            bad = {p.line for p in chunk.problems}
+            chunk.problems += _conversion_problems(plan, chunk.items, chunk.lines, bad)
+            chunk.problems.sort(key=lambda p: p.line or 0)
+        return chunk if chunk.items else None
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the import.
+
+    Chunks allocate many short-lived, acyclic objects that reference counting frees; the
+    collector would only rescan them, which costs about a fifth of the import's time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 async def import_csv(
     engine: AsyncEngine,
     kind: str,
@@ -402,47 +464,33 @@ async def import_csv(
         raise ImportFailed(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
     started = time.perf_counter()
     rows = read_rows(path)
-    try:
+    with _collector_paused(), contextlib.closing(rows):
         header = next(rows, None)
         if header is None or not any(cell.strip() for cell in header[1]):
             raise ImportFailed("the file is empty: it needs a header line")
         plan = plan_columns(kind, header[1], format, currency)
         total = IngestResult(kind=kind, created=0, updated=0, unchanged=0)
         count = 0
+        chunks = _Chunks(plan, rows, chunk_rows)
         async with driver_transaction(engine) as conn:
             await conn.execute(_KEYS_TABLE)
-            items: list[dict[str, Any]] = []
-            lines: list[int] = []
-            problems: list[RowProblem] = []
-            blank_seen = False
-            for line, row in rows:
-                if not any(cell.strip() for cell in row):
-                    blank_seen = True
-                    continue
-                if blank_seen and len(row) == 1 and plan.format.footer_after_blank:
-                    continue  # Salesforce ends report exports with a few one-cell lines.
-                item, found = convert_row(plan, row)
-                if found:
-                    problems += [RowProblem(line, column, message) for column, message in found]
-                items.append(item)
-                lines.append(line)
-                if len(items) >= chunk_rows:
-                    if problems:
-                        break
-                    total.add(await _apply(conn, plan, items, lines, actor))
-                    count += len(items)
-                    items, lines = [], []
-            if problems:
-                problems += _conversion_problems(plan, items, lines, {p.line for p in problems})
-                problems.sort(key=lambda p: p.line or 0)
-                raise ImportFailed(
-                    f"{len(problems)} problem(s) in the file; nothing was imported", problems
-                )
-            if items:
-                total.add(await _apply(conn, plan, items, lines, actor))
-                count += len(items)
-    finally:
-        rows.close()
+            # The next chunk is read and converted in a thread while this one is applied,
+            # so that parsing the file overlaps the database's work.
+            chunk = await asyncio.to_thread(chunks.read)
+            while chunk is not None:
+                if chunk.problems:
+                    raise ImportFailed(
+                        f"{len(chunk.problems)} problem(s) in the file; nothing was imported",
+                        chunk.problems,
+                    )
+                ahead = asyncio.ensure_future(asyncio.to_thread(chunks.read))
+                try:
+                    total.add(await _apply(conn, plan, chunk.items, chunk.lines, actor))
+                    count += len(chunk.items)
+                finally:
+                    # Never leave the thread reading the file once this block is left.
+                    await asyncio.wait([ahead])
+                chunk = ahead.result()
     return ImportSummary(
         kind=kind,
         format=plan.format.name,
