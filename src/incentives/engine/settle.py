@@ -31,9 +31,8 @@ from incentives.engine.tiers import Band, graduated, retroactive
 _ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
 Sums = dict[str, dict[int, int]]
 
-# Keys of the adjustment lines; plan validation keeps component keys apart from them.
+# Keys of the adjustment lines (listed in validate.ADJUSTMENT_KEYS, which components avoid).
 CAP_LINE, CLAWBACK_LINE, DRAW_LINE, RECOVERY_LINE = "plan_cap", "clawback", "draw", "draw_recovery"
-RESERVED_KEYS = frozenset({CAP_LINE, CLAWBACK_LINE, DRAW_LINE, RECOVERY_LINE})
 
 
 @dataclass(frozen=True)

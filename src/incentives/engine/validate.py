@@ -24,6 +24,8 @@ from incentives.engine.plan import (
     TieredComponent,
 )
 
+# Keys of the lines the engine adds (plan cap, clawback, draw), so components cannot use them.
+ADJUSTMENT_KEYS = frozenset({"plan_cap", "clawback", "draw", "draw_recovery"})
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Beyond these a figure is almost certainly a typo (0.08 written as 8, 1.5 as 15).
 MAX_RATE = Decimal(1)
@@ -70,6 +72,9 @@ def _check_plan(plan: CommissionPlan) -> Iterator[Problem]:
     if not plan.components:
         yield Problem("components", "a plan needs at least one component")
     yield from _check_unique([c.key for c in plan.components], "components")
+    for index, component in enumerate(plan.components):
+        if component.key in ADJUSTMENT_KEYS:
+            yield Problem(f"components[{index}].key", f"'{component.key}' names an adjustment line")
     measures = {m.key: m for m in plan.measures}
     for index, component in enumerate(plan.components):
         yield from _check_component(plan, component, measures, f"components[{index}]")
