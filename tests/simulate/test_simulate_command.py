@@ -1,0 +1,131 @@
+"""``incentives simulate`` over the example data: JSON shape, amounts, explain, compare."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from incentives.cli import main
+from tests.engine.builders import EXAMPLE_DATA, PLANS
+
+AE = str(PLANS / "account-executive.yaml")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_json_shape_and_amounts(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "simulate",
+        AE,
+        "--data",
+        str(EXAMPLE_DATA),
+        "--format",
+        "json",
+        "--period",
+        "2026-Q1",
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["plan"] == "account-executive"
+    ann = next(r for r in data["results"] if r["participant"] == "ae-ann")
+    assert ann == {
+        "participant": "ae-ann",
+        "name": "Ann Alvarez",
+        "period": "2026-Q1",
+        "currency": "USD",
+        "measures": {"bookings": "179000.00"},
+        "quotas": {"bookings": "100000"},
+        "attainment": {"bookings": "1.7900"},
+        "lines": [
+            {
+                "component": "commission",
+                "name": "Bookings commission",
+                "kind": "tiered",
+                "amount": "18350.00",
+            },
+            {
+                "component": "new-logo-spiff",
+                "name": "New logo SPIFF",
+                "kind": "spiff",
+                "amount": "1200.00",
+            },
+        ],
+        "total": "19550.00",
+        "notes": [],
+    }
+    assert {r["period"] for r in data["results"]} == {"2026-Q1"}
+
+
+def test_every_period_with_data_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "simulate", AE, "--data", str(EXAMPLE_DATA), "--format", "json")
+    assert code == 0
+    periods = {(r["participant"], r["period"]) for r in json.loads(out)["results"]}
+    assert ("ae-ann", "2026-Q2") in periods
+    assert not any(period in ("2026-Q3", "2026-Q4") for _, period in periods)
+
+
+def test_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "simulate", AE, "--data", str(EXAMPLE_DATA), "--period", "2026-Q2")
+    assert code == 0
+    assert "ae-ann  Ann Alvarez  2026-Q2" in out
+    assert "Clawback of cancelled deals" in out
+    assert "-$2,750.00" in out
+
+
+def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "simulate", AE, "--data", str(EXAMPLE_DATA), "--explain", "ae-bob")
+    assert code == 0
+    assert "Your quota of $90,000.00 is prorated: you were active 45 of the 90 days." in out
+    assert "Total for 2026-Q1: $6,000.00" in out
+
+
+def test_compare(capsys: pytest.CaptureFixture[str]) -> None:
+    other = str(PLANS / "annual-quarterly-trueup.yaml")
+    code, out, _ = run(
+        capsys, "simulate", AE, "--data", str(EXAMPLE_DATA), "--compare", other, "--format", "json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    ann = next(p for p in data["participants"] if p["participant"] == "ae-ann")
+    # AE plan: 19,550 + 6,450; true-up plan: 7,950 + 6,370.
+    assert ann == {
+        "participant": "ae-ann",
+        "name": "Ann Alvarez",
+        "account-executive": "26000.00",
+        "annual-quarterly-trueup": "14320.00",
+        "difference": "-11680.00",
+    }
+
+
+def test_bad_csv_row_names_file_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE_DATA, data)
+    deals = data / "deals.csv"
+    deals.write_text(
+        deals.read_text(encoding="utf-8").replace("40000.00", "40000.x"), encoding="utf-8"
+    )
+    code, _, err = run(capsys, "simulate", AE, "--data", str(data))
+    assert code == 1
+    assert f"{deals}: line 3, column amount: not a decimal number: '40000.x'" in err
+
+
+def test_period_of_the_wrong_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "simulate", AE, "--data", str(EXAMPLE_DATA), "--period", "2026-03")
+    assert code == 1
+    assert "paid by quarter" in err
+
+
+def test_missing_files_mean_no_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "simulate", AE, "--data", str(tmp_path), "--format", "json")
+    assert code == 0
+    assert json.loads(out) == {"plan": "account-executive", "results": []}
