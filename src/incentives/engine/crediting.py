@@ -95,6 +95,8 @@ def credit_deals(
         level=np.zeros(len(direct_deal), np.int8),
         via=np.full(len(direct_deal), -1, np.int32),
     )
+    # Only credit that counts rolls up: a deal closed before its rep started credits nobody.
+    direct = direct.take(_employed(direct, deals, participants))
     parts = [direct] if crediting.direct else []
     below, origin = direct, direct.participant
     day = deals.close_day[direct.deal]
@@ -113,10 +115,13 @@ def credit_deals(
         origin, day = origin[found], day[found]
         parts.append(below)
     credits = _concat(parts, shares)
+    return credits.take(_employed(credits, deals, participants))
+
+
+def _employed(credits: Credits, deals: DealTable, participants: ParticipantTable) -> BoolArray:
     close = deals.close_day[credits.deal]
     person = credits.participant
-    employed = (participants.start_day[person] <= close) & (close <= participants.end_day[person])
-    return credits.take(employed)
+    return (participants.start_day[person] <= close) & (close <= participants.end_day[person])
 
 
 def managers_on(assignments: AssignmentTable, person: Int32Array, day: Int32Array) -> Int32Array:

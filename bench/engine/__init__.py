@@ -1,0 +1,1 @@
+"""Engine benchmark: the AE plan over 10,000 participants and 5,000,000 deals."""
