@@ -38,18 +38,28 @@ class CreditLookup:
         self.converted = converted
         self.periods = {p.label: k for k, p in enumerate(schedule)}
         self.width = len(schedule)
-        key = credits.participant.astype(np.int64) * self.width + close_period[credits.deal]
-        self.order = np.argsort(key, kind="stable")
-        self.keys = key[self.order]
+        self.close_period = close_period
+        self._index: tuple[IntArray, IntArray] | None = None
+
+    def _sorted(self) -> tuple[IntArray, IntArray]:
+        """Credit rows ordered by (participant, period), built on the first lookup."""
+        if self._index is None:
+            credits = self.credits
+            key = credits.participant.astype(np.int64) * self.width
+            key += self.close_period[credits.deal]
+            order = np.argsort(key, kind="stable")
+            self._index = order, key[order]
+        return self._index
 
     def __call__(self, participant_id: str, period: str) -> tuple[Credit, ...]:
         person = self.inputs.participants.index.get(participant_id)
         k = self.periods.get(period)
         if person is None or k is None:
             return ()
+        order, keys = self._sorted()
         key = person * self.width + k
-        lo, hi = np.searchsorted(self.keys, [key, key + 1])
-        return tuple(self._credit(int(row)) for row in self.order[lo:hi])
+        lo, hi = np.searchsorted(keys, [key, key + 1])
+        return tuple(self._credit(int(row)) for row in order[lo:hi])
 
     def _credit(self, row: int) -> Credit:
         deals, people = self.inputs.deals, self.inputs.participants

@@ -126,6 +126,8 @@ def _employed(credits: Credits, deals: DealTable, participants: ParticipantTable
 
 def managers_on(assignments: AssignmentTable, person: Int32Array, day: Int32Array) -> Int32Array:
     """Each person's manager on the given day (-1 when none), set-wise."""
+    if len(np.unique(assignments.participant)) == len(assignments.participant):
+        return _single_managers_on(assignments, person, day)
     order = np.lexsort((assignments.valid_from, assignments.participant))
     keys = (assignments.participant[order].astype(np.int64) << 32) | assignments.valid_from[order]
     query = (person.astype(np.int64) << 32) | day.astype(np.int64)
@@ -140,6 +142,21 @@ def managers_on(assignments: AssignmentTable, person: Int32Array, day: Int32Arra
         & (assignments.valid_to[rows] >= day)
     )
     return np.where(valid, assignments.manager[rows], -1).astype(np.int32)
+
+
+def _single_managers_on(
+    assignments: AssignmentTable, person: Int32Array, day: Int32Array
+) -> Int32Array:
+    """Fast path when nobody changed manager: one direct lookup per row, no search."""
+    size = int(max(assignments.participant.max(initial=-1), person.max(initial=-1))) + 1
+    manager = np.full(size, -1, np.int32)
+    first = np.zeros(size, np.int32)
+    last = np.zeros(size, np.int32)
+    manager[assignments.participant] = assignments.manager
+    first[assignments.participant] = assignments.valid_from
+    last[assignments.participant] = assignments.valid_to
+    valid = (first[person] <= day) & (day <= last[person])
+    return np.where(valid, manager[person], -1).astype(np.int32)
 
 
 def _concat(parts: list[Credits], shares: tuple[int, ...]) -> Credits:

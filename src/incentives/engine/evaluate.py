@@ -159,16 +159,21 @@ class _Evaluator:
             values = np.concatenate([values, -values[reversed_rows]])
             periods = np.concatenate([periods, reversal_period[deal[reversed_rows]]])
         else:
-            for p, k, c, g, v in zip(
-                person[reversed_rows].tolist(),
-                reversal_period[deal[reversed_rows]].tolist(),
-                periods[reversed_rows].tolist(),
-                group[reversed_rows].tolist(),
-                values[reversed_rows].tolist(),
-                strict=True,
-            ):
-                by_group = aggregation.reversals.setdefault((p, k), {}).setdefault(c, {})
-                by_group[g] = by_group.get(g, 0) + v
+            # Summed by (participant, cancel period), with (close period, group) as the group.
+            n_groups = len(weights)
+            cells = group_sums(
+                person[reversed_rows],
+                reversal_period[deal[reversed_rows]],
+                periods[reversed_rows] * n_groups + group[reversed_rows],
+                values[reversed_rows],
+                len(self.schedule),
+                len(self.schedule) * n_groups,
+            )
+            for cell, sums in cells.items():
+                by_close = aggregation.reversals.setdefault(cell, {})
+                for close_group, total in sums.items():
+                    close, g = divmod(close_group, n_groups)
+                    by_close.setdefault(close, {})[g] = total
         aggregation.cells = group_sums(
             person, periods, group, values, len(self.schedule), len(weights)
         )

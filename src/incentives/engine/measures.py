@@ -3,7 +3,7 @@ and their sums by weight group."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -39,6 +39,18 @@ class Aggregation:
     cells: Cells
     # Per group, the deal rate that applies (components with deal rates only).
     rates: tuple[Decimal, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Weights are exact decimals: as integers over a power of ten, a cell's value is one
+        # integer sum and one exact shift instead of a Decimal product per group.
+        self.places = max((-w.as_tuple().exponent for w in self.weights), default=0)  # type: ignore[operator]
+        self.int_weights = tuple(int(w.scaleb(self.places)) for w in self.weights)
+
+    def value(self, groups: Mapping[int, int]) -> Decimal:
+        """The credited value of a cell: the sum of each group's sum times its weight."""
+        weights = self.int_weights
+        return Decimal(sum(v * weights[g] for g, v in groups.items())).scaleb(-self.places)
+
     # Reversals (clawbacks) per (participant, cancel period): close period -> group -> sum.
     reversals: dict[tuple[int, int], dict[int, dict[int, int]]] = field(default_factory=dict)
 

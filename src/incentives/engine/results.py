@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import msgspec
 
-@dataclass(frozen=True)
-class TierStep:
+
+class TierStep(msgspec.Struct, frozen=True):
     """One tier crossed: the part of the measure inside ``lower``..``upper`` and what it
     earned. ``rate`` is a fraction of the amount, or an amount per unit for counts."""
 
@@ -25,8 +26,7 @@ class TierStep:
     earned: Decimal
 
 
-@dataclass(frozen=True)
-class MeasureResult:
+class MeasureResult(msgspec.Struct, frozen=True):
     """A measure's value for a participant and period, with the quota behind attainment."""
 
     key: str
@@ -42,8 +42,7 @@ class MeasureResult:
     year_to_date: bool = False
 
 
-@dataclass(frozen=True)
-class Trace:
+class Trace(msgspec.Struct, frozen=True):
     """How a line was computed. Only the fields relevant to the line's kind are set."""
 
     kind: str
@@ -65,8 +64,7 @@ class Trace:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(msgspec.Struct, frozen=True):
     """One earning line: a component's pay, or an adjustment (cap, clawback, draw)."""
 
     component: str
@@ -76,8 +74,7 @@ class Line:
     trace: Trace
 
 
-@dataclass(frozen=True)
-class Credit:
+class Credit(msgspec.Struct, frozen=True):
     """A credit behind a participant's measures: which deal, how much of it, and why."""
 
     deal_id: str
@@ -92,8 +89,7 @@ class Credit:
     fx_rate_date: dt.date | None
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(msgspec.Struct, frozen=True):
     """A participant's outcome for one period."""
 
     participant_id: str

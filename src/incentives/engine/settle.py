@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+from msgspec.structs import replace
 
 from incentives.engine.measures import Aggregation, MeasureSpec, spiff_measure
 from incentives.engine.money import exponent
@@ -80,6 +82,20 @@ class Settlement:
         self.unit = Decimal(10) ** exponent(self.currency)
         self.rounding = _ROUNDING[plan.rounding]
         self.year_to_date = plan.true_up == "year_to_date"
+        self.spec_by_key = {spec.key: spec for spec in specs}
+        # Tier boundaries (unscaled) and rates per tiered component, read once.
+        self.tiers = {
+            c.key: [
+                (
+                    t.from_.value,
+                    None if t.to is None else t.to.value,
+                    self._rate_of(t.rate, t.per_unit),
+                )
+                for t in c.tiers
+            ]
+            for c in plan.components
+            if isinstance(c, TieredComponent)
+        }
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -173,7 +189,7 @@ class Settlement:
 
     # -- measures ------------------------------------------------------------------------
 
-    def _measure(self, person: Person, k: int, sums: Sums) -> _Measured:
+    def _measure(self, person: Person, k: int, sums: Sums, *, explain: bool = True) -> _Measured:
         window, _months = self._window(k)
         days = window.days
         active = _overlap(person, window.start.toordinal(), window.end.toordinal())
@@ -184,7 +200,7 @@ class Settlement:
         for spec in self.specs:
             agg = self.aggregations[spec.key]
             groups = sums.get(spec.key, {})
-            value = sum((Decimal(v) * agg.weights[g] for g, v in groups.items()), Decimal(0))
+            value = agg.value(groups)
             values[spec.key] = value
             if spec.hidden:
                 continue
@@ -199,6 +215,8 @@ class Settlement:
                         full if active >= days else Decimal(_round_half_up(full * active / days))
                     )
             quotas[spec.key] = quota
+            if not explain:
+                continue
             scale = self.unit if spec.is_money else Decimal(1)
             multiplied = self._multiplied(spec, agg, groups, scale)
             results.append(
@@ -235,12 +253,16 @@ class Settlement:
 
     # -- components ----------------------------------------------------------------------
 
-    def _component_lines(self, person: Person, k: int, measured: _Measured) -> list[Line]:
+    def _component_lines(
+        self, person: Person, k: int, measured: _Measured, *, explain: bool = True
+    ) -> list[Line]:
+        """Each component's line, then the plan cap; ``explain=False`` leaves tier steps out
+        of the traces (for recomputations that only need amounts)."""
         _window, months = self._window(k)
         target = Decimal(person.target_incentive) * months / 12
         lines: list[Line] = []
         for component in self.plan.components:
-            earned, trace = self._earn(component, k, measured, person)
+            earned, trace = self._earn(component, measured, explain)
             if component.cap is not None:
                 earned, trace = self._apply_cap(earned, trace, component.cap, target)
             amount = self._round(earned)
@@ -272,13 +294,13 @@ class Settlement:
         return limit, replace(trace, cap=self._major(limit), before_cap=self._major(earned))
 
     def _earn(
-        self, component: Component, k: int, measured: _Measured, person: Person
+        self, component: Component, measured: _Measured, explain: bool
     ) -> tuple[Decimal, Trace]:
         if isinstance(component, SpiffComponent):
             count = measured.values[spiff_measure(component.key)]
             step = _flat_step(count, component.per_deal)
             return step.earned * self.unit, Trace(kind="spiff", steps=(step,))
-        spec = next(s for s in self.specs if s.key == component.measure)
+        spec = self.spec_by_key[component.measure]
         value = measured.values[spec.key]
         quota = measured.quotas.get(spec.key)
         if isinstance(component, BonusComponent):
@@ -290,8 +312,8 @@ class Settlement:
             if not met:
                 return Decimal(0), trace
         if isinstance(component, RateComponent):
-            return self._rate(component, spec, value, measured.sums, trace)
-        return self._tiered(component, spec, value, quota, trace)
+            return self._rate(component, spec, value, measured.sums, trace, explain)
+        return self._tiered(component, spec, value, quota, trace, explain)
 
     def _rate(
         self,
@@ -300,11 +322,11 @@ class Settlement:
         value: Decimal,
         sums: Sums,
         trace: Trace,
+        explain: bool,
     ) -> tuple[Decimal, Trace]:
         rate = self._rate_of(component.rate, component.per_unit)
         if not component.deal_rates:
-            step = self._step_major(_flat_step(value, rate), spec)
-            return value * rate, replace(trace, steps=(step,))
+            return value * rate, self._with_steps(trace, [_flat_step(value, rate)], spec, explain)
         # Per-deal rates: the component's own aggregation has one group per deal rate.
         agg = self.aggregations[f"rates:{component.key}"]
         base_by_rate: dict[Decimal, Decimal] = {}
@@ -314,7 +336,7 @@ class Settlement:
             )
         steps = [_flat_step(base, r) for r, base in sorted(base_by_rate.items())]
         earned = sum((s.earned for s in steps), Decimal(0))
-        return earned, replace(trace, steps=tuple(self._step_major(s, spec) for s in steps))
+        return earned, self._with_steps(trace, steps, spec, explain)
 
     def _rate_of(self, rate: Decimal | None, per_unit: Decimal | None) -> Decimal:
         if rate is not None:
@@ -329,6 +351,7 @@ class Settlement:
         value: Decimal,
         quota: Decimal | None,
         trace: Trace,
+        explain: bool,
     ) -> tuple[Decimal, Trace]:
         trace = replace(trace, method=f"{component.method} on {component.on}")
         if component.on == "attainment":
@@ -338,24 +361,26 @@ class Settlement:
         else:
             scale = self.unit if spec.is_money else Decimal(1)
         bands = [
-            Band(
-                tier.from_.value * scale,
-                None if tier.to is None else tier.to.value * scale,
-                self._rate_of(tier.rate, tier.per_unit),
-            )
-            for tier in component.tiers
+            Band(lower * scale, None if upper is None else upper * scale, rate)
+            for lower, upper, rate in self.tiers[component.key]
         ]
         pay = graduated if component.method == "graduated" else retroactive
         earned, steps = pay(value, bands)
-        return earned, replace(trace, steps=tuple(self._step_major(s, spec) for s in steps))
+        return earned, self._with_steps(trace, steps, spec, explain)
+
+    def _with_steps(
+        self, trace: Trace, steps: Sequence[TierStep], spec: MeasureSpec, explain: bool
+    ) -> Trace:
+        if not explain:
+            return trace
+        return replace(trace, steps=tuple(self._step_major(s, spec) for s in steps))
 
     def _step_major(self, step: TierStep, spec: MeasureSpec) -> TierStep:
         """A tier step with amounts in major units (counts stay counts; per-unit rates are
         amounts, so they become major units too)."""
         scale = self.unit if spec.is_money else Decimal(1)
         rate = step.rate if spec.is_money else step.rate / self.unit
-        return replace(
-            step,
+        return TierStep(
             lower=step.lower / scale,
             upper=None if step.upper is None else step.upper / scale,
             rate=rate,
@@ -412,8 +437,9 @@ class Settlement:
         for close in sorted(reversals):
             removed[close] = _add(removed.get(close, {}), reversals[close])
             sums = _subtract(self._sums(person.row, close), removed[close])
-            measured = self._measure(person, close, sums)
-            after = sum(line.amount for line in self._component_lines(person, close, measured))
+            measured = self._measure(person, close, sums, explain=False)
+            recomputed = self._component_lines(person, close, measured, explain=False)
+            after = sum(line.amount for line in recomputed)
             change += after - period_totals[close]
             period_totals[close] = after
         deals = tuple(sorted(self.reversed_deals.get((person.row, k), set())))
