@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +34,7 @@ def data_path(deals: int, participants: int) -> Path:
     return OUT / f"engine_{deals}_{participants}.npz"
 
 
-def generate(deals: int, participants: int, seed: int = SEED) -> dict[str, npt.NDArray[np.generic]]:
+def generate(deals: int, participants: int, seed: int = SEED) -> dict[str, npt.NDArray[Any]]:
     """The benchmark data set as named arrays (all integers)."""
     rng = np.random.default_rng(seed)
     directors = max(participants // 100, 1)

@@ -142,14 +142,15 @@ class _Evaluator:
         weights = tuple(s * m for s in shares for m in mult_weights for _ in rate_weights)
         group_rates = tuple(r for _ in shares for _ in mult_weights for r in rate_weights)
         n_mult, n_rate = len(mult_weights), len(rate_weights)
-        selected = np.flatnonzero(match[credits.deal])
-        chosen = credits.take(selected)
-        deal = chosen.deal
-        group = (
-            chosen.share_code.astype(np.int64) * n_mult + mult_code[deal]
-        ) * n_rate + rate_code[deal]
+        if spec.where is None:
+            deal, share_code, person = credits.deal, credits.share_code, credits.participant
+        else:
+            selected = np.flatnonzero(match[credits.deal])
+            deal = credits.deal[selected]
+            share_code, person = credits.share_code[selected], credits.participant[selected]
+        group = (share_code.astype(np.int64) * n_mult + mult_code[deal]) * n_rate + rate_code[deal]
         values = converted.amount[deal] if spec.aggregate == "sum" else np.ones(len(deal), np.int64)
-        periods, person = close_period[deal], chosen.participant
+        periods = close_period[deal]
         reversed_rows = np.flatnonzero(reversal_period[deal] >= 0)
         aggregation = Aggregation(weights, {}, group_rates if rates is not None else ())
         if self.plan.true_up == "year_to_date":

@@ -8,14 +8,13 @@ the highest tier reached, a measure exactly at a boundary having reached the tie
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from incentives.engine.results import TierStep
 
 
-@dataclass(frozen=True)
-class Band:
+class Band(NamedTuple):
     """A tier with its boundaries in measure units (minor units or counts)."""
 
     lower: Decimal
