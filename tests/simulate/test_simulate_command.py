@@ -42,7 +42,7 @@ def test_json_shape_and_amounts(capsys: pytest.CaptureFixture[str]) -> None:
         "period": "2026-Q1",
         "currency": "USD",
         "measures": {"bookings": "179000.00"},
-        "quotas": {"bookings": "100000"},
+        "quotas": {"bookings": "100000.00"},
         "attainment": {"bookings": "1.7900"},
         "lines": [
             {

@@ -12,10 +12,9 @@ from incentives.engine.results import Evaluation, MeasureResult, Result
 ATTAINMENT_PLACES = 4
 
 
-def _measure_value(measure: MeasureResult, currency: str) -> str:
+def _measure_value(measure: MeasureResult, value: Decimal, currency: str) -> str:
     places = exponent(currency) if measure.is_money else 2
-    value = measure.value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{value:f}"
+    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
 
 
 def _ratio(value: Decimal) -> str:
@@ -30,9 +29,9 @@ def result_json(result: Result) -> dict[str, Any]:
         "name": result.participant_name,
         "period": result.period,
         "currency": currency,
-        "measures": {m.key: _measure_value(m, currency) for m in result.measures},
+        "measures": {m.key: _measure_value(m, m.value, currency) for m in result.measures},
         "quotas": {
-            m.key: None if m.quota is None else f"{m.quota:f}"
+            m.key: _measure_value(m, m.quota, currency)
             for m in result.measures
             if m.quota is not None
         },
