@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -264,6 +265,162 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
+class FxRate(Base):
+    """How many units of ``to_currency`` one unit of ``currency`` buys from ``on_date`` on."""
+
+    __tablename__ = "fx_rates"
+    __table_args__ = (
+        UniqueConstraint("currency", "to_currency", "on_date"),
+        CheckConstraint("rate > 0", name="positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    to_currency: Mapped[str] = mapped_column(String(3))
+    on_date: Mapped[dt.date] = mapped_column(Date)
+    rate: Mapped[Any] = mapped_column(Numeric(24, 12))
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+
+
+class PlanVersion(Base):
+    """An immutable published version of a plan: its source text and what it was judged to be."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("key", "version"), Index(None, "key", "content_hash"))
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(Text)
+    source_format: Mapped[str] = mapped_column(String(10))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date] = mapped_column(Date)  # inclusive, as written in plans
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
+    published_by: Mapped[str] = mapped_column(String(300))
+    published_at: Mapped[dt.datetime] = _now()
+
+
+class PlanAssignment(Base):
+    """A participant, or a whole team, paid under a plan from valid_from to valid_to (excl.).
+
+    ``subject`` names who, as ``participant:<external id>`` or ``team:<external id>``.
+    """
+
+    __tablename__ = "plan_assignments"
+    __table_args__ = (
+        UniqueConstraint("subject", "plan_key", "valid_from"),
+        CheckConstraint("(participant_id IS NULL) <> (team_id IS NULL)", name="one_subject"),
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_range"),
+        CheckConstraint("target_incentive_minor >= 0", name="target"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    subject: Mapped[str] = mapped_column(String(220))
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    plan_key: Mapped[str] = mapped_column(String(200), index=True)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    target_incentive_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+
+
+class Quota(Base):
+    """A participant's quota for one period and measure (money in major units, or a count)."""
+
+    __tablename__ = "quotas"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "period", "measure"),
+        CheckConstraint("amount >= 0", name="amount"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    period: Mapped[str] = mapped_column(String(20))
+    measure: Mapped[str] = mapped_column(String(100))
+    amount: Mapped[Any] = mapped_column(Numeric(20, 4))
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+
+
+class CalcRun(Base):
+    """A recorded calculation: what triggered it, over what, with which plans and inputs."""
+
+    __tablename__ = "calc_runs"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", ("running", "succeeded", "failed")), name="status"),
+        Index(None, "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    trigger: Mapped[str] = mapped_column(String(20))  # api | cli | ingest | schedule
+    requested_by: Mapped[str] = mapped_column(String(300))
+    scope: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    plan_versions: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    # The newest audit entry when the run read its inputs: every write is audited.
+    input_watermark: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10), server_default="running")
+    started_at: Mapped[dt.datetime] = _now()
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ParticipantResult(Base):
+    """A participant's outcome under a plan for a period, as the latest run left it."""
+
+    __tablename__ = "participant_results"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    plan_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("calc_runs.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    measures: Mapped[list[Any]] = mapped_column(JSONB)
+    notes: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'"))
+
+
+class EarningLine(Base):
+    """One earning line of a participant-period with its trace."""
+
+    __tablename__ = "earning_lines"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    plan_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)
+    line_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    component: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    trace: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    run_id: Mapped[int] = mapped_column(ForeignKey("calc_runs.id"))
+
+
+class Credit(Base):
+    """Who got credit for which deal in a period, and why (owner, split or rollup)."""
+
+    __tablename__ = "credits"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    plan_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(10), primary_key=True)
+    via: Mapped[str | None] = mapped_column(String(200))
+    share: Mapped[Any] = mapped_column(Numeric(12, 8))
+    amount: Mapped[Any] = mapped_column(Numeric(24, 6))
+    run_id: Mapped[int] = mapped_column(ForeignKey("calc_runs.id"))
+
+
 __all__ = [
     "DEAL_STATUSES",
     "NAMING_CONVENTION",
@@ -275,11 +432,19 @@ __all__ = [
     "Assignment",
     "AuditEntry",
     "Base",
+    "CalcRun",
+    "Credit",
     "Deal",
     "DealHistory",
     "DealSplit",
+    "EarningLine",
+    "FxRate",
     "Participant",
+    "ParticipantResult",
     "Period",
+    "PlanAssignment",
+    "PlanVersion",
     "Principal",
+    "Quota",
     "Team",
 ]

@@ -79,11 +79,50 @@ class ActivityItem(Item):
     attributes: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
+PlanKey = Annotated[str, msgspec.Meta(pattern="^[a-z0-9][a-z0-9_-]{0,199}$")]
+PeriodLabel = Annotated[str, msgspec.Meta(pattern=r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
+
+
+class PlanAssignmentItem(Item):
+    """A participant, or a whole team, paid under plan ``plan`` from ``valid_from``
+    (inclusive) to ``valid_to`` (exclusive), with an annual target incentive."""
+
+    plan: PlanKey
+    valid_from: dt.date
+    currency: Currency
+    participant: ExternalId | None = None
+    team: ExternalId | None = None
+    valid_to: dt.date | None = None
+    target_incentive: Decimal = Decimal(0)
+
+
+class QuotaItem(Item):
+    """A participant's quota for a period (``2026-Q1``) and measure: an amount in the
+    plan's payout currency, or a count for count measures."""
+
+    participant: ExternalId
+    period: PeriodLabel
+    measure: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    amount: Decimal
+
+
+class FxRateItem(Item):
+    """One unit of ``currency`` buys ``rate`` units of ``to_currency`` from ``date`` on."""
+
+    currency: Currency
+    to_currency: Currency
+    date: dt.date
+    rate: Decimal
+
+
 KINDS: dict[str, type[Item]] = {
     "participants": ParticipantItem,
     "assignments": AssignmentItem,
     "deals": DealItem,
     "activities": ActivityItem,
+    "plan_assignments": PlanAssignmentItem,
+    "quotas": QuotaItem,
+    "fx_rates": FxRateItem,
 }
 
 T = TypeVar("T", bound=Item)

@@ -23,8 +23,11 @@ from incentives.ingest.items import (
     ActivityItem,
     AssignmentItem,
     DealItem,
+    FxRateItem,
     Item,
     ParticipantItem,
+    PlanAssignmentItem,
+    QuotaItem,
     convert_items,
 )
 from incentives.ingest.problems import BatchRejected, ItemProblem
@@ -85,6 +88,32 @@ ACTIVITIES = up.TableSpec(
 )
 
 
+PLAN_ASSIGNMENTS = up.TableSpec(
+    "plan_assignments",
+    key=("subject", "plan_key", "valid_from"),
+    columns={
+        "subject": "text",
+        "plan_key": "text",
+        "valid_from": "date",
+        "participant_id": "bigint",
+        "team_id": "bigint",
+        "valid_to": "date",
+        "target_incentive_minor": "bigint",
+        "currency": "text",
+    },
+)
+QUOTAS = up.TableSpec(
+    "quotas",
+    key=("participant_id", "period", "measure"),
+    columns={"participant_id": "bigint", "period": "text", "measure": "text", "amount": "numeric"},
+)
+FX_RATES = up.TableSpec(
+    "fx_rates",
+    key=("currency", "to_currency", "on_date"),
+    columns={"currency": "text", "to_currency": "text", "on_date": "date", "rate": "numeric"},
+)
+
+
 class IngestResult(msgspec.Struct):
     """Counts of what a batch did; ``audit_id`` is the audit entry that records it."""
 
@@ -130,23 +159,25 @@ class _Check:
             raise BatchRejected(self.problems)
 
 
-def _money(check: _Check, index: int, item: Item, amount: Decimal, currency: str) -> int:
+def _money(
+    check: _Check, index: int, item: Item, amount: Decimal, currency: str, field: str = "amount"
+) -> int:
     if not is_known_currency(currency):
         check.add(index, item, "currency", f"unknown currency {currency!r}")
         return 0
     if amount < 0:
-        check.add(index, item, "amount", "must not be negative")
+        check.add(index, item, field, "must not be negative")
         return 0
     try:
         return to_minor(amount, currency)
     except MoneyError as exc:
-        check.add(index, item, "amount", str(exc))
+        check.add(index, item, field, str(exc))
         return 0
 
 
 async def _participants(
     conn: asyncpg.Connection, items: list[ParticipantItem], check: _Check, by_person: bool
-) -> tuple[list[up.Row], up.Outcome | None]:
+) -> up.Outcome:
     check.duplicates([i.external_id for i in items], items, "external_id")
     for index, item in enumerate(items):
         if not is_known_currency(item.currency):
@@ -167,19 +198,36 @@ async def _participants(
         }
         for i in items
     ]
-    return rows, await up.upsert(conn, PARTICIPANTS, rows)
+    return await up.upsert(conn, PARTICIPANTS, rows)
 
 
-def _overlaps(
-    stored: list[tuple[dt.date, dt.date | None]],
-) -> list[tuple[tuple[dt.date, dt.date | None], tuple[dt.date, dt.date | None]]]:
-    ordered = sorted(stored)
-    return [(a, b) for a, b in itertools.pairwise(ordered) if a[1] is None or a[1] > b[0]]
+Span = tuple[Any, dt.date, dt.date | None]  # (who, valid_from inclusive, valid_to exclusive)
+
+
+def _check_overlaps(
+    check: _Check, items: Sequence[Item], incoming: list[Span], stored: list[Span], what: str
+) -> None:
+    """Refuse items whose range overlaps another of the same ``who`` after the batch applies.
+
+    Stored spans with the same ``who`` and ``valid_from`` as an incoming one are replaced.
+    """
+    ranges: dict[Any, dict[dt.date, dt.date | None]] = {}
+    for who, start, end in [*stored, *incoming]:
+        ranges.setdefault(who, {})[start] = end
+    for index, (who, start, end) in enumerate(incoming):
+        ordered = sorted(ranges[who].items())
+        for a, b in itertools.pairwise(ordered):
+            if (a[1] is None or a[1] > b[0]) and (start, end) in (a, b):
+                other = b if (start, end) == a else a
+                until = other[1].isoformat() if other[1] else "open end"
+                message = f"overlaps the {what} from {other[0].isoformat()} to {until}"
+                check.add(index, items[index], "valid_from", message)
+    check.raise_if_any()
 
 
 async def _assignments(
     conn: asyncpg.Connection, items: list[AssignmentItem], check: _Check, by_person: bool
-) -> tuple[list[up.Row], up.Outcome | None]:
+) -> up.Outcome:
     directory = await Directory.load(
         conn, [i.participant for i in items] + [i.manager for i in items if i.manager]
     )
@@ -207,32 +255,24 @@ async def _assignments(
         )
     check.raise_if_any()
 
-    # Overlap is judged on the participant's assignments as they will stand after the batch.
     stored = await conn.fetch(
         "SELECT participant_id, valid_from, valid_to FROM assignments"
         " WHERE participant_id = ANY($1::bigint[])",
         sorted({r["participant_id"] for r in rows}),
     )
-    ranges: dict[int, dict[dt.date, dt.date | None]] = {}
-    for record in stored:
-        ranges.setdefault(record["participant_id"], {})[record["valid_from"]] = record["valid_to"]
-    for row in rows:
-        ranges.setdefault(row["participant_id"], {})[row["valid_from"]] = row["valid_to"]
-    for index, (item, row) in enumerate(zip(items, rows, strict=True)):
-        mine = (row["valid_from"], row["valid_to"])
-        for a, b in _overlaps(list(ranges[row["participant_id"]].items())):
-            if mine in (a, b):
-                other = b if mine == a else a
-                until = other[1].isoformat() if other[1] else "open end"
-                message = f"overlaps the assignment from {other[0].isoformat()} to {until}"
-                check.add(index, item, "valid_from", message)
-    check.raise_if_any()
+    _check_overlaps(
+        check,
+        items,
+        [(r["participant_id"], r["valid_from"], r["valid_to"]) for r in rows],
+        [(r["participant_id"], r["valid_from"], r["valid_to"]) for r in stored],
+        "assignment",
+    )
 
     teams = await team_ids(conn, {i.team: i.team_name or i.team for i in items if i.team})
     for row in rows:
         team = row.pop("team")
         row["team_id"] = teams[team] if team else None
-    return rows, await up.upsert(conn, ASSIGNMENTS, rows)
+    return await up.upsert(conn, ASSIGNMENTS, rows)
 
 
 _PERCENT_PLACES = Decimal("0.000001")  # as stored: numeric(9, 6)
@@ -247,7 +287,7 @@ def _splits_key(splits: Sequence[tuple[int, Decimal]]) -> tuple[tuple[int, Decim
 
 async def _deals(
     conn: asyncpg.Connection, items: list[DealItem], check: _Check, by_person: bool
-) -> tuple[list[up.Row], up.Outcome | None]:
+) -> up.Outcome:
     refs = [i.owner for i in items] + [s.participant for i in items for s in i.splits or ()]
     directory = await Directory.load(conn, refs, by_person=by_person)
     check.duplicates([i.external_id for i in items], items, "external_id")
@@ -330,12 +370,12 @@ async def _deals(
         await conn.copy_records_to_table(
             "deal_splits", records=split_rows, columns=["deal_id", "participant_id", "percent"]
         )
-    return rows, outcome
+    return outcome
 
 
 async def _activities(
     conn: asyncpg.Connection, items: list[ActivityItem], check: _Check, by_person: bool
-) -> tuple[list[up.Row], up.Outcome | None]:
+) -> up.Outcome:
     directory = await Directory.load(conn, [i.participant for i in items], by_person=by_person)
     check.duplicates([i.external_id for i in items], items, "external_id")
     rows: list[up.Row] = []
@@ -354,30 +394,125 @@ async def _activities(
             }
         )
     check.raise_if_any()
-    return rows, await up.upsert(conn, ACTIVITIES, rows)
+    return await up.upsert(conn, ACTIVITIES, rows)
 
 
-Handler = Callable[
-    [asyncpg.Connection, Any, _Check, bool], Awaitable[tuple[list[up.Row], up.Outcome | None]]
-]
-_HANDLERS: dict[str, Handler] = {
-    "participants": _participants,
-    "assignments": _assignments,
-    "deals": _deals,
-    "activities": _activities,
+async def _plan_assignments(
+    conn: asyncpg.Connection, items: list[PlanAssignmentItem], check: _Check, by_person: bool
+) -> up.Outcome:
+    directory = await Directory.load(conn, [i.participant for i in items if i.participant])
+    known_teams = {
+        r["external_id"]: r["id"]
+        for r in await conn.fetch(
+            "SELECT id, external_id FROM teams WHERE external_id = ANY($1::text[])",
+            [i.team for i in items if i.team],
+        )
+    }
+    rows: list[up.Row] = []
+    for index, item in enumerate(items):
+        pid = tid = None
+        if (item.participant is None) == (item.team is None):
+            check.add(index, item, "participant", "name exactly one of participant or team")
+        elif item.participant is not None:
+            pid = check.participant(directory, index, item, "participant", item.participant)
+        elif item.team is not None:
+            tid = known_teams.get(item.team)
+            if tid is None:
+                check.add(index, item, "team", f"unknown team {item.team!r}")
+        if item.valid_to is not None and item.valid_to <= item.valid_from:
+            check.add(index, item, "valid_to", "must be after valid_from")
+        target = _money(
+            check, index, item, item.target_incentive, item.currency, field="target_incentive"
+        )
+        subject = f"participant:{item.participant}" if item.participant else f"team:{item.team}"
+        rows.append(
+            {
+                "subject": subject,
+                "plan_key": item.plan,
+                "valid_from": item.valid_from,
+                "participant_id": pid,
+                "team_id": tid,
+                "valid_to": item.valid_to,
+                "target_incentive_minor": target,
+                "currency": item.currency,
+            }
+        )
+    check.duplicates(
+        [(r["subject"], r["plan_key"], r["valid_from"]) for r in rows], items, "valid_from"
+    )
+    check.raise_if_any()
+    stored = await conn.fetch(
+        "SELECT subject, plan_key, valid_from, valid_to FROM plan_assignments"
+        " WHERE subject = ANY($1::text[])",
+        sorted({r["subject"] for r in rows}),
+    )
+    _check_overlaps(
+        check,
+        items,
+        [((r["subject"], r["plan_key"]), r["valid_from"], r["valid_to"]) for r in rows],
+        [((r["subject"], r["plan_key"]), r["valid_from"], r["valid_to"]) for r in stored],
+        "plan assignment",
+    )
+    return await up.upsert(conn, PLAN_ASSIGNMENTS, rows)
+
+
+async def _quotas(
+    conn: asyncpg.Connection, items: list[QuotaItem], check: _Check, by_person: bool
+) -> up.Outcome:
+    directory = await Directory.load(conn, [i.participant for i in items])
+    rows: list[up.Row] = []
+    for index, item in enumerate(items):
+        pid = check.participant(directory, index, item, "participant", item.participant)
+        if item.amount < 0 or -int(item.amount.as_tuple().exponent) > 4:
+            check.add(index, item, "amount", "must be zero or more, with at most 4 decimals")
+        rows.append(
+            {
+                "participant_id": pid,
+                "period": item.period,
+                "measure": item.measure,
+                "amount": item.amount,
+            }
+        )
+    check.duplicates([(i.participant, i.period, i.measure) for i in items], items, "measure")
+    check.raise_if_any()
+    return await up.upsert(conn, QUOTAS, rows)
+
+
+async def _fx_rates(
+    conn: asyncpg.Connection, items: list[FxRateItem], check: _Check, by_person: bool
+) -> up.Outcome:
+    for index, item in enumerate(items):
+        for field, code in (("currency", item.currency), ("to_currency", item.to_currency)):
+            if not is_known_currency(code):
+                check.add(index, item, field, f"unknown currency {code!r}")
+        if item.rate <= 0:
+            check.add(index, item, "rate", "must be above zero")
+        if item.currency == item.to_currency:
+            check.add(index, item, "to_currency", "is the same currency")
+    check.duplicates([(i.currency, i.to_currency, i.date) for i in items], items, "date")
+    check.raise_if_any()
+    rows = [
+        {"currency": i.currency, "to_currency": i.to_currency, "on_date": i.date, "rate": i.rate}
+        for i in items
+    ]
+    return await up.upsert(conn, FX_RATES, rows)
+
+
+Handler = Callable[[asyncpg.Connection, Any, _Check, bool], Awaitable[up.Outcome]]
+# Each kind: the table it lands in and the handler that validates and applies a batch.
+_KINDS: dict[str, tuple[up.TableSpec, Handler]] = {
+    "participants": (PARTICIPANTS, _participants),
+    "assignments": (ASSIGNMENTS, _assignments),
+    "deals": (DEALS, _deals),
+    "activities": (ACTIVITIES, _activities),
+    "plan_assignments": (PLAN_ASSIGNMENTS, _plan_assignments),
+    "quotas": (QUOTAS, _quotas),
+    "fx_rates": (FX_RATES, _fx_rates),
 }
 
 
 def _key_text(spec: up.TableSpec, row: up.Row) -> str:
     return "/".join(str(row[c]) for c in spec.key)
-
-
-_SPECS = {
-    "participants": PARTICIPANTS,
-    "assignments": ASSIGNMENTS,
-    "deals": DEALS,
-    "activities": ACTIVITIES,
-}
 
 
 async def ingest(
@@ -400,9 +535,8 @@ async def ingest(
     # otherwise both try to insert it.
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('ingest:' || $1))", kind)
     check = _Check()
-    _, outcome = await _HANDLERS[kind](conn, items, check, by_person)
-    assert outcome is not None
-    spec = _SPECS[kind]
+    spec, handler = _KINDS[kind]
+    outcome = await handler(conn, items, check, by_person)
     result = IngestResult(
         kind=kind,
         created=len(outcome.created),
