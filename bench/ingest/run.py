@@ -173,6 +173,8 @@ class Server:
 
     pid: int
     finished: Child | None = None
+    # The largest resident set seen after a response.
+    sampled_peak_mib: float = 0.0
 
 
 @contextlib.contextmanager
@@ -270,8 +272,10 @@ async def bench_api(deals: int, participants: int, clients: int) -> list[Measure
                     trend: list[float] = []
 
                     def sample(done: int, trend: list[float] = trend) -> None:
+                        rss = current_rss_mib(server.pid)
+                        server.sampled_peak_mib = max(server.sampled_peak_mib, rss)
                         if done % tenth == 0:
-                            trend.append(round(current_rss_mib(server.pid)))
+                            trend.append(round(rss))
 
                     started = time.perf_counter()
                     totals = await _post_all(client, "deals", bodies, clients, sample)
@@ -283,7 +287,8 @@ async def bench_api(deals: int, participants: int, clients: int) -> list[Measure
             results.append(Measurement("api", step, deals, seconds, deals / seconds,
                                        child.peak_rss_mib, child.wall_seconds, trend))  # fmt: skip
             print(f"  api {step:6} {deals:>9,} deals: {deals / seconds:>8,.0f}/s,"
-                  f" server peak RSS {child.peak_rss_mib:,.0f} MiB, RSS by tenths {trend}",
+                  f" server peak RSS {child.peak_rss_mib:,.0f} MiB (sampled after responses"
+                  f" {server.sampled_peak_mib:,.0f}), RSS by tenths {trend}",
                   flush=True)  # fmt: skip
     return results
 
