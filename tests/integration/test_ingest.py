@@ -175,3 +175,23 @@ async def test_the_audit_log_records_an_ingest_and_cannot_be_rewritten(db: Async
     with pytest.raises(Exception, match="append-only"):
         async with driver_transaction(db) as conn:
             await conn.execute("DELETE FROM audit_log")
+
+
+async def test_split_percentages_have_at_most_four_decimals(db: AsyncEngine) -> None:
+    await run(db, "participants", PEOPLE)
+    fine = deal(
+        splits=[
+            {"participant": "ana", "percent": "33.3333"},
+            {"participant": "bo", "percent": "66.6667"},
+        ]
+    )
+    assert (await run(db, "deals", [fine])).created == 1
+    too_fine = deal(
+        splits=[
+            {"participant": "ana", "percent": "33.33333"},
+            {"participant": "bo", "percent": "66.66667"},
+        ]
+    )
+    with pytest.raises(BatchRejected) as caught:
+        await run(db, "deals", [too_fine])
+    assert [p.field for p in caught.value.problems] == ["splits[0].percent", "splits[1].percent"]

@@ -310,8 +310,8 @@ async def _deals(
                     directory, index, item, f"splits[{n}].participant", split.participant
                 )
                 places = -int(split.percent.as_tuple().exponent)
-                if not 0 < split.percent <= 100 or places > 6:
-                    message = "must be above 0 and at most 100, with at most 6 decimals"
+                if not 0 < split.percent <= 100 or places > 4:
+                    message = "must be above 0 and at most 100, with at most 4 decimals"
                     check.add(index, item, f"splits[{n}].percent", message)
                 if pid is not None:
                     splits.append((pid, split.percent))
