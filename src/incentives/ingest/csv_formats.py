@@ -164,7 +164,8 @@ def _canonical(kind: str) -> Format:
         sources=sources,
         attributes=has_attributes,
         by_person=False,
-        markers=frozenset({"external_id"} if kind != "assignments" else {"participant"}),
+        # The first field of every kind's item is its key (or the first part of it).
+        markers=frozenset(fields[:1]),
     )
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.audit.log import CLI_ACTOR, Actor
 from incentives.db.connection import driver_transaction
 from incentives.ingest.csv_formats import CrmAmount, Format, FormatError, Parse, choose, snake
-from incentives.ingest.items import KINDS, convert_items
+from incentives.ingest.items import ITEM_KEYS, KINDS, convert_items
 from incentives.ingest.problems import BatchRejected, ItemProblem
 from incentives.ingest.service import IngestResult, ingest
 
@@ -313,9 +313,7 @@ ON COMMIT DROP
 
 
 def _key(kind: str, item: dict[str, Any]) -> str:
-    if kind == "assignments":
-        return f"{item.get('participant')}\x1f{item.get('valid_from')}"
-    return str(item.get("external_id"))
+    return "\x1f".join(str(item.get(f) or "") for f in ITEM_KEYS[kind])
 
 
 async def _check_repeats(
@@ -344,8 +342,11 @@ async def _check_repeats(
         )
     }
     repeated = [(k, line) for k, line in zip(keys, lines, strict=True) if first[k] != line]
-    field = "valid_from" if plan.kind == "assignments" else "external_id"
-    shown = (lambda k: k.replace("\x1f", " from ")) if plan.kind == "assignments" else str
+    field = ITEM_KEYS[plan.kind][-1]
+
+    def shown(key: str) -> str:
+        return " / ".join(part for part in key.split("\x1f") if part)
+
     raise ImportFailed(
         "the file names a key more than once; nothing was imported",
         [

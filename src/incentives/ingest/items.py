@@ -125,6 +125,17 @@ KINDS: dict[str, type[Item]] = {
     "fx_rates": FxRateItem,
 }
 
+# The fields that identify an item of each kind: a batch or file names each key once.
+ITEM_KEYS: dict[str, tuple[str, ...]] = {
+    "participants": ("external_id",),
+    "assignments": ("participant", "valid_from"),
+    "deals": ("external_id",),
+    "activities": ("external_id",),
+    "plan_assignments": ("participant", "team", "plan", "valid_from"),
+    "quotas": ("participant", "period", "measure"),
+    "fx_rates": ("currency", "to_currency", "date"),
+}
+
 T = TypeVar("T", bound=Item)
 
 _PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
