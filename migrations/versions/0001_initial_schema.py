@@ -82,7 +82,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "status IN ('open', 'closing', 'closed')", name=op.f("ck_periods_status")
         ),
-        sa.CheckConstraint("end_date > start_date", name=op.f("ck_periods_range")),
+        sa.CheckConstraint("end_date >= start_date", name=op.f("ck_periods_range")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_periods")),
         sa.UniqueConstraint("kind", "start_date", name=op.f("uq_periods_kind_start_date")),
         sa.UniqueConstraint("label", name=op.f("uq_periods_label")),
@@ -160,7 +160,7 @@ def upgrade() -> None:
         ),
         postgresql.ExcludeConstraint(
             (sa.text("int8range(participant_id, participant_id, '[]')"), "&&"),
-            (sa.text("daterange(valid_from, valid_to, '[)')"), "&&"),
+            (sa.text("daterange(valid_from, valid_to, '[]')"), "&&"),
             using="gist",
             name="ex_assignments_no_overlap",
             deferrable=True,
@@ -171,7 +171,7 @@ def upgrade() -> None:
             name=op.f("ck_assignments_not_self"),
         ),
         sa.CheckConstraint(
-            "valid_to IS NULL OR valid_to > valid_from", name=op.f("ck_assignments_valid_range")
+            "valid_to IS NULL OR valid_to >= valid_from", name=op.f("ck_assignments_valid_range")
         ),
         sa.ForeignKeyConstraint(
             ["manager_id"], ["participants.id"], name=op.f("fk_assignments_manager_id_participants")

@@ -135,7 +135,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("target_incentive_minor >= 0", name=op.f("ck_plan_assignments_target")),
         sa.CheckConstraint(
-            "valid_to IS NULL OR valid_to > valid_from",
+            "valid_to IS NULL OR valid_to >= valid_from",
             name=op.f("ck_plan_assignments_valid_range"),
         ),
         sa.ForeignKeyConstraint(

@@ -73,6 +73,9 @@ async def test_period_generation_needs_finance_or_admin(
     listed = await client.get("/api/v1/periods?fiscal_year=2026", headers=auth["rep"])
     labels = [p["label"] for p in listed.json()]
     assert labels[:3] == ["2026", "2026-Q1", "2026-02"]
+    # Period dates are inclusive at both ends.
+    q1 = next(p for p in listed.json() if p["label"] == "2026-Q1")
+    assert (q1["start_date"], q1["end_date"], q1["status"]) == ("2026-02-01", "2026-04-30", "open")
     assert "2027-01" in labels and "2026-01" not in labels
 
 

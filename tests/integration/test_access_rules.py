@@ -26,7 +26,7 @@ async def test_reporting_lines_follow_the_hierarchy_of_the_day(db: AsyncEngine) 
         )
         items = [{"participant": p, "manager": m, "valid_from": "2026-01-01"} for p, m in LINE]
         # r3 moves from m2 to m1 on July 1st.
-        items[-1]["valid_to"] = "2026-07-01"
+        items[-1]["valid_to"] = "2026-06-30"
         items.append({"participant": "r3", "manager": "m1", "valid_from": "2026-07-01"})
         await ingest(conn, "assignments", items, CLI_ACTOR)
         ids = {

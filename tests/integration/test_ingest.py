@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -138,21 +139,22 @@ async def test_splits_must_sum_to_exactly_100(db: AsyncEngine) -> None:
 
 async def test_overlapping_assignments_are_refused(db: AsyncEngine) -> None:
     await run(db, "participants", PEOPLE)
-    ok = {
+    first_half = {
         "participant": "ana",
         "manager": "mia",
         "team": "east",
         "valid_from": "2026-01-01",
-        "valid_to": "2026-07-01",
+        "valid_to": "2026-06-30",
     }
-    assert (await run(db, "assignments", [ok])).created == 1
-    overlapping = {"participant": "ana", "team": "west", "valid_from": "2026-06-01"}
-    with pytest.raises(BatchRejected) as caught:
-        await run(db, "assignments", [overlapping])
-    assert [(p.field, p.message) for p in caught.value.problems] == [
-        ("valid_from", "overlaps the assignment from 2026-01-01 to 2026-07-01")
-    ]
-    # Adjacent ranges do not overlap: valid_to is exclusive.
+    assert (await run(db, "assignments", [first_half])).created == 1
+    # Both ends are inclusive: a range starting on the last day of another overlaps it.
+    for start in ("2026-06-01", "2026-06-30"):
+        overlapping = {"participant": "ana", "team": "west", "valid_from": start}
+        with pytest.raises(BatchRejected) as caught:
+            await run(db, "assignments", [overlapping])
+        assert [(p.field, p.message) for p in caught.value.problems] == [
+            ("valid_from", "overlaps the assignment from 2026-01-01 to 2026-06-30")
+        ]
     adjacent = {"participant": "ana", "team": "west", "valid_from": "2026-07-01"}
     assert (await run(db, "assignments", [adjacent])).created == 1
 
@@ -195,3 +197,18 @@ async def test_split_percentages_have_at_most_four_decimals(db: AsyncEngine) -> 
     with pytest.raises(BatchRejected) as caught:
         await run(db, "deals", [too_fine])
     assert [p.field for p in caught.value.problems] == ["splits[0].percent", "splits[1].percent"]
+
+
+async def test_the_database_itself_refuses_overlapping_assignments(db: AsyncEngine) -> None:
+    await run(db, "participants", PEOPLE)
+    await run(
+        db,
+        "assignments",
+        [{"participant": "ana", "valid_from": "2026-01-01", "valid_to": "2026-06-30"}],
+    )
+    with pytest.raises(asyncpg.ExclusionViolationError):
+        async with driver_transaction(db) as conn:
+            await conn.execute(
+                "INSERT INTO assignments (participant_id, valid_from)"
+                " SELECT id, DATE '2026-06-30' FROM participants WHERE external_id = 'ana'"
+            )

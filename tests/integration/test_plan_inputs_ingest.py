@@ -33,7 +33,7 @@ async def test_plan_assignments_for_people_and_teams(people: AsyncEngine) -> Non
             "plan": "account-executive",
             "participant": "ana",
             "valid_from": "2026-01-01",
-            "valid_to": "2026-07-01",
+            "valid_to": "2026-06-30",
             "currency": "USD",
             "target_incentive": "60000",
         },
@@ -61,7 +61,7 @@ async def test_plan_assignments_for_people_and_teams(people: AsyncEngine) -> Non
     with pytest.raises(BatchRejected) as caught:
         await run(people, "plan_assignments", [overlapping])
     assert [(p.field, p.message) for p in caught.value.problems] == [
-        ("valid_from", "overlaps the plan assignment from 2026-01-01 to 2026-07-01")
+        ("valid_from", "overlaps the plan assignment from 2026-01-01 to 2026-06-30")
     ]
     both = {
         "plan": "x",

@@ -16,7 +16,7 @@ WITH RECURSIVE line(participant_id) AS (
     SELECT $1::bigint
     UNION
     SELECT a.participant_id FROM assignments a JOIN line ON a.manager_id = line.participant_id
-    WHERE a.valid_from <= $2 AND (a.valid_to IS NULL OR a.valid_to > $2)
+    WHERE a.valid_from <= $2 AND (a.valid_to IS NULL OR a.valid_to >= $2)
 )
 SELECT participant_id FROM line
 """

@@ -87,7 +87,7 @@ class Team(Base):
 
 
 class Assignment(Base):
-    """Where a participant sits, effective-dated: valid_from inclusive, valid_to exclusive.
+    """Where a participant sits, effective-dated from valid_from to valid_to, both inclusive.
 
     The exclusion constraint makes the database itself refuse overlapping assignments of
     one participant.
@@ -96,13 +96,13 @@ class Assignment(Base):
     __tablename__ = "assignments"
     __table_args__ = (
         UniqueConstraint("participant_id", "valid_from"),
-        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_range"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_range"),
         CheckConstraint("manager_id IS NULL OR manager_id <> participant_id", name="not_self"),
         ExcludeConstraint(
             # A one-point range on the id stands in for equality, which GiST indexes only
             # with the btree_gist extension (absent from some PostgreSQL builds).
             (text("int8range(participant_id, participant_id, '[]')"), "&&"),
-            (text("daterange(valid_from, valid_to, '[)')"), "&&"),
+            (text("daterange(valid_from, valid_to, '[]')"), "&&"),
             name="ex_assignments_no_overlap",
             using="gist",
             # Checked at commit, so one batch may move two adjacent ranges at once.
@@ -129,7 +129,7 @@ class Period(Base):
         UniqueConstraint("kind", "start_date"),
         CheckConstraint(_one_of("kind", PERIOD_KINDS), name="kind"),
         CheckConstraint(_one_of("status", PERIOD_STATUSES), name="status"),
-        CheckConstraint("end_date > start_date", name="range"),
+        CheckConstraint("end_date >= start_date", name="range"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -137,7 +137,7 @@ class Period(Base):
     label: Mapped[str] = mapped_column(String(20), unique=True)
     fiscal_year: Mapped[int] = mapped_column(Integer)
     start_date: Mapped[dt.date] = mapped_column(Date)
-    end_date: Mapped[dt.date] = mapped_column(Date)  # exclusive
+    end_date: Mapped[dt.date] = mapped_column(Date)  # inclusive
     status: Mapped[str] = mapped_column(String(10), server_default="open")
     created_at: Mapped[dt.datetime] = _now()
 
@@ -305,7 +305,7 @@ class PlanVersion(Base):
 
 
 class PlanAssignment(Base):
-    """A participant, or a whole team, paid under a plan from valid_from to valid_to (excl.).
+    """A participant, or a whole team, paid under a plan from valid_from to valid_to (incl.).
 
     ``subject`` names who, as ``participant:<external id>`` or ``team:<external id>``.
     """
@@ -314,7 +314,7 @@ class PlanAssignment(Base):
     __table_args__ = (
         UniqueConstraint("subject", "plan_key", "valid_from"),
         CheckConstraint("(participant_id IS NULL) <> (team_id IS NULL)", name="one_subject"),
-        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_range"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_range"),
         CheckConstraint("target_incentive_minor >= 0", name="target"),
     )
 

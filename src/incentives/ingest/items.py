@@ -32,7 +32,7 @@ class ParticipantItem(Item):
 
 
 class AssignmentItem(Item):
-    """Where a participant sits from ``valid_from`` (inclusive) to ``valid_to`` (exclusive).
+    """Where a participant sits from ``valid_from`` to ``valid_to``, both inclusive.
 
     Keyed by participant and ``valid_from``; ``team`` is a team's external id (created on
     first use) and ``manager`` a participant's external id.
@@ -84,8 +84,8 @@ PeriodLabel = Annotated[str, msgspec.Meta(pattern=r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-
 
 
 class PlanAssignmentItem(Item):
-    """A participant, or a whole team, paid under plan ``plan`` from ``valid_from``
-    (inclusive) to ``valid_to`` (exclusive), with an annual target incentive."""
+    """A participant, or a whole team, paid under plan ``plan`` from ``valid_from`` to
+    ``valid_to`` (both inclusive), with an annual target incentive."""
 
     plan: PlanKey
     valid_from: dt.date

@@ -201,7 +201,7 @@ async def _participants(
     return await up.upsert(conn, PARTICIPANTS, rows)
 
 
-Span = tuple[Any, dt.date, dt.date | None]  # (who, valid_from inclusive, valid_to exclusive)
+Span = tuple[Any, dt.date, dt.date | None]  # (who, valid_from, valid_to), both inclusive
 
 
 def _check_overlaps(
@@ -217,7 +217,7 @@ def _check_overlaps(
     for index, (who, start, end) in enumerate(incoming):
         ordered = sorted(ranges[who].items())
         for a, b in itertools.pairwise(ordered):
-            if (a[1] is None or a[1] > b[0]) and (start, end) in (a, b):
+            if (a[1] is None or a[1] >= b[0]) and (start, end) in (a, b):
                 other = b if (start, end) == a else a
                 until = other[1].isoformat() if other[1] else "open end"
                 message = f"overlaps the {what} from {other[0].isoformat()} to {until}"
@@ -240,8 +240,8 @@ async def _assignments(
             if item.manager
             else None
         )
-        if item.valid_to is not None and item.valid_to <= item.valid_from:
-            check.add(index, item, "valid_to", "must be after valid_from")
+        if item.valid_to is not None and item.valid_to < item.valid_from:
+            check.add(index, item, "valid_to", "is before valid_from")
         if pid is not None and pid == mid:
             check.add(index, item, "manager", "a participant cannot manage themselves")
         rows.append(
@@ -419,8 +419,8 @@ async def _plan_assignments(
             tid = known_teams.get(item.team)
             if tid is None:
                 check.add(index, item, "team", f"unknown team {item.team!r}")
-        if item.valid_to is not None and item.valid_to <= item.valid_from:
-            check.add(index, item, "valid_to", "must be after valid_from")
+        if item.valid_to is not None and item.valid_to < item.valid_from:
+            check.add(index, item, "valid_to", "is before valid_from")
         target = _money(
             check, index, item, item.target_incentive, item.currency, field="target_incentive"
         )
