@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,11 +13,14 @@ from incentives.audit.log import CLI_ACTOR
 from incentives.auth import principals
 from incentives.db.connection import driver_transaction
 from incentives.db.runtime import run_with_database
-from incentives.demo.dataset import YEAR, DemoData, build
+from incentives.demo.dataset import PLAN_FILES, YEAR, DemoData, build
+from incentives.ingest.items import KINDS
 from incentives.ingest.service import ingest
 from incentives.periods.store import generate
+from incentives.plans.publish import publish
 
 CHUNK = 10_000
+PLANS_DIR = Path(__file__).resolve().parents[3] / "plans"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,10 +35,13 @@ async def load(engine: AsyncEngine, data: DemoData) -> dict[str, str]:
     """Ingest the data set (a replay changes nothing) and return a token per demo user."""
     async with driver_transaction(engine) as conn:
         await generate(conn, YEAR, 1, CLI_ACTOR)
-        for kind in ("participants", "assignments", "deals", "activities"):
+        for kind in KINDS:
             items = getattr(data, kind)
             for at in range(0, len(items), CHUNK):
                 await ingest(conn, kind, items[at : at + CHUNK], CLI_ACTOR)
+        for name in PLAN_FILES:
+            path = PLANS_DIR / name
+            await publish(conn, path.read_text(encoding="utf-8"), path.name, CLI_ACTOR)
         names = {p["external_id"]: p["name"] for p in data.participants}
         users = {
             "rep": (names[data.reps[0]], "rep", data.reps[0]),

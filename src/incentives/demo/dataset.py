@@ -70,19 +70,27 @@ TEAMS = (
     ("apac", "APAC"),
     ("latam", "LATAM"),
 )
-PRODUCTS = (("platform", 0.5), ("analytics", 0.3), ("services", 0.2))
+PRODUCTS = (("Platform", 0.5), ("Analytics", 0.3), ("Services", 0.2))
 ACTIVITY_TYPES = (("call", 0.55), ("meeting", 0.3), ("demo", 0.15))
 YEAR = 2026
+PLAN_FILES = ("account-executive.yaml", "manager-overlay.yaml")
+REP_QUARTER_QUOTA = 700_000
+REP_TARGET_INCENTIVE = 60_000
+MANAGER_TARGET_INCENTIVE = 80_000
 
 
 @dataclass
 class DemoData:
-    """Items in the canonical ingest shape, in the order they must be ingested."""
+    """Items in the canonical ingest shape, in the order they must be ingested (the field
+    order), and the plan files (in ``plans/``) the demo publishes."""
 
     participants: list[dict[str, Any]] = field(default_factory=list)
     assignments: list[dict[str, Any]] = field(default_factory=list)
     deals: list[dict[str, Any]] = field(default_factory=list)
     activities: list[dict[str, Any]] = field(default_factory=list)
+    plan_assignments: list[dict[str, Any]] = field(default_factory=list)
+    quotas: list[dict[str, Any]] = field(default_factory=list)
+    fx_rates: list[dict[str, Any]] = field(default_factory=list)
     reps: list[str] = field(default_factory=list)
     managers: list[str] = field(default_factory=list)
 
@@ -211,4 +219,60 @@ def build(seed: int = YEAR, reps_per_team: int = 10) -> DemoData:
                     }
                 )
             day += dt.timedelta(days=rng.choice([1, 1, 2, 3]))
+    _plan_inputs(data, rng)
     return data
+
+
+def _plan_inputs(data: DemoData, rng: random.Random) -> None:
+    """Who is paid under which plan, their quarterly quotas, and EUR rates for EMEA."""
+    year_start = f"{YEAR}-01-01"
+    for rep in data.reps:
+        data.plan_assignments.append(
+            {
+                "plan": "account-executive",
+                "participant": rep,
+                "valid_from": year_start,
+                "currency": "USD",
+                "target_incentive": str(REP_TARGET_INCENTIVE),
+            }
+        )
+        for quarter in range(1, 5):
+            data.quotas.append(
+                {
+                    "participant": rep,
+                    "period": f"{YEAR}-Q{quarter}",
+                    "measure": "bookings",
+                    "amount": str(REP_QUARTER_QUOTA),
+                }
+            )
+    for manager in data.managers:
+        team_size = sum(1 for a in data.assignments if a.get("manager") == manager)
+        data.plan_assignments.append(
+            {
+                "plan": "manager-overlay",
+                "participant": manager,
+                "valid_from": year_start,
+                "currency": "USD",
+                "target_incentive": str(MANAGER_TARGET_INCENTIVE),
+            }
+        )
+        for quarter in range(1, 5):
+            data.quotas.append(
+                {
+                    "participant": manager,
+                    "period": f"{YEAR}-Q{quarter}",
+                    "measure": "team_bookings",
+                    "amount": str(REP_QUARTER_QUOTA * team_size),
+                }
+            )
+    rate = Decimal("1.0820")
+    for month in range(1, 13):
+        rate += Decimal(rng.randint(-150, 150)) / 10_000
+        data.fx_rates.append(
+            {
+                "currency": "EUR",
+                "to_currency": "USD",
+                "date": f"{YEAR}-{month:02d}-01",
+                "rate": str(rate),
+            }
+        )

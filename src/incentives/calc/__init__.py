@@ -1,0 +1,1 @@
+"""Calculation runs: load inputs from PostgreSQL, evaluate with the engine, persist results."""

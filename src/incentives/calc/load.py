@@ -1,0 +1,359 @@
+"""Loading a plan's inputs from PostgreSQL into the engine's columnar tables.
+
+Large tables (deals, splits, activities) come through binary COPY into numpy; text
+columns arrive as codes into sorted labels, computed by the database. Who is paid under
+the plan, and from when to when, comes from plan assignments (a team's assignment
+covers its members while they are in it); everyone else is loaded too, because their
+deals roll up to managers, but gets no result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import msgspec
+import numpy as np
+import numpy.typing as npt
+
+from incentives.calc.columns import int_columns
+from incentives.engine.conditions import DEAL_FIELDS
+from incentives.engine.money import to_minor
+from incentives.engine.periods import Period
+from incentives.engine.plan import CommissionPlan, Condition
+from incentives.engine.tables import (
+    OPEN_END,
+    ActivityTable,
+    AssignmentTable,
+    Categories,
+    DealTable,
+    Inputs,
+    ParticipantTable,
+    SplitTable,
+)
+
+# Day numbers as the engine counts them (date.toordinal) computed by PostgreSQL.
+_ORDINAL = "(({col}) - DATE '0001-01-01' + 1)"
+_PERCENT_SCALE = 10_000  # split percents arrive with four decimals
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A participant paid under the plan from ``start`` to ``end`` (inclusive)."""
+
+    start: dt.date
+    end: dt.date | None
+    target_minor: int
+
+
+@dataclass
+class Loaded:
+    """Engine inputs plus what maps their rows back to the database."""
+
+    inputs: Inputs
+    participant_db_ids: list[int]
+    covers: dict[int, list[Cover]] = field(default_factory=dict)
+
+    def db_id(self, participant_key: str) -> int:
+        """The database id of a participant named by its external id."""
+        return self.participant_db_ids[self.inputs.participants.index[participant_key]]
+
+    def paid(self, participant_key: str, period: Period) -> bool:
+        """Whether the participant is under the plan for any day of the period."""
+        for cover in self.covers.get(self.db_id(participant_key), ()):
+            if cover.start <= period.end and (cover.end is None or cover.end >= period.start):
+                return True
+        return False
+
+
+def attribute_fields(plan: CommissionPlan) -> list[str]:
+    """Deal attributes the plan's conditions mention (fields other than the built-in ones)."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> Iterator[Condition]:
+        if isinstance(value, Condition):
+            yield value
+        if isinstance(value, msgspec.Struct):
+            for name in value.__struct_fields__:
+                yield from walk(getattr(value, name))
+        elif isinstance(value, list | tuple):
+            for item in value:
+                yield from walk(item)
+
+    for condition in walk(plan):
+        if condition.field and condition.field not in DEAL_FIELDS:
+            found.add(condition.field)
+    return sorted(found)
+
+
+async def _covers(conn: asyncpg.Connection, plan: CommissionPlan) -> dict[int, list[Cover]]:
+    rows = await conn.fetch(
+        """
+        SELECT coalesce(pa.participant_id, a.participant_id) AS participant_id,
+               greatest(pa.valid_from, coalesce(a.valid_from, pa.valid_from)) AS start,
+               CASE WHEN pa.valid_to IS NULL THEN a.valid_to
+                    WHEN a.valid_to IS NULL THEN pa.valid_to
+                    ELSE least(pa.valid_to, a.valid_to) END AS end,
+               pa.target_incentive_minor
+        FROM plan_assignments pa
+        LEFT JOIN assignments a ON a.team_id = pa.team_id
+            AND a.valid_from <= coalesce(pa.valid_to, DATE '9999-12-31')
+            AND coalesce(a.valid_to, DATE '9999-12-31') >= pa.valid_from
+        WHERE pa.plan_key = $1 AND pa.valid_from <= $3
+          AND coalesce(pa.valid_to, DATE '9999-12-31') >= $2
+          AND (pa.participant_id IS NOT NULL OR a.participant_id IS NOT NULL)
+        ORDER BY 1, 2
+        """,
+        plan.key,
+        plan.effective.from_,
+        plan.effective.to,
+    )
+    covers: dict[int, list[Cover]] = {}
+    for r in rows:
+        covers.setdefault(r["participant_id"], []).append(
+            Cover(r["start"], r["end"], r["target_incentive_minor"])
+        )
+    return covers
+
+
+async def _labels(conn: asyncpg.Connection, query: str, *args: Any) -> tuple[str, ...]:
+    return tuple(sorted({r[0] or "" for r in await conn.fetch(query, *args)}))
+
+
+def _categories(codes: npt.NDArray[np.int64], labels: tuple[str, ...]) -> Categories:
+    return Categories(codes.astype(np.int32), labels)
+
+
+async def load(
+    conn: asyncpg.Connection,
+    plan: CommissionPlan,
+    until: dt.date,
+    *,
+    scope: set[int] | None = None,
+) -> Loaded:
+    """The plan's inputs from its effective start to ``until``.
+
+    With ``scope`` (participant ids), only the deals and activities that can credit
+    those participants (their own and their reporting lines') are read.
+    """
+    covers = await _covers(conn, plan)
+    people = await conn.fetch(
+        "SELECT id, external_id, name, coalesce(email, '') AS email, currency,"
+        " start_date, end_date FROM participants ORDER BY id"
+    )
+    db_ids = [p["id"] for p in people]
+    row_of = np.full((max(db_ids, default=0) + 1,), -1, dtype=np.int64)
+    row_of[db_ids] = np.arange(len(db_ids))
+
+    def span(p: asyncpg.Record) -> tuple[int, int, int]:
+        start, end = p["start_date"] or dt.date.min, p["end_date"]
+        mine = covers.get(p["id"])
+        target = 0
+        if mine:  # paid under the plan only while assigned to it (and employed)
+            start = max(start, mine[0].start)
+            last = [c.end for c in mine]
+            plan_end = None if None in last else max(c for c in last if c is not None)
+            end = plan_end if end is None else (end if plan_end is None else min(end, plan_end))
+            target = mine[-1].target_minor
+        return start.toordinal(), OPEN_END if end is None else end.toordinal(), target
+
+    spans = [span(p) for p in people]
+    participants = ParticipantTable(
+        ids=tuple(p["external_id"] for p in people),
+        names=tuple(p["name"] for p in people),
+        emails=tuple(p["email"] for p in people),
+        currencies=tuple(p["currency"] for p in people),
+        start_day=np.array([s[0] for s in spans], dtype=np.int32),
+        end_day=np.array([s[1] for s in spans], dtype=np.int32),
+        target_incentive=np.array([s[2] for s in spans], dtype=np.int64),
+    )
+
+    hierarchy = await conn.fetch(
+        "SELECT a.participant_id, a.manager_id, a.valid_from, a.valid_to,"
+        " coalesce(t.external_id, '') AS team FROM assignments a"
+        " LEFT JOIN teams t ON t.id = a.team_id ORDER BY a.participant_id, a.valid_from"
+    )
+    assignments = AssignmentTable(
+        participant=row_of[[a["participant_id"] for a in hierarchy]].astype(np.int32),
+        manager=np.array(
+            [-1 if a["manager_id"] is None else row_of[a["manager_id"]] for a in hierarchy],
+            dtype=np.int32,
+        ),
+        valid_from=np.array([a["valid_from"].toordinal() for a in hierarchy], dtype=np.int32),
+        valid_to=np.array(
+            [OPEN_END if a["valid_to"] is None else a["valid_to"].toordinal() for a in hierarchy],
+            dtype=np.int32,
+        ),
+        team=Categories.encode(a["team"] for a in hierarchy),
+    )
+
+    money = {m.key for m in plan.measures if m.is_money}
+    quotas = {
+        (int(row_of[q["participant_id"]]), q["period"], q["measure"]): (
+            to_minor(q["amount"], plan.payout_currency)
+            if q["measure"] in money
+            else int(q["amount"])
+        )
+        for q in await conn.fetch(
+            "SELECT participant_id, period, measure, amount FROM quotas"
+            " WHERE measure = ANY($1::text[])",
+            [m.key for m in plan.measures],
+        )
+    }
+
+    relevant = None
+    if scope is not None:
+        relevant = sorted(
+            r[0]
+            for r in await conn.fetch(
+                "WITH RECURSIVE line(id) AS (SELECT unnest($1::bigint[]) UNION"
+                " SELECT a.participant_id FROM assignments a JOIN line ON a.manager_id = line.id)"
+                " SELECT id FROM line",
+                sorted(scope),
+            )
+        )
+    deals = await _deals(conn, plan, until, relevant, row_of)
+    splits = await _splits(conn, plan, until, relevant, row_of, deals.ids)
+    activities = await _activities(conn, plan, until, relevant, row_of)
+    rates = tuple(
+        sorted(
+            (r["currency"], r["on_date"].toordinal(), Decimal(r["rate"]))
+            for r in await conn.fetch(
+                "SELECT currency, on_date, rate FROM fx_rates WHERE to_currency = $1",
+                plan.payout_currency,
+            )
+        )
+    )
+    inputs = Inputs(participants, assignments, quotas, deals, splits, activities, rates)
+    return Loaded(inputs, db_ids, covers)
+
+
+def _deal_filter(relevant: list[int] | None, first: int) -> str:
+    window = (
+        "((d.close_date BETWEEN $1 AND $2) OR (d.status = 'cancelled'"
+        " AND coalesce(d.cancel_date, d.updated_at::date) BETWEEN $1 AND $2))"
+    )
+    if relevant is None:
+        return window
+    return (
+        f"{window} AND (d.owner_id = ANY(${first}::bigint[]) OR EXISTS (SELECT 1 FROM"
+        f" deal_splits s WHERE s.deal_id = d.id AND s.participant_id = ANY(${first}::bigint[])))"
+    )
+
+
+async def _deals(
+    conn: asyncpg.Connection,
+    plan: CommissionPlan,
+    until: dt.date,
+    relevant: list[int] | None,
+    row_of: npt.NDArray[np.int64],
+) -> DealTable:
+    where = _deal_filter(relevant, 3)
+    base: list[Any] = [plan.effective.from_, until]
+    args = [*base, relevant] if relevant is not None else base
+    attributes = attribute_fields(plan)
+    # Attribute names come from the plan file: they travel as parameters, never as SQL.
+    names_at = len(args) + 1
+    text_columns = ["currency", "status", "coalesce(product, '')"] + [
+        f"coalesce(attributes->>(${names_at}::text[])[{i + 1}], '')" for i in range(len(attributes))
+    ]
+    if attributes:
+        args = [*args, attributes]
+    # Every text column's distinct values in one pass over the deals.
+    distinct = ", ".join(f"array_agg(DISTINCT {column})" for column in text_columns)
+    found = await conn.fetchrow(f"SELECT {distinct} FROM deals d WHERE {where}", *args)
+    assert found is not None
+    labels = [tuple(sorted(values or ())) for values in found]
+    first_label = len(args) + 1
+    coded = [
+        f"(array_position(${first_label + i}::text[], {column}) - 1)::bigint"
+        for i, column in enumerate(text_columns)
+    ]
+    cancel = "CASE WHEN d.status = 'cancelled' THEN coalesce(d.cancel_date, d.updated_at::date) END"
+    query = (
+        "SELECT d.id, d.owner_id, d.amount_minor, "
+        f"{_ORDINAL.format(col='d.close_date')}::bigint, "
+        f"coalesce({_ORDINAL.format(col=cancel)}, 0)::bigint, {', '.join(coded)}"
+        f" FROM deals d WHERE {where} ORDER BY d.id"
+    )
+    cols = await int_columns(
+        conn, query, *args, *[list(lab) for lab in labels], columns=5 + len(text_columns)
+    )
+    ids, owner, amount, close_day, cancel_day = cols[:5]
+    codes = cols[5:]
+    return DealTable(
+        ids=ids,
+        owner=row_of[owner].astype(np.int32),
+        amount=amount,
+        currency=_categories(codes[0], labels[0]),
+        close_day=close_day.astype(np.int32),
+        status=_categories(codes[1], labels[1]),
+        product=_categories(codes[2], labels[2]),
+        cancel_day=cancel_day.astype(np.int32),
+        attributes={
+            name: _categories(codes[3 + i], labels[3 + i]) for i, name in enumerate(attributes)
+        },
+    )
+
+
+async def _splits(
+    conn: asyncpg.Connection,
+    plan: CommissionPlan,
+    until: dt.date,
+    relevant: list[int] | None,
+    row_of: npt.NDArray[np.int64],
+    deal_ids: npt.NDArray[Any],
+) -> SplitTable:
+    where = _deal_filter(relevant, 3)
+    base: list[Any] = [plan.effective.from_, until]
+    args = [*base, relevant] if relevant is not None else base
+    deal, person, percent = await int_columns(
+        conn,
+        "SELECT s.deal_id, s.participant_id, (s.percent * 10000)::bigint FROM deal_splits s"
+        f" JOIN deals d ON d.id = s.deal_id WHERE {where} ORDER BY s.deal_id",
+        *args,
+        columns=3,
+    )
+    # Shares in millionths of the deal, as the engine counts them.
+    return SplitTable(
+        deal=np.searchsorted(deal_ids, deal).astype(np.int64),
+        participant=row_of[person].astype(np.int32),
+        share=percent * (1_000_000 // (100 * _PERCENT_SCALE)),
+    )
+
+
+async def _activities(
+    conn: asyncpg.Connection,
+    plan: CommissionPlan,
+    until: dt.date,
+    relevant: list[int] | None,
+    row_of: npt.NDArray[np.int64],
+) -> ActivityTable:
+    where = "a.occurred_at >= $1 AND a.occurred_at < $2::date + 1"
+    args: list[Any] = [plan.effective.from_, until]
+    if relevant is not None:
+        where += " AND a.participant_id = ANY($3::bigint[])"
+        args.append(relevant)
+    types = await _labels(conn, f"SELECT DISTINCT a.type FROM activities a WHERE {where}", *args)
+    # Activities count on the UTC calendar day they happened.
+    day_of = _ORDINAL.format(col="(a.occurred_at AT TIME ZONE 'UTC')::date")
+    ids, person, kind, day, quantity = await int_columns(
+        conn,
+        "SELECT a.id, a.participant_id,"
+        f" (array_position(${len(args) + 1}::text[], a.type) - 1)::bigint, {day_of}::bigint,"
+        f" round(a.quantity)::bigint FROM activities a WHERE {where} ORDER BY a.id",
+        *args,
+        list(types),
+        columns=5,
+    )
+    return ActivityTable(
+        ids=ids,
+        participant=row_of[person].astype(np.int32),
+        type=_categories(kind, types),
+        day=day.astype(np.int32),
+        quantity=quantity,
+    )

@@ -1,0 +1,187 @@
+"""Calculation runs: recorded, exclusive per scope, and atomic.
+
+A run is recorded first (status ``running``) in a transaction of its own. The results are
+then computed and replaced in one transaction that also marks the run ``succeeded``; a
+crash anywhere in it leaves the previous results whole and the run ``failed``. Runs over
+the same plan and period take the same advisory lock: a second one waits (incremental
+recomputes) or is refused (requested runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import asyncpg
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.audit.log import Actor
+from incentives.calc.load import load
+from incentives.calc.persist import Written, replace_results
+from incentives.db.connection import driver_of, driver_transaction
+from incentives.engine.evaluate import evaluate
+from incentives.engine.periods import periods_between
+from incentives.plans.publish import in_force
+
+
+class ScopeError(ValueError):
+    """A run's scope names an unknown period or participant."""
+
+
+class RunBusy(Exception):
+    """Another run is computing the same plan and period."""
+
+
+class RunSummary(msgspec.Struct):
+    """A recorded run."""
+
+    id: int
+    trigger: str
+    requested_by: str
+    status: str
+    scope: dict[str, Any]
+    plan_versions: dict[str, Any]
+    input_watermark: int | None
+    counts: dict[str, Any]
+    started_at: str
+    finished_at: str | None
+    error: str | None
+
+
+_SUMMARY = (
+    "SELECT id, trigger, requested_by, status, scope, plan_versions, input_watermark, counts,"
+    " to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS started_at,"
+    " to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    " AS finished_at, error FROM calc_runs WHERE id = $1"
+)
+
+
+async def summary(conn: asyncpg.Connection, run_id: int) -> RunSummary | None:
+    """A run as recorded, or None."""
+    row = await conn.fetchrow(_SUMMARY, run_id)
+    return None if row is None else RunSummary(**dict(row))
+
+
+async def _bounds(conn: asyncpg.Connection, period: str) -> tuple[dt.date, dt.date]:
+    row = await conn.fetchrow("SELECT start_date, end_date FROM periods WHERE label = $1", period)
+    if row is None:
+        raise ScopeError(f"unknown period {period!r}; generate the fiscal year first")
+    return row["start_date"], row["end_date"]
+
+
+async def _participant_ids(conn: asyncpg.Connection, keys: list[str]) -> set[int]:
+    rows = await conn.fetch(
+        "SELECT id, external_id FROM participants WHERE external_id = ANY($1::text[])", keys
+    )
+    missing = sorted(set(keys) - {r["external_id"] for r in rows})
+    if missing:
+        raise ScopeError(f"unknown participants: {', '.join(missing)}")
+    return {r["id"] for r in rows}
+
+
+async def calculate(
+    engine: AsyncEngine,
+    *,
+    period: str,
+    participants: list[str] | None = None,
+    participant_ids: set[int] | None = None,
+    trigger: str,
+    actor: Actor,
+    wait: bool = False,
+) -> RunSummary:
+    """Recompute every plan in force over ``period`` (optionally only some participants)."""
+    async with driver_transaction(engine) as conn:
+        first, last = await _bounds(conn, period)
+        scope = participant_ids
+        if participants is not None:
+            scope = (scope or set()) | await _participant_ids(conn, participants)
+        run_id: int = await conn.fetchval(
+            "INSERT INTO calc_runs (trigger, requested_by, scope) VALUES ($1, $2, $3::jsonb)"
+            " RETURNING id",
+            trigger,
+            actor.name,
+            msgspec.json.encode(
+                {"period": period, "participants": None if scope is None else sorted(scope)}
+            ).decode(),
+        )
+    try:
+        async with driver_transaction(engine) as conn:
+            await _compute(conn, run_id, first, last, scope, wait)
+    except Exception as exc:
+        async with driver_transaction(engine) as conn:
+            await conn.execute(
+                "UPDATE calc_runs SET status = 'failed', finished_at = now(), error = $2"
+                " WHERE id = $1",
+                run_id,
+                str(exc)[:2000] or type(exc).__name__,
+            )
+        raise
+    async with engine.connect() as sa_conn:
+        found = await summary(await driver_of(sa_conn), run_id)
+    assert found is not None
+    return found
+
+
+async def _compute(
+    conn: asyncpg.Connection,
+    run_id: int,
+    first: dt.date,
+    last: dt.date,
+    scope: set[int] | None,
+    wait: bool,
+) -> None:
+    plans = sorted(await in_force(conn, first, last), key=lambda p: p[1].key)
+    work = []
+    for version_id, plan in plans:
+        periods = periods_between(
+            max(first, plan.effective.from_),
+            min(last, plan.effective.to),
+            plan.period,
+            plan.fiscal_year_starts,
+        )
+        work.append((version_id, plan, periods))
+        for p in periods:
+            key = f"calc:{plan.key}:{p.label}"
+            if wait:
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
+            elif not await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext($1))", key):
+                raise RunBusy(f"a run over {plan.key} {p.label} is in progress; try again later")
+    watermark = await conn.fetchval("SELECT max(id) FROM audit_log")
+    written = Written()
+    for version_id, plan, periods in work:
+        if not periods:
+            continue
+        loaded = await load(conn, plan, periods[-1].end, scope=scope)
+        labels = [p.label for p in periods]
+        # The engine is pure and CPU-bound: off the event loop, so the API keeps answering.
+        evaluation = await asyncio.to_thread(evaluate, plan, loaded.inputs, labels)
+        by_label = {p.label: p for p in periods}
+        keep = [
+            r
+            for r in evaluation.results
+            if r.period in by_label
+            and loaded.paid(r.participant_id, by_label[r.period])
+            and (scope is None or loaded.db_id(r.participant_id) in scope)
+        ]
+        written.add(
+            await replace_results(
+                conn,
+                run_id=run_id,
+                plan_version_id=version_id,
+                loaded=loaded,
+                evaluation=evaluation,
+                periods=labels,
+                scope=scope,
+                keep=keep,
+            )
+        )
+    await conn.execute(
+        "UPDATE calc_runs SET status = 'succeeded', finished_at = now(), input_watermark = $2,"
+        " plan_versions = $3::jsonb, counts = $4::jsonb WHERE id = $1",
+        run_id,
+        watermark,
+        msgspec.json.encode({plan.key: version_id for version_id, plan, _ in work}).decode(),
+        msgspec.json.encode(written).decode(),
+    )
