@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -12,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives import __version__
 from incentives.api import problems, routes
+from incentives.api.deps import provide_conn
+from incentives.api.pay import pay_router
+from incentives.api.plans import plans_router
 from incentives.api.security import TokenAuthentication
 from incentives.ingest.problems import BatchRejected
 
@@ -25,7 +29,10 @@ def create_app(engine: AsyncEngine) -> Litestar:
             routes.ingest_batch,
             routes.list_periods,
             routes.generate_periods,
+            pay_router,
+            plans_router,
         ],
+        dependencies={"conn": Provide(provide_conn)},
         state=State({"engine": engine}),
         middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],
         exception_handlers={

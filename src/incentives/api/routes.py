@@ -8,7 +8,7 @@ import msgspec
 from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery, JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody, PathParameter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -67,7 +67,7 @@ class IngestBatch(msgspec.Struct, forbid_unknown_fields=True):
 async def ingest_batch(
     state: State,
     request: Request[Principal, Any, Any],
-    kind: Annotated[str, Parameter(description="participants, assignments, deals or activities")],
+    kind: Annotated[str, PathParameter(description="what the items are: deals, quotas, …")],
     data: JSONBody[IngestBatch],
 ) -> IngestResult:
     """Upsert a batch keyed by external id: all of it or, on any bad item, none (422)."""

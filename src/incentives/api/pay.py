@@ -1,0 +1,217 @@
+"""What reps and managers read: attainment, earnings with traces, statements, explanations.
+
+A rep reads only their own pay; a manager also their reporting line as it stands today;
+finance and admin everyone's. Anyone else's participant answers 404, so that existence
+does not leak.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import asyncpg
+from litestar import Request, Router, get
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter
+
+from incentives.api.deps import today
+from incentives.auth.access import may_see, visible_participants
+from incentives.auth.principals import Principal
+from incentives.calc import read
+
+Conn = NamedDependency[asyncpg.Connection]
+Period = Annotated[str | None, QueryParameter(description="2026-Q1, 2026-03 or 2026")]
+Limit = Annotated[int, QueryParameter(ge=1, le=500)]
+Offset = Annotated[int, QueryParameter(ge=0)]
+NOT_FOUND = "No such participant"
+
+
+async def _subject(conn: Conn, principal: Principal, participant: str | None) -> int:
+    """The participant a request is about: the caller, or one they may see."""
+    if participant is None:
+        if principal.participant_id is None:
+            raise NotFoundException("You are not a participant; ask for one by id")
+        return principal.participant_id
+    found = await conn.fetchval("SELECT id FROM participants WHERE external_id = $1", participant)
+    if found is None or not await may_see(conn, principal, found, today()):
+        raise NotFoundException(NOT_FOUND)
+    return int(found)
+
+
+async def _attainment(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    who: str | None,
+    period: str | None,
+) -> list[read.MeasureView]:
+    return await read.attainment(conn, await _subject(conn, request.user, who), period)
+
+
+async def _earnings(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    who: str | None,
+    period: str | None,
+) -> list[read.LineView]:
+    return await read.earnings(conn, await _subject(conn, request.user, who), period)
+
+
+async def _statements(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    who: str | None,
+    limit: int,
+    offset: int,
+) -> list[read.StatementView]:
+    return await read.statements(conn, await _subject(conn, request.user, who), limit, offset)
+
+
+async def _explain(
+    conn: Conn, request: Request[Principal, Any, Any], who: str | None, line: str
+) -> read.Explanation:
+    subject = await _subject(conn, request.user, who)
+    parts = read.parse_line_id(line)
+    found = None if parts is None else await read.explanation(conn, subject, *parts)
+    if found is None:
+        raise NotFoundException("No such earning line")
+    return found
+
+
+@get("/me/attainment")
+async def my_attainment(
+    conn: Conn, request: Request[Principal, Any, Any], period: Period = None
+) -> list[read.MeasureView]:
+    """Your attainment per plan, period and measure."""
+    return await _attainment(conn, request, None, period)
+
+
+@get("/me/earnings")
+async def my_earnings(
+    conn: Conn, request: Request[Principal, Any, Any], period: Period = None
+) -> list[read.LineView]:
+    """Your earning lines, each with its trace."""
+    return await _earnings(conn, request, None, period)
+
+
+@get("/me/earnings/{line:str}/explain")
+async def my_explanation(
+    conn: Conn, request: Request[Principal, Any, Any], line: FromPath[str]
+) -> read.Explanation:
+    """One of your lines in plain words, with the deals behind it."""
+    return await _explain(conn, request, None, line)
+
+
+@get("/me/statements")
+async def my_statements(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[read.StatementView]:
+    """Your pay per plan and period, newest first."""
+    return await _statements(conn, request, None, limit, offset)
+
+
+@get("/participants/{participant:str}/attainment")
+async def their_attainment(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    participant: FromPath[str],
+    period: Period = None,
+) -> list[read.MeasureView]:
+    """A participant's attainment (managers: their reporting line; finance: anyone)."""
+    return await _attainment(conn, request, participant, period)
+
+
+@get("/participants/{participant:str}/earnings")
+async def their_earnings(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    participant: FromPath[str],
+    period: Period = None,
+) -> list[read.LineView]:
+    """A participant's earning lines."""
+    return await _earnings(conn, request, participant, period)
+
+
+@get("/participants/{participant:str}/earnings/{line:str}/explain")
+async def their_explanation(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    participant: FromPath[str],
+    line: FromPath[str],
+) -> read.Explanation:
+    """A participant's line in plain words."""
+    return await _explain(conn, request, participant, line)
+
+
+@get("/participants/{participant:str}/statements")
+async def their_statements(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    participant: FromPath[str],
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[read.StatementView]:
+    """A participant's pay per plan and period."""
+    return await _statements(conn, request, participant, limit, offset)
+
+
+class MemberAttainment(read.MeasureView, kw_only=True):
+    """A team member's measure."""
+
+    participant: str
+    participant_name: str
+
+
+@get("/teams/{team:str}/attainment")
+async def team_attainment(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    team: FromPath[str],
+    period: Period = None,
+) -> list[MemberAttainment]:
+    """Every member's attainment (members on the period's last day, or today), as far as
+    the caller may see: a manager sees only their reporting line."""
+    team_id = await conn.fetchval("SELECT id FROM teams WHERE external_id = $1", team)
+    visible = await visible_participants(conn, request.user, today())
+    on_day = await conn.fetchval("SELECT end_date FROM periods WHERE label = $1", period) or today()
+    members = await conn.fetch(
+        "SELECT p.id, p.external_id, p.name FROM assignments a"
+        " JOIN participants p ON p.id = a.participant_id WHERE a.team_id = $1"
+        " AND a.valid_from <= $2 AND (a.valid_to IS NULL OR a.valid_to >= $2) ORDER BY p.name",
+        team_id,
+        on_day,
+    )
+    shown = [m for m in members if visible is None or m["id"] in visible]
+    if team_id is None or not shown:
+        raise NotFoundException("No such team")
+    views = []
+    for member in shown:
+        for m in await read.attainment(conn, member["id"], period):
+            views.append(
+                MemberAttainment(
+                    **{f: getattr(m, f) for f in m.__struct_fields__},
+                    participant=member["external_id"],
+                    participant_name=member["name"],
+                )
+            )
+    return views
+
+
+pay_router = Router(
+    path="/api/v1",
+    route_handlers=[
+        my_attainment,
+        my_earnings,
+        my_explanation,
+        my_statements,
+        their_attainment,
+        their_earnings,
+        their_explanation,
+        their_statements,
+        team_attainment,
+    ],
+    tags=["pay"],
+)

@@ -1,0 +1,136 @@
+"""Publishing plans and running calculations (finance and admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import asyncpg
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from incentives.api.security import roles
+from incentives.auth.principals import Principal
+from incentives.calc import runs
+from incentives.calc.dry_run import PlanImpact, dry_run
+from incentives.db.connection import driver_transaction
+from incentives.plans import publish
+from incentives.plans.load import PlanFileError
+
+FINANCE = roles("finance", "admin")
+
+
+class PlanSource(msgspec.Struct, forbid_unknown_fields=True):
+    """A plan file's text; ``filename`` names it in errors and says YAML or JSON."""
+
+    source: Annotated[str, msgspec.Meta(min_length=1, max_length=1_000_000)]
+    filename: str = "plan.yaml"
+
+
+class Conflict(ClientException):
+    """409."""
+
+    status_code = 409
+
+
+def plan_problems(exc: PlanFileError) -> ClientException:
+    """A 422 naming the file and, for each problem, the path inside it."""
+    return ClientException(
+        f"The plan is not valid: {len(exc.problems)} problem(s)",
+        status_code=422,
+        extra=[
+            {"key": f"{p.file}: {p.path}" if p.path else str(p.file), "message": p.message}
+            for p in exc.problems
+        ],
+    )
+
+
+@post("/plans", guards=[FINANCE], status_code=201)
+async def publish_plan(
+    state: State,
+    request: Request[Principal, Any, Any],
+    data: JSONBody[PlanSource],
+    dry_run_: Annotated[bool, QueryParameter(name="dry_run")] = False,
+) -> Response[publish.PublishedVersion | PlanImpact]:
+    """Publish a new immutable plan version, or with ``?dry_run=true`` publish nothing and
+    return what the new version would change in each participant's open-period pay."""
+    try:
+        if dry_run_:
+            impact = await dry_run(state.engine, data.source, data.filename)
+            return Response(impact, status_code=200)
+        async with driver_transaction(state.engine) as conn:
+            version = await publish.publish(conn, data.source, data.filename, request.user.actor())
+    except PlanFileError as exc:
+        raise plan_problems(exc) from exc
+    except publish.PublishConflict as exc:
+        raise Conflict(str(exc)) from exc
+    return Response(version, status_code=201 if version.created else 200)
+
+
+@get("/plans")
+async def list_plans(conn: NamedDependency[asyncpg.Connection]) -> list[publish.PublishedVersion]:
+    """The newest version of every plan."""
+    newest: dict[str, publish.PublishedVersion] = {}
+    for version in await publish.versions(conn):
+        newest.setdefault(version.key, version)
+    return list(newest.values())
+
+
+@get("/plans/{key:str}/versions")
+async def plan_versions(
+    conn: NamedDependency[asyncpg.Connection], key: FromPath[str]
+) -> list[publish.PublishedVersion]:
+    """Every published version of a plan, newest first."""
+    found = await publish.versions(conn, key)
+    if not found:
+        raise NotFoundException(f"No plan {key!r}")
+    return found
+
+
+class RunRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The scope of a calculation run: a period, optionally only some participants."""
+
+    period: Annotated[str, msgspec.Meta(min_length=4, max_length=20)]
+    participants: list[str] | None = None
+
+
+@post("/calc-runs", guards=[FINANCE], status_code=201)
+async def start_run(
+    state: State, request: Request[Principal, Any, Any], data: JSONBody[RunRequest]
+) -> runs.RunSummary:
+    """Recompute a period (every plan in force over it) now; 409 if one is already running."""
+    try:
+        return await runs.calculate(
+            state.engine,
+            period=data.period,
+            participants=data.participants,
+            trigger="api",
+            actor=request.user.actor(),
+        )
+    except runs.ScopeError as exc:
+        raise ClientException(
+            str(exc), status_code=422, extra=[{"key": "period", "message": str(exc)}]
+        ) from exc
+    except runs.RunBusy as exc:
+        raise Conflict(str(exc)) from exc
+
+
+@get("/calc-runs/{run_id:int}", guards=[FINANCE])
+async def get_run(
+    conn: NamedDependency[asyncpg.Connection], run_id: FromPath[int]
+) -> runs.RunSummary:
+    """A recorded run."""
+    found = await runs.summary(conn, run_id)
+    if found is None:
+        raise NotFoundException("No such run")
+    return found
+
+
+plans_router = Router(
+    path="/api/v1",
+    route_handlers=[publish_plan, list_plans, plan_versions, start_run, get_run],
+    tags=["plans"],
+)

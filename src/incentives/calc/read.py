@@ -1,0 +1,272 @@
+"""Reading persisted results back: attainment, earning lines, statements, explanations.
+
+Money leaves as decimal strings with the currency's minor-unit places, never as floats.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from incentives.engine.explain import explain
+from incentives.engine.money import format_minor, from_minor
+from incentives.engine.results import Credit, Line, MeasureResult, Result
+
+
+class MeasureView(msgspec.Struct):
+    """A measure of one plan and period: value, (prorated) quota and attainment."""
+
+    plan: str
+    period: str
+    measure: str
+    name: str
+    value: str
+    quota: str | None
+    attainment: str | None
+    unit: str
+
+
+class LineView(msgspec.Struct):
+    """One earning line, with the id that ``…/earnings/{id}/explain`` takes."""
+
+    id: str
+    plan: str
+    period: str
+    component: str
+    name: str
+    amount: str
+    currency: str
+    trace: dict[str, Any]
+
+
+class StatementView(msgspec.Struct):
+    """What a plan pays a participant for a period (an estimate until the period closes)."""
+
+    plan: str
+    period: str
+    currency: str
+    total: str
+    lines: int
+    status: str
+    computed_at: str
+
+
+class DealView(msgspec.Struct):
+    """A deal behind a line: how much of it was credited, and why."""
+
+    deal: str
+    close_date: str
+    source: str
+    share: str
+    credited: str
+    deal_amount: str
+    deal_currency: str
+    via: str | None
+
+
+class Explanation(msgspec.Struct):
+    """A line in plain words, with the deals that fed it."""
+
+    line: LineView
+    text: str
+    deals: list[DealView]
+
+
+def line_id(plan: str, period: str, number: int) -> str:
+    """The public id of an earning line."""
+    return f"{plan}:{period}:{number}"
+
+
+def parse_line_id(text: str) -> tuple[str, str, int] | None:
+    """The parts of a line id, or None if it is not one."""
+    parts = text.split(":")
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return parts[0], parts[1], int(parts[2])
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _measure_views(plan: str, period: str, measures: list[dict[str, Any]]) -> list[MeasureView]:
+    views = []
+    for m in measures:
+        attainment = m.get("attainment")
+        views.append(
+            MeasureView(
+                plan=plan,
+                period=period,
+                measure=m["key"],
+                name=m["name"],
+                value=_plain(Decimal(m["value"])),
+                quota=None if m.get("quota") is None else _plain(Decimal(m["quota"])),
+                attainment=None
+                if attainment is None
+                else f"{Decimal(attainment).quantize(Decimal('0.0001'))}",
+                unit="money" if m.get("is_money") else "count",
+            )
+        )
+    return views
+
+
+async def attainment(
+    conn: asyncpg.Connection, participant_id: int, period: str | None
+) -> list[MeasureView]:
+    """Every measure of every plan for the participant (one period, or all)."""
+    rows = await conn.fetch(
+        "SELECT plan_key, period, measures FROM participant_results"
+        " WHERE participant_id = $1 AND ($2::text IS NULL OR period = $2)"
+        " ORDER BY period, plan_key",
+        participant_id,
+        period,
+    )
+    return [v for r in rows for v in _measure_views(r["plan_key"], r["period"], r["measures"])]
+
+
+def _line_view(row: asyncpg.Record) -> LineView:
+    return LineView(
+        id=line_id(row["plan_key"], row["period"], row["line_no"]),
+        plan=row["plan_key"],
+        period=row["period"],
+        component=row["component"],
+        name=row["name"],
+        amount=format_minor(row["amount_minor"], row["currency"]),
+        currency=row["currency"],
+        trace=row["trace"],
+    )
+
+
+async def earnings(
+    conn: asyncpg.Connection, participant_id: int, period: str | None
+) -> list[LineView]:
+    """The participant's earning lines (one period, or all)."""
+    rows = await conn.fetch(
+        "SELECT plan_key, period, line_no, component, name, amount_minor, currency, trace"
+        " FROM earning_lines WHERE participant_id = $1 AND ($2::text IS NULL OR period = $2)"
+        " ORDER BY period, plan_key, line_no",
+        participant_id,
+        period,
+    )
+    return [_line_view(r) for r in rows]
+
+
+async def statements(
+    conn: asyncpg.Connection, participant_id: int, limit: int, offset: int
+) -> list[StatementView]:
+    """Per plan and period: the total and how many lines, newest period first."""
+    rows = await conn.fetch(
+        "SELECT r.plan_key, r.period, r.currency, r.total_minor, p.status,"
+        " (SELECT count(*) FROM earning_lines l WHERE l.participant_id = r.participant_id"
+        "  AND l.plan_key = r.plan_key AND l.period = r.period) AS lines,"
+        " to_char(c.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at"
+        " FROM participant_results r JOIN calc_runs c ON c.id = r.run_id"
+        " LEFT JOIN periods p ON p.label = r.period"
+        " WHERE r.participant_id = $1 ORDER BY r.period DESC, r.plan_key LIMIT $2 OFFSET $3",
+        participant_id,
+        limit,
+        offset,
+    )
+    return [
+        StatementView(
+            plan=r["plan_key"],
+            period=r["period"],
+            currency=r["currency"],
+            total=format_minor(r["total_minor"], r["currency"]),
+            lines=r["lines"],
+            status="final" if r["status"] == "closed" else "estimate",
+            computed_at=r["at"] or "",
+        )
+        for r in rows
+    ]
+
+
+async def explanation(
+    conn: asyncpg.Connection, participant_id: int, plan: str, period: str, number: int
+) -> Explanation | None:
+    """One line explained in words, with its contributing deals; None if there is no such line."""
+    head = await conn.fetchrow(
+        "SELECT r.currency, r.measures, r.notes, r.total_minor, p.external_id, p.name"
+        " FROM participant_results r JOIN participants p ON p.id = r.participant_id"
+        " WHERE r.participant_id = $1 AND r.plan_key = $2 AND r.period = $3",
+        participant_id,
+        plan,
+        period,
+    )
+    line = await conn.fetchrow(
+        "SELECT plan_key, period, line_no, component, name, amount_minor, currency, trace"
+        " FROM earning_lines WHERE participant_id = $1 AND plan_key = $2 AND period = $3"
+        " AND line_no = $4",
+        participant_id,
+        plan,
+        period,
+        number,
+    )
+    if head is None or line is None:
+        return None
+    credits = await conn.fetch(
+        "SELECT d.external_id, d.close_date, c.source, c.share, c.amount, d.amount_minor,"
+        " d.currency, c.via FROM credits c JOIN deals d ON d.id = c.deal_id"
+        " WHERE c.participant_id = $1 AND c.plan_key = $2 AND c.period = $3"
+        " ORDER BY d.close_date, d.external_id",
+        participant_id,
+        plan,
+        period,
+    )
+    measures = tuple(msgspec.convert(m, MeasureResult, strict=False) for m in head["measures"])
+    the_line = msgspec.convert(
+        {
+            "component": line["component"],
+            "name": line["name"],
+            "amount": line["amount_minor"],
+            "currency": line["currency"],
+            "trace": line["trace"],
+        },
+        Line,
+        strict=False,
+    )
+    result = Result(
+        participant_id=head["external_id"],
+        participant_name=head["name"],
+        period=period,
+        currency=head["currency"],
+        measures=measures,
+        lines=(the_line,),
+        total=line["amount_minor"],
+        notes=tuple(head["notes"]),
+    )
+    deals = [
+        Credit(
+            deal_id=c["external_id"],
+            close_date=c["close_date"],
+            source=c["source"],
+            share=c["share"],
+            via=c["via"],
+            amount=c["amount"],
+            deal_currency=c["currency"],
+            deal_amount=from_minor(c["amount_minor"], c["currency"]),
+            fx_rate=None,
+            fx_rate_date=None,
+        )
+        for c in credits
+    ]
+    return Explanation(
+        line=_line_view(line),
+        text=explain(result, deals),
+        deals=[
+            DealView(
+                deal=c["external_id"],
+                close_date=c["close_date"].isoformat(),
+                source=c["source"],
+                share=_plain(c["share"]),
+                credited=_plain(c["amount"]),
+                deal_amount=format_minor(c["amount_minor"], c["currency"]),
+                deal_currency=c["currency"],
+                via=c["via"],
+            )
+            for c in credits
+        ],
+    )
