@@ -10,15 +10,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import asyncpg
-from litestar import Request, Router, get
+import msgspec
+from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, QueryParameter
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from incentives.api.deps import today
 from incentives.auth.access import may_see, visible_participants
 from incentives.auth.principals import Principal
 from incentives.calc import read
+from incentives.calc.estimate import Estimate, EstimateError, HypotheticalDeal, estimate
 
 Conn = NamedDependency[asyncpg.Connection]
 Period = Annotated[str | None, QueryParameter(description="2026-Q1, 2026-03 or 2026")]
@@ -158,6 +160,26 @@ async def their_statements(
     return await _statements(conn, request, participant, limit, offset)
 
 
+class EstimateRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Up to 100 deals you might close."""
+
+    deals: Annotated[list[HypotheticalDeal], msgspec.Meta(min_length=1, max_length=100)]
+
+
+@post("/me/estimate", status_code=200)
+async def my_estimate(
+    conn: Conn, request: Request[Principal, Any, Any], data: JSONBody[EstimateRequest]
+) -> Estimate:
+    """What you would earn if you closed these deals, period by period. Nothing is stored."""
+    subject = await _subject(conn, request.user, None)
+    try:
+        return await estimate(conn, subject, data.deals)
+    except EstimateError as exc:
+        raise ClientException(
+            f"{exc.field}: {exc}", status_code=422, extra=[{"key": exc.field, "message": str(exc)}]
+        ) from exc
+
+
 class MemberAttainment(read.MeasureView, kw_only=True):
     """A team member's measure."""
 
@@ -204,6 +226,7 @@ pay_router = Router(
     path="/api/v1",
     route_handlers=[
         my_attainment,
+        my_estimate,
         my_earnings,
         my_explanation,
         my_statements,

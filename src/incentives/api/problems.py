@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from incentives.ingest.problems import BatchRejected
@@ -63,7 +63,7 @@ def _field_of(key: str) -> str:
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """Any HTTP error as problem details; validation errors name their fields."""
     errors: list[FieldProblem] = []
-    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+    if isinstance(exc.extra, list):
         for entry in exc.extra:
             if isinstance(entry, dict):
                 errors.append(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, JSONBody, PathParameter
@@ -14,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.security import roles
 from incentives.auth.principals import Principal
+from incentives.calc.incremental import recompute_in_background
 from incentives.db.connection import driver_transaction
 from incentives.ingest.items import KINDS
-from incentives.ingest.service import IngestResult, ingest
+from incentives.ingest.service import IngestResult, Touched, ingest
 from incentives.periods.store import GeneratedYear, generate
 
 MAX_BATCH = 10_000
@@ -69,12 +71,22 @@ async def ingest_batch(
     request: Request[Principal, Any, Any],
     kind: Annotated[str, PathParameter(description="what the items are: deals, quotas, …")],
     data: JSONBody[IngestBatch],
-) -> IngestResult:
-    """Upsert a batch keyed by external id: all of it or, on any bad item, none (422)."""
+) -> Response[IngestResult]:
+    """Upsert a batch keyed by external id: all of it or, on any bad item, none (422).
+
+    After the commit, the pay the batch touched is recomputed in the background."""
     if kind not in KINDS:
         raise NotFoundException(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    touched = Touched()
+    actor = request.user.actor()
     async with driver_transaction(state.engine) as conn:
-        return await ingest(conn, kind, data.items, request.user.actor())
+        result = await ingest(conn, kind, data.items, actor, touched=touched)
+    return Response(
+        result,
+        background=BackgroundTask(recompute_in_background, state.engine, touched, actor)
+        if touched
+        else None,
+    )
 
 
 class Period(msgspec.Struct):

@@ -1,0 +1,155 @@
+"""The earnings estimator: what a rep would earn if they closed these deals. Stores nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+import asyncpg
+import msgspec
+import numpy as np
+
+from incentives.calc.load import load
+from incentives.engine.evaluate import evaluate
+from incentives.engine.money import MoneyError, format_minor, to_minor
+from incentives.engine.periods import periods_between
+from incentives.engine.tables import Categories, DealTable, Inputs
+from incentives.plans.publish import in_force
+
+
+class HypotheticalDeal(msgspec.Struct, forbid_unknown_fields=True):
+    """A deal the rep might close (won, owned by them alone)."""
+
+    amount: Decimal
+    close_date: dt.date
+    currency: Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")] | None = None
+    product: str = ""
+    attributes: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class EstimateError(ValueError):
+    """A hypothetical deal that cannot be priced; ``field`` names it (``deals[0].amount``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _minor(index: int, deal: HypotheticalDeal, currency: str) -> int:
+    field = f"deals[{index}].amount"
+    if deal.amount <= 0:
+        raise EstimateError(field, "must be above zero")
+    try:
+        return to_minor(deal.amount, currency)
+    except MoneyError as exc:
+        raise EstimateError(field, str(exc)) from exc
+
+
+class PeriodEstimate(msgspec.Struct):
+    """A plan's pay for a period now and with the deals closed."""
+
+    plan: str
+    period: str
+    currency: str
+    current: str
+    with_deals: str
+    difference: str
+
+
+class Estimate(msgspec.Struct):
+    """The estimate, period by period; nothing was stored."""
+
+    participant: str
+    deals: int
+    periods: list[PeriodEstimate]
+
+
+def _merged(column: Categories, extra: list[str]) -> Categories:
+    labels = tuple(sorted(set(column.labels) | set(extra)))
+    lookup = {label: code for code, label in enumerate(labels)}
+    remap = np.array([lookup[label] for label in column.labels], dtype=np.int32)
+    old = remap[column.codes] if len(column.codes) else column.codes
+    new = np.array([lookup[v] for v in extra], dtype=np.int32)
+    return Categories(np.concatenate([old, new]).astype(np.int32), labels)
+
+
+def with_deals(
+    inputs: Inputs, owner_row: int, deals: list[tuple[HypotheticalDeal, str, int]]
+) -> Inputs:
+    """The inputs plus won deals owned by ``owner_row`` (amounts in minor units)."""
+    table = inputs.deals
+    n = len(deals)
+    names = set(table.attributes) | {k for d, _, _ in deals for k in d.attributes}
+    extra_ids = np.arange(-1, -n - 1, -1, dtype=np.int64)
+    merged = DealTable(
+        ids=np.concatenate([np.asarray(table.ids, dtype=np.int64), extra_ids]),
+        owner=np.concatenate([table.owner, np.full(n, owner_row, dtype=np.int32)]),
+        amount=np.concatenate([table.amount, np.array([m for _, _, m in deals], np.int64)]),
+        currency=_merged(table.currency, [c for _, c, _ in deals]),
+        close_day=np.concatenate(
+            [table.close_day, np.array([d.close_date.toordinal() for d, _, _ in deals], np.int32)]
+        ),
+        status=_merged(table.status, ["won"] * n),
+        product=_merged(table.product, [d.product for d, _, _ in deals]),
+        cancel_day=np.concatenate([table.cancel_day, np.zeros(n, dtype=np.int32)]),
+        attributes={
+            name: _merged(
+                table.attributes.get(name, Categories(np.full(len(table), 0, np.int32), ("",))),
+                [d.attributes.get(name, "") for d, _, _ in deals],
+            )
+            for name in sorted(names)
+        },
+    )
+    return dataclasses.replace(inputs, deals=merged)
+
+
+async def estimate(
+    conn: asyncpg.Connection, participant_id: int, deals: list[HypotheticalDeal]
+) -> Estimate:
+    """Evaluate every plan in force over the deals' fiscal years, without and with them."""
+    person = await conn.fetchrow(
+        "SELECT external_id, currency FROM participants WHERE id = $1", participant_id
+    )
+    assert person is not None
+    priced = [(d, d.currency or person["currency"]) for d in deals]
+    extra = [(d, c, _minor(i, d, c)) for i, (d, c) in enumerate(priced)]
+    first = min(d.close_date for d in deals)
+    last = max(d.close_date for d in deals)
+    out: list[PeriodEstimate] = []
+    for _, plan in sorted(await in_force(conn, first, last), key=lambda p: p[1].key):
+        schedule = periods_between(
+            plan.effective.from_, plan.effective.to, plan.period, plan.fiscal_year_starts
+        )
+        touched = [p for p in schedule if any(p.start <= d.close_date <= p.end for d in deals)]
+        if not touched:
+            continue
+        # Later periods of the year can move too (draws, year-to-date true-ups).
+        labels = [p.label for p in schedule if p.start >= touched[0].start]
+        loaded = await load(conn, plan, schedule[-1].end, scope={participant_id})
+        key = person["external_id"]
+        row = loaded.inputs.participants.index[key]
+        before = await asyncio.to_thread(evaluate, plan, loaded.inputs, labels)
+        after = await asyncio.to_thread(
+            evaluate, plan, with_deals(loaded.inputs, row, extra), labels
+        )
+        now = {r.period: r.total for r in before.results if r.participant_id == key}
+        then = {r.period: r.total for r in after.results if r.participant_id == key}
+        currency = plan.payout_currency
+        by_label = {p.label: p for p in schedule}
+        for label in labels:
+            if loaded.paid(key, by_label[label]) and (label in now or label in then):
+                a, b = now.get(label, 0), then.get(label, 0)
+                out.append(
+                    PeriodEstimate(
+                        plan.key,
+                        label,
+                        currency,
+                        format_minor(a, currency),
+                        format_minor(b, currency),
+                        format_minor(b - a, currency),
+                    )
+                )
+    return Estimate(participant=person["external_id"], deals=len(deals), periods=out)

@@ -1,0 +1,230 @@
+"""Plans published through the API, runs, and what reps, managers and finance read.
+
+A 10% flat plan on won bookings keeps every amount checkable by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.audit.log import CLI_ACTOR
+from incentives.db.connection import driver_transaction
+from incentives.ingest.service import ingest
+from incentives.periods.store import generate
+from tests.api.conftest import Client
+
+FLAT = """
+kind: commission
+key: flat
+version: 1
+name: Flat ten percent
+effective: {from: 2026-01-01, to: 2026-12-31}
+payout_currency: USD
+period: quarter
+fiscal_year_starts: 1
+crediting: {rollup_levels: 1}
+measures:
+  - {key: bookings, name: Bookings, source: deals, aggregate: sum, quota: true}
+components:
+  - {key: commission, name: Commission, type: rate, measure: bookings, rate: 10%}
+"""
+
+Headers = dict[str, dict[str, str]]
+
+
+async def _feed(db: AsyncEngine, items: dict[str, list[dict[str, Any]]]) -> None:
+    async with driver_transaction(db) as conn:
+        for kind, batch in items.items():
+            await ingest(conn, kind, batch, CLI_ACTOR)
+
+
+@pytest.fixture
+async def world(db: AsyncEngine, client: Client, auth: Headers) -> Headers:
+    """rep-1 and rep-2 under mgr-1; rep-3 under mgr-2; all on the flat plan."""
+    async with driver_transaction(db) as conn:
+        await generate(conn, 2026, 1, CLI_ACTOR)
+    people = [
+        {"external_id": p, "name": p.upper(), "currency": "USD", "start_date": "2025-01-01"}
+        for p in ("rep-2", "rep-3", "mgr-2")
+    ]
+    lines = [
+        {"participant": "rep-1", "manager": "mgr-1", "team": "east", "valid_from": "2025-01-01"},
+        {"participant": "rep-2", "manager": "mgr-1", "team": "east", "valid_from": "2025-01-01"},
+        {"participant": "rep-3", "manager": "mgr-2", "team": "west", "valid_from": "2025-01-01"},
+    ]
+    on_plan = [
+        {"plan": "flat", "participant": p, "valid_from": "2026-01-01", "currency": "USD"}
+        for p in ("rep-1", "rep-2", "rep-3")
+    ]
+    quotas = [
+        {"participant": "rep-1", "period": "2026-Q1", "measure": "bookings", "amount": "100000"}
+    ]
+    deals: list[dict[str, Any]] = [
+        {
+            "external_id": "D-1",
+            "owner": "rep-1",
+            "amount": "12345.67",
+            "currency": "USD",
+            "close_date": "2026-02-10",
+            "status": "won",
+        },
+        {
+            "external_id": "D-2",
+            "owner": "rep-1",
+            "amount": "1000",
+            "currency": "USD",
+            "close_date": "2026-03-31",
+            "status": "won",
+            "splits": [
+                {"participant": "rep-1", "percent": 50},
+                {"participant": "rep-2", "percent": 50},
+            ],
+        },
+        {
+            "external_id": "D-3",
+            "owner": "rep-3",
+            "amount": "999.99",
+            "currency": "USD",
+            "close_date": "2026-01-05",
+            "status": "won",
+        },
+        {
+            "external_id": "D-4",
+            "owner": "rep-1",
+            "amount": "50000",
+            "currency": "USD",
+            "close_date": "2026-02-11",
+            "status": "lost",
+        },
+    ]
+    await _feed(
+        db,
+        {
+            "participants": people,
+            "assignments": lines,
+            "plan_assignments": on_plan,
+            "quotas": quotas,
+            "deals": deals,
+        },
+    )
+    published = await client.post("/api/v1/plans", json={"source": FLAT}, headers=auth["finance"])
+    assert published.status_code == 201, published.text
+    run = await client.post(
+        "/api/v1/calc-runs", json={"period": "2026-Q1"}, headers=auth["finance"]
+    )
+    assert run.status_code == 201, run.text
+    assert run.json()["status"] == "succeeded"
+    return auth
+
+
+async def test_a_rep_sees_their_earnings_to_the_cent(client: Client, world: Headers) -> None:
+    # 10% of 12,345.67 + 50% of 1,000 = 1,234.567 + 50 = 1,284.567 -> 1,284.57 (half up).
+    earnings = await client.get("/api/v1/me/earnings?period=2026-Q1", headers=world["rep"])
+    assert earnings.status_code == 200
+    [line] = earnings.json()
+    assert (line["id"], line["amount"], line["currency"]) == ("flat:2026-Q1:1", "1284.57", "USD")
+    attainment = await client.get("/api/v1/me/attainment?period=2026-Q1", headers=world["rep"])
+    [measure] = attainment.json()
+    # 12,845.67 of a 100,000 quota.
+    assert (measure["value"], measure["quota"], measure["attainment"]) == (
+        "12845.67",
+        "100000",
+        "0.1285",
+    )
+    statements = await client.get("/api/v1/me/statements", headers=world["rep"])
+    assert [(s["period"], s["total"], s["status"]) for s in statements.json()] == [
+        ("2026-Q1", "1284.57", "estimate")
+    ]
+    explained = await client.get("/api/v1/me/earnings/flat:2026-Q1:1/explain", headers=world["rep"])
+    assert explained.status_code == 200
+    body = explained.json()
+    assert [(d["deal"], d["source"], d["credited"]) for d in body["deals"]] == [
+        ("D-1", "owner", "12345.67"),
+        ("D-2", "split", "500"),
+    ]
+    assert "10%" in body["text"] and "$1,284.57" in body["text"]
+
+
+async def test_nobody_reads_pay_they_may_not_see(client: Client, world: Headers) -> None:
+    for path in ("earnings", "attainment", "statements", "earnings/flat:2026-Q1:1/explain"):
+        # A rep asking for a colleague, and a manager outside the line: 404, no leak.
+        mine = await client.get(f"/api/v1/participants/rep-2/{path}", headers=world["rep"])
+        assert mine.status_code == 404, path
+        ghost = await client.get(f"/api/v1/participants/nobody/{path}", headers=world["rep"])
+        assert ghost.json()["title"] == mine.json()["title"]
+        outside = await client.get(f"/api/v1/participants/rep-3/{path}", headers=world["manager"])
+        assert outside.status_code == 404, path
+    inside = await client.get("/api/v1/participants/rep-2/earnings", headers=world["manager"])
+    assert [line["amount"] for line in inside.json()] == ["50.00"]
+    finance = await client.get("/api/v1/participants/rep-3/earnings", headers=world["finance"])
+    assert [line["amount"] for line in finance.json()] == ["100.00"]  # 99.999 rounds up
+    team = await client.get(
+        "/api/v1/teams/east/attainment?period=2026-Q1", headers=world["manager"]
+    )
+    assert sorted(m["participant"] for m in team.json()) == ["rep-1", "rep-2"]
+    other_team = await client.get("/api/v1/teams/west/attainment", headers=world["manager"])
+    assert other_team.status_code == 404
+    rep_runs = await client.post(
+        "/api/v1/calc-runs", json={"period": "2026-Q1"}, headers=world["rep"]
+    )
+    assert rep_runs.status_code == 403
+
+
+async def test_an_ingested_deal_is_recomputed_and_matches_a_full_run(
+    db: AsyncEngine, client: Client, world: Headers
+) -> None:
+    deal = {
+        "external_id": "D-5",
+        "owner": "rep-2",
+        "amount": "2000",
+        "currency": "USD",
+        "close_date": "2026-03-01",
+        "status": "won",
+    }
+    pushed = await client.post(
+        "/api/v1/ingest/deals", json={"items": [deal]}, headers=world["integration"]
+    )
+    assert pushed.status_code == 200
+    # rep-2 earns 50 (half of D-2) + 200 (D-5), readable as soon as the response is done.
+    incremental = await _snapshot(db)
+    assert incremental["rep-2"] == 25000
+    full = await client.post("/api/v1/calc-runs", json={"period": "2026"}, headers=world["finance"])
+    assert full.json()["status"] == "succeeded"
+    assert await _snapshot(db) == incremental
+    async with db.connect() as conn:
+        triggers = (await conn.execute(text("SELECT trigger FROM calc_runs ORDER BY id"))).all()
+    assert [t[0] for t in triggers] == ["api", "ingest", "api"]
+
+
+async def _snapshot(db: AsyncEngine) -> dict[str, Any]:
+    async with db.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT p.external_id, sum(r.total_minor) FROM participant_results r"
+                " JOIN participants p ON p.id = r.participant_id GROUP BY 1"
+            )
+        )
+        return {key: int(total) for key, total in rows}
+
+
+async def test_the_estimator_prices_hypothetical_deals_and_stores_nothing(
+    db: AsyncEngine, client: Client, world: Headers
+) -> None:
+    body = {"deals": [{"amount": "5000.05", "close_date": "2026-03-15"}]}
+    estimate = await client.post("/api/v1/me/estimate", json=body, headers=world["rep"])
+    assert estimate.status_code == 200, estimate.text
+    q1 = next(p for p in estimate.json()["periods"] if p["period"] == "2026-Q1")
+    # 10% of 17,845.72 = 1,784.572 -> 1,784.57; the difference is 500.00.
+    assert (q1["current"], q1["with_deals"], q1["difference"]) == ("1284.57", "1784.57", "500.00")
+    assert await _snapshot(db) == {"rep-1": 128457, "rep-2": 5000, "rep-3": 10000}
+    bad = await client.post(
+        "/api/v1/me/estimate",
+        json={"deals": [{"amount": "-1", "close_date": "2026-03-15"}]},
+        headers=world["rep"],
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == [{"field": "deals[0].amount", "message": "must be above zero"}]

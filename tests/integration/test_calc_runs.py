@@ -1,0 +1,113 @@
+"""Calculation runs on the demo data: deterministic, atomic, exclusive per scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.audit.log import CLI_ACTOR
+from incentives.calc import persist, runs
+from incentives.db.connection import driver_transaction
+from incentives.demo.commands import load
+from incentives.demo.dataset import build
+
+
+async def _results(db: AsyncEngine) -> list[Any]:
+    async with db.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT 'result', participant_id, plan_key, period, total_minor::text,"
+                " measures::text FROM participant_results UNION ALL"
+                " SELECT 'line', participant_id, plan_key, period,"
+                " line_no || ':' || amount_minor, trace::text FROM earning_lines UNION ALL"
+                " SELECT 'credit', participant_id, plan_key, period,"
+                " deal_id || ':' || source, share || ':' || amount FROM credits"
+                " ORDER BY 1, 2, 3, 4, 5"
+            )
+        )
+        return [tuple(r) for r in rows]
+
+
+@pytest.fixture
+async def demo(db: AsyncEngine) -> AsyncEngine:
+    await load(db, build())
+    return db
+
+
+async def test_same_inputs_and_plans_give_identical_results(demo: AsyncEngine) -> None:
+    first = await runs.calculate(demo, period="2026", trigger="cli", actor=CLI_ACTOR)
+    assert first.status == "succeeded"
+    assert first.counts["results"] > 200 and first.counts["credits"] > 1000
+    assert set(first.plan_versions) == {"account-executive", "manager-overlay"}
+    before = await _results(demo)
+    second = await runs.calculate(demo, period="2026", trigger="cli", actor=CLI_ACTOR)
+    assert second.id != first.id and second.input_watermark == first.input_watermark
+    assert await _results(demo) == before
+
+
+async def test_a_run_that_fails_halfway_leaves_the_previous_results_whole(
+    demo: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await runs.calculate(demo, period="2026", trigger="cli", actor=CLI_ACTOR)
+    before = await _results(demo)
+    real = persist.replace_results
+    calls = 0
+
+    async def crash_on_second_plan(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # the first plan's results are already replaced by now
+            raise RuntimeError("the machine went away")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(runs, "replace_results", crash_on_second_plan)
+    with pytest.raises(RuntimeError, match="went away"):
+        await runs.calculate(demo, period="2026", trigger="cli", actor=CLI_ACTOR)
+    assert await _results(demo) == before
+    async with demo.connect() as conn:
+        last = (
+            await conn.execute(text("SELECT status, error FROM calc_runs ORDER BY id DESC LIMIT 1"))
+        ).one()
+    assert tuple(last) == ("failed", "the machine went away")
+
+
+async def test_two_runs_over_one_scope_never_write_together(demo: AsyncEngine) -> None:
+    async with driver_transaction(demo) as holder:
+        # Someone is computing the account-executive plan's Q1 right now.
+        await holder.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('calc:account-executive:2026-Q1'))"
+        )
+        with pytest.raises(runs.RunBusy, match="account-executive 2026-Q1 is in progress"):
+            await runs.calculate(demo, period="2026-Q1", trigger="api", actor=CLI_ACTOR)
+    # Once it is done, the next run goes through.
+    done = await runs.calculate(demo, period="2026-Q1", trigger="api", actor=CLI_ACTOR)
+    assert done.status == "succeeded"
+
+
+async def test_a_scope_must_name_known_periods_and_people(demo: AsyncEngine) -> None:
+    with pytest.raises(runs.ScopeError, match="unknown period '2031-Q1'"):
+        await runs.calculate(demo, period="2031-Q1", trigger="api", actor=CLI_ACTOR)
+    with pytest.raises(runs.ScopeError, match="unknown participants: ghost"):
+        await runs.calculate(
+            demo, period="2026-Q1", participants=["ghost"], trigger="api", actor=CLI_ACTOR
+        )
+
+
+async def test_a_partial_run_replaces_only_its_participants(demo: AsyncEngine) -> None:
+    await runs.calculate(demo, period="2026", trigger="cli", actor=CLI_ACTOR)
+    everyone = await _results(demo)
+    partial = await runs.calculate(
+        demo, period="2026", participants=["emea-rep-03"], trigger="cli", actor=CLI_ACTOR
+    )
+    assert 0 < partial.counts["results"] <= 4
+    assert await _results(demo) == everyone
+    async with driver_transaction(demo) as conn:
+        rewritten = await conn.fetch(
+            "SELECT DISTINCT p.external_id FROM participant_results r"
+            " JOIN participants p ON p.id = r.participant_id WHERE r.run_id = $1",
+            partial.id,
+        )
+    assert [r["external_id"] for r in rewritten] == ["emea-rep-03"]
