@@ -13,6 +13,7 @@ def _registrars() -> list[Registrar]:
     # Imported here so that `incentives --help` stays fast and each capability owns its commands.
     from incentives.api import commands as api_commands
     from incentives.auth import commands as auth_commands
+    from incentives.calc import commands as calc_commands
     from incentives.db import commands as db_commands
     from incentives.demo import commands as demo_commands
     from incentives.ingest import commands as ingest_commands
@@ -27,6 +28,7 @@ def _registrars() -> list[Registrar]:
         auth_commands.register,
         ingest_commands.register,
         period_commands.register,
+        calc_commands.register,
         plan_commands.register,
         simulate_commands.register,
     ]

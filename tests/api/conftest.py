@@ -1,8 +1,10 @@
-"""An API client on the test database, and tokens for each role."""
+"""An API client on the test database, tokens for each role, and a small world on a
+10% flat plan whose every amount can be checked by hand."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -12,6 +14,7 @@ from incentives.audit.log import CLI_ACTOR
 from incentives.auth import principals
 from incentives.db.connection import driver_transaction
 from incentives.ingest.service import ingest
+from incentives.periods.store import generate
 from tests.http import api_client
 
 Client = httpx.AsyncClient
@@ -50,3 +53,107 @@ async def auth(db: AsyncEngine) -> dict[str, dict[str, str]]:
             )
             headers[role] = {"Authorization": f"Bearer {token}"}
     return headers
+
+
+FLAT = """
+kind: commission
+key: flat
+version: 1
+name: Flat ten percent
+effective: {from: 2026-01-01, to: 2026-12-31}
+payout_currency: USD
+period: quarter
+fiscal_year_starts: 1
+crediting: {rollup_levels: 1}
+measures:
+  - {key: bookings, name: Bookings, source: deals, aggregate: sum, quota: true}
+components:
+  - {key: commission, name: Commission, type: rate, measure: bookings, rate: 10%}
+"""
+
+Headers = dict[str, dict[str, str]]
+
+
+async def _feed(db: AsyncEngine, items: dict[str, list[dict[str, Any]]]) -> None:
+    async with driver_transaction(db) as conn:
+        for kind, batch in items.items():
+            await ingest(conn, kind, batch, CLI_ACTOR)
+
+
+@pytest.fixture
+async def world(db: AsyncEngine, client: Client, auth: Headers) -> Headers:
+    """rep-1 and rep-2 under mgr-1; rep-3 under mgr-2; all on the flat plan."""
+    async with driver_transaction(db) as conn:
+        await generate(conn, 2026, 1, CLI_ACTOR)
+    people = [
+        {"external_id": p, "name": p.upper(), "currency": "USD", "start_date": "2025-01-01"}
+        for p in ("rep-2", "rep-3", "mgr-2")
+    ]
+    lines = [
+        {"participant": "rep-1", "manager": "mgr-1", "team": "east", "valid_from": "2025-01-01"},
+        {"participant": "rep-2", "manager": "mgr-1", "team": "east", "valid_from": "2025-01-01"},
+        {"participant": "rep-3", "manager": "mgr-2", "team": "west", "valid_from": "2025-01-01"},
+    ]
+    on_plan = [
+        {"plan": "flat", "participant": p, "valid_from": "2026-01-01", "currency": "USD"}
+        for p in ("rep-1", "rep-2", "rep-3")
+    ]
+    quotas = [
+        {"participant": "rep-1", "period": "2026-Q1", "measure": "bookings", "amount": "100000"}
+    ]
+    deals: list[dict[str, Any]] = [
+        {
+            "external_id": "D-1",
+            "owner": "rep-1",
+            "amount": "12345.67",
+            "currency": "USD",
+            "close_date": "2026-02-10",
+            "status": "won",
+        },
+        {
+            "external_id": "D-2",
+            "owner": "rep-1",
+            "amount": "1000",
+            "currency": "USD",
+            "close_date": "2026-03-31",
+            "status": "won",
+            "splits": [
+                {"participant": "rep-1", "percent": 50},
+                {"participant": "rep-2", "percent": 50},
+            ],
+        },
+        {
+            "external_id": "D-3",
+            "owner": "rep-3",
+            "amount": "999.99",
+            "currency": "USD",
+            "close_date": "2026-01-05",
+            "status": "won",
+        },
+        {
+            "external_id": "D-4",
+            "owner": "rep-1",
+            "amount": "50000",
+            "currency": "USD",
+            "close_date": "2026-02-11",
+            "status": "lost",
+        },
+    ]
+    await _feed(
+        db,
+        {
+            "participants": people,
+            "assignments": lines,
+            "plan_assignments": on_plan,
+            "quotas": quotas,
+            "deals": deals,
+        },
+    )
+    published = await client.post("/api/v1/plans", json={"source": FLAT}, headers=auth["finance"])
+    assert published.status_code == 201, published.text
+    run = await client.post(
+        "/api/v1/calc-runs", json={"period": "2026-Q1"}, headers=auth["finance"]
+    )
+    assert run.status_code == 201, run.text
+    assert run.json()["status"] == "succeeded"
+    return auth

@@ -60,3 +60,20 @@ async def test_periods_generate_from_the_cli(
             )
         ).one()
     assert tuple(first) == ("2027", "2027-04-01")
+
+
+async def test_plans_publish_dry_run_and_calc_from_the_cli(
+    db: AsyncEngine, cli_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = "plans/account-executive.yaml"
+    assert await asyncio.to_thread(main, ["plans", "publish", "--dry-run", plan]) == 0
+    assert "nothing published" in capsys.readouterr().out
+    assert await asyncio.to_thread(main, ["plans", "publish", plan]) == 0
+    assert capsys.readouterr().out.strip() == "account-executive v1: published"
+    assert await asyncio.to_thread(main, ["plans", "publish", plan]) == 0
+    assert "unchanged" in capsys.readouterr().out
+    assert await asyncio.to_thread(main, ["calc", "--period", "2026-Q1"]) == 1
+    assert "unknown period '2026-Q1'" in capsys.readouterr().err
+    assert await asyncio.to_thread(main, ["periods", "generate", "--year", "2026"]) == 0
+    assert await asyncio.to_thread(main, ["calc", "--period", "2026-Q1"]) == 0
+    assert "succeeded" in capsys.readouterr().out

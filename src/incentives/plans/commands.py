@@ -16,6 +16,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     validate = actions.add_parser("validate", help="check plan files and list every problem found")
     validate.add_argument("paths", nargs="+", type=Path, help="plan files or directories")
     validate.set_defaults(handler=validate_command)
+    publish_parser = actions.add_parser(
+        "publish", help="publish plan files as new versions (or --dry-run: show the effect)"
+    )
+    publish_parser.add_argument("paths", nargs="+", type=Path, help="plan files")
+    publish_parser.add_argument(
+        "--dry-run", action="store_true", help="publish nothing; show each participant's change"
+    )
+    publish_parser.set_defaults(handler=publish_command)
 
 
 def validate_command(args: argparse.Namespace) -> int:
@@ -38,3 +46,11 @@ def validate_command(args: argparse.Namespace) -> int:
         return 1
     print(f"{len(files)} plan file(s) valid")
     return 0
+
+
+def publish_command(args: argparse.Namespace) -> int:
+    """Publish (or dry-run) plan files on the configured database."""
+    # Imported here: validating files needs no database and should not load its drivers.
+    from incentives.plans.publish_command import publish_files
+
+    return publish_files(list(plan_files(args.paths)), dry_run=args.dry_run)

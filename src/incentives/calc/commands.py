@@ -1,0 +1,41 @@
+"""``incentives calc``: a calculation run from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.audit.log import CLI_ACTOR
+from incentives.calc import runs
+from incentives.db.runtime import run_with_database
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``calc`` command."""
+    parser = sub.add_parser("calc", help="recompute a period's results (every plan in force)")
+    parser.add_argument("--period", required=True, help="2026, 2026-Q1 or 2026-03")
+    parser.add_argument(
+        "--participant", action="append", dest="participants", help="only these (repeatable)"
+    )
+    parser.set_defaults(handler=_calc)
+
+
+def _calc(args: argparse.Namespace) -> int:
+    async def work(engine: AsyncEngine) -> int:
+        try:
+            run = await runs.calculate(
+                engine,
+                period=args.period,
+                participants=args.participants,
+                trigger="cli",
+                actor=CLI_ACTOR,
+            )
+        except (runs.ScopeError, runs.RunBusy) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"run {run.id} {run.status}: {run.counts} with {run.plan_versions}")
+        return 0
+
+    return run_with_database(work)
