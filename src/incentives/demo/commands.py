@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.api.commands import add_listen_arguments, serve
 from incentives.audit.log import CLI_ACTOR
 from incentives.auth import principals
+from incentives.calc.runs import calculate
 from incentives.db.connection import driver_transaction
 from incentives.db.runtime import run_with_database
 from incentives.demo.dataset import PLAN_FILES, YEAR, DemoData, build
@@ -61,16 +62,17 @@ def _demo(args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         data = build()
         tokens = await load(engine, data)
+        run = await calculate(engine, period=str(YEAR), trigger="cli", actor=CLI_ACTOR)
         print(
             f"Demo data: {len(data.participants)} participants, {len(data.deals)} deals, "
-            f"{len(data.activities)} activities in {YEAR}.",
+            f"{len(data.activities)} activities in {YEAR}; pay computed by run {run.id}.",
             file=sys.stderr,
         )
         base = f"http://{args.host}:{args.port}"
         for label, token in tokens.items():
             print(f"  {label:<8} {token}")
         print(
-            f"\nTry: curl -H 'Authorization: Bearer {tokens['rep']}' {base}/api/v1/me\n"
+            f"\nTry: curl -H 'Authorization: Bearer {tokens['rep']}' {base}/api/v1/me/earnings\n"
             f"API docs: {base}/schema",
             file=sys.stderr,
         )

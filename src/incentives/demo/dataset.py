@@ -185,7 +185,7 @@ def build(seed: int = YEAR, reps_per_team: int = 10) -> DemoData:
                 "status": status,
                 "product": product,
                 "attributes": {
-                    "type": rng.choices(["new_business", "renewal"], [0.7, 0.3])[0],
+                    "deal_type": rng.choices(["new_business", "renewal"], [0.7, 0.3])[0],
                     "source": rng.choice(["inbound", "outbound", "partner"]),
                 },
             }
