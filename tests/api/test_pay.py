@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.api.conftest import Client, Headers
+from tests.api.conftest import FLAT, Client, Headers
 
 
 async def test_a_rep_sees_their_earnings_to_the_cent(client: Client, world: Headers) -> None:
@@ -120,3 +120,72 @@ async def test_the_estimator_prices_hypothetical_deals_and_stores_nothing(
     )
     assert bad.status_code == 422
     assert bad.json()["errors"] == [{"field": "deals[0].amount", "message": "must be above zero"}]
+
+
+async def test_a_mid_quarter_plan_change_prorates_each_plan(
+    db: AsyncEngine, client: Client, world: Headers
+) -> None:
+    # rep-2 leaves the flat plan on Feb 14 and is paid under a 20% plan from Feb 15.
+    twenty = FLAT.replace("key: flat", "key: twenty").replace("rate: 10%", "rate: 20%")
+    published = await client.post(
+        "/api/v1/plans", json={"source": twenty}, headers=world["finance"]
+    )
+    assert published.status_code == 201
+    moves = [
+        {
+            "plan": "flat",
+            "participant": "rep-2",
+            "valid_from": "2026-01-01",
+            "valid_to": "2026-02-14",
+            "currency": "USD",
+        },
+        {"plan": "twenty", "participant": "rep-2", "valid_from": "2026-02-15", "currency": "USD"},
+    ]
+    quotas = [
+        {"participant": "rep-2", "period": "2026-Q1", "measure": "bookings", "amount": "90000"}
+    ]
+    deals = [
+        {
+            "external_id": "D-6",
+            "owner": "rep-2",
+            "amount": "3000",
+            "currency": "USD",
+            "close_date": "2026-01-20",
+            "status": "won",
+        },
+        {
+            "external_id": "D-7",
+            "owner": "rep-2",
+            "amount": "4000",
+            "currency": "USD",
+            "close_date": "2026-03-02",
+            "status": "won",
+        },
+    ]
+    for kind, items in (("plan_assignments", moves), ("quotas", quotas), ("deals", deals)):
+        response = await client.post(
+            f"/api/v1/ingest/{kind}", json={"items": items}, headers=world["integration"]
+        )
+        assert response.status_code == 200, response.text
+    run = await client.post(
+        "/api/v1/calc-runs", json={"period": "2026-Q1"}, headers=world["finance"]
+    )
+    assert run.json()["status"] == "succeeded"
+    lines = await client.get(
+        "/api/v1/participants/rep-2/earnings?period=2026-Q1", headers=world["finance"]
+    )
+    # Flat (Jan 1 - Feb 14): D-6 3,000 at 10% = 300.00. Twenty (Feb 15 on): D-7 4,000
+    # and half of D-2 (1,000, Mar 31) = 4,500 at 20% = 900.00.
+    assert {(x["plan"], x["amount"]) for x in lines.json()} == {
+        ("flat", "300.00"),
+        ("twenty", "900.00"),
+    }
+    measures = await client.get(
+        "/api/v1/participants/rep-2/attainment?period=2026-Q1", headers=world["finance"]
+    )
+    # The 90,000 quarterly quota is prorated by the days under each plan: 45 of 90 days
+    # (Jan 1 - Feb 14) and 45 of 90 (Feb 15 - Mar 31).
+    assert {(m["plan"], m["quota"]) for m in measures.json()} == {
+        ("flat", "45000"),
+        ("twenty", "45000"),
+    }
