@@ -216,8 +216,9 @@ async def load(
                 sorted(scope),
             )
         )
-    deals = await _deals(conn, plan, until, relevant, row_of)
-    splits = await _splits(conn, plan, until, relevant, row_of, deals.ids)
+    deal_scope = _DealScope.of(plan, until, relevant)
+    deals = await _deals(conn, plan, deal_scope, row_of)
+    splits = await _splits(conn, deal_scope, row_of, deals.ids)
     activities = await _activities(conn, plan, until, relevant, row_of)
     rates = tuple(
         sorted(
@@ -232,29 +233,36 @@ async def load(
     return Loaded(inputs, db_ids, covers)
 
 
-def _deal_filter(relevant: list[int] | None, first: int) -> str:
-    window = (
-        "((d.close_date BETWEEN $1 AND $2) OR (d.status = 'cancelled'"
-        " AND coalesce(d.cancel_date, d.updated_at::date) BETWEEN $1 AND $2))"
-    )
-    if relevant is None:
-        return window
-    return (
-        f"{window} AND (d.owner_id = ANY(${first}::bigint[]) OR EXISTS (SELECT 1 FROM"
-        f" deal_splits s WHERE s.deal_id = d.id AND s.participant_id = ANY(${first}::bigint[])))"
-    )
+@dataclass(frozen=True)
+class _DealScope:
+    """Which deals a load reads: a WHERE clause over ``deals d`` and its parameters."""
+
+    where: str
+    args: list[Any]
+
+    @classmethod
+    def of(cls, plan: CommissionPlan, until: dt.date, relevant: list[int] | None) -> _DealScope:
+        where = (
+            "((d.close_date BETWEEN $1 AND $2) OR (d.status = 'cancelled'"
+            " AND coalesce(d.cancel_date, d.updated_at::date) BETWEEN $1 AND $2))"
+        )
+        args: list[Any] = [plan.effective.from_, until]
+        if relevant is not None:
+            where += (
+                " AND (d.owner_id = ANY($3::bigint[]) OR EXISTS (SELECT 1 FROM deal_splits s"
+                " WHERE s.deal_id = d.id AND s.participant_id = ANY($3::bigint[])))"
+            )
+            args.append(relevant)
+        return cls(where, args)
 
 
 async def _deals(
     conn: asyncpg.Connection,
     plan: CommissionPlan,
-    until: dt.date,
-    relevant: list[int] | None,
+    scope: _DealScope,
     row_of: npt.NDArray[np.int64],
 ) -> DealTable:
-    where = _deal_filter(relevant, 3)
-    base: list[Any] = [plan.effective.from_, until]
-    args = [*base, relevant] if relevant is not None else base
+    where, args = scope.where, list(scope.args)
     attributes = attribute_fields(plan)
     # Attribute names come from the plan file: they travel as parameters, never as SQL.
     names_at = len(args) + 1
@@ -302,20 +310,15 @@ async def _deals(
 
 async def _splits(
     conn: asyncpg.Connection,
-    plan: CommissionPlan,
-    until: dt.date,
-    relevant: list[int] | None,
+    scope: _DealScope,
     row_of: npt.NDArray[np.int64],
     deal_ids: npt.NDArray[Any],
 ) -> SplitTable:
-    where = _deal_filter(relevant, 3)
-    base: list[Any] = [plan.effective.from_, until]
-    args = [*base, relevant] if relevant is not None else base
     deal, person, percent = await int_columns(
         conn,
         "SELECT s.deal_id, s.participant_id, (s.percent * 10000)::bigint FROM deal_splits s"
-        f" JOIN deals d ON d.id = s.deal_id WHERE {where} ORDER BY s.deal_id",
-        *args,
+        f" JOIN deals d ON d.id = s.deal_id WHERE {scope.where} ORDER BY s.deal_id",
+        *scope.args,
         columns=3,
     )
     # Shares in millionths of the deal, as the engine counts them.
