@@ -19,6 +19,23 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# A published plan version is never edited: the database refuses it, not only the code.
+_IMMUTABLE = (
+    """
+CREATE FUNCTION plan_versions_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'published plan versions are immutable (% refused); publish a new version',
+        TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$
+""",
+    """
+CREATE TRIGGER plan_versions_immutable BEFORE UPDATE OR DELETE ON plan_versions
+    FOR EACH ROW EXECUTE FUNCTION plan_versions_immutable()
+""",
+)
+
+
 def upgrade() -> None:
     op.create_table(
         "calc_runs",
@@ -291,8 +308,13 @@ def upgrade() -> None:
         ),
     )
 
+    for statement in _IMMUTABLE:
+        op.execute(statement)
+
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER plan_versions_immutable ON plan_versions")
+    op.execute("DROP FUNCTION plan_versions_immutable()")
     op.drop_table("participant_results")
     op.drop_index(op.f("ix_plan_versions_key_content_hash"), table_name="plan_versions")
     op.drop_table("plan_versions")

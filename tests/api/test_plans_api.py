@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.conftest import FLAT, Client, Headers
@@ -69,3 +71,12 @@ async def test_a_dry_run_shows_each_difference_and_publishes_nothing(
     async with db.connect() as conn:
         count = (await conn.execute(text("SELECT count(*) FROM plan_versions"))).scalar()
     assert count == 1
+
+
+async def test_the_database_refuses_to_edit_a_published_version(
+    db: AsyncEngine, client: Client, auth: Headers
+) -> None:
+    await client.post("/api/v1/plans", json={"source": FLAT}, headers=auth["finance"])
+    with pytest.raises(DBAPIError, match="immutable"):
+        async with db.begin() as conn:
+            await conn.execute(text("UPDATE plan_versions SET source = 'kind: commission'"))
