@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, localcontext
+from itertools import pairwise
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from incentives.engine.money import exponent
 from incentives.engine.periods import Period, periods_between
 from incentives.engine.plan import CommissionPlan, Condition, RateComponent
 from incentives.engine.results import Evaluation, Result
-from incentives.engine.settle import Person, Settlement
+from incentives.engine.settle import Settlement
 from incentives.engine.tables import SHARE_SCALE, Categories, Inputs, IntArray
 
 _PRECISION = 60
@@ -152,7 +153,7 @@ class _Evaluator:
         values = converted.amount[deal] if spec.aggregate == "sum" else np.ones(len(deal), np.int64)
         periods = close_period[deal]
         reversed_rows = np.flatnonzero(reversal_period[deal] >= 0)
-        aggregation = Aggregation(weights, {}, group_rates if rates is not None else ())
+        reversals = None
         if self.plan.true_up == "year_to_date":
             # Year-to-date measures take the reversal as negative credit when it happens.
             person = np.concatenate([person, person[reversed_rows]])
@@ -162,7 +163,7 @@ class _Evaluator:
         else:
             # Summed by (participant, cancel period), with (close period, group) as the group.
             n_groups = len(weights)
-            cells = group_sums(
+            reversals = group_sums(
                 person[reversed_rows],
                 reversal_period[deal[reversed_rows]],
                 periods[reversed_rows] * n_groups + group[reversed_rows],
@@ -170,15 +171,8 @@ class _Evaluator:
                 len(self.schedule),
                 len(self.schedule) * n_groups,
             )
-            for cell, sums in cells.items():
-                by_close = aggregation.reversals.setdefault(cell, {})
-                for close_group, total in sums.items():
-                    close, g = divmod(close_group, n_groups)
-                    by_close.setdefault(close, {})[g] = total
-        aggregation.cells = group_sums(
-            person, periods, group, values, len(self.schedule), len(weights)
-        )
-        return aggregation
+        cells = group_sums(person, periods, group, values, len(self.schedule), len(weights))
+        return Aggregation(weights, cells, group_rates if rates is not None else (), reversals)
 
     def _activity_aggregation(self, spec: MeasureSpec) -> Aggregation:
         acts = self.inputs.activities
@@ -203,35 +197,45 @@ class _Evaluator:
         self, aggregations: dict[str, Aggregation], credits: Credits, reversal_period: IntArray
     ) -> list[Result]:
         people = self.inputs.participants
-        reversed_rows = np.flatnonzero(reversal_period[credits.deal] >= 0)
-        reversed_deals: dict[tuple[int, int], set[str]] = {}
-        for p, k, d in zip(
-            credits.participant[reversed_rows].tolist(),
-            reversal_period[credits.deal[reversed_rows]].tolist(),
-            credits.deal[reversed_rows].tolist(),
-            strict=True,
-        ):
-            reversed_deals.setdefault((p, k), set()).add(str(self.inputs.deals.ids[d]))
+        reversed_deals = self._reversed_deals(credits, reversal_period)
         settlement = Settlement(
-            self.plan, self.specs, self.schedule, aggregations, self.inputs.quotas, reversed_deals
+            self.plan,
+            self.specs,
+            self.schedule,
+            aggregations,
+            self.inputs.quotas,
+            reversed_deals,
+            people,
         )
-        touched = {p for agg in aggregations.values() for (p, _k) in agg.cells}
-        touched |= {p for (p, _k) in reversed_deals}
-        touched |= {p for (p, _label, _m) in self.inputs.quotas}
-        if self.plan.draw is not None:
-            touched = set(range(len(people)))
-        results: list[Result] = []
-        for person in sorted(touched, key=lambda p: people.ids[p]):
-            someone = Person(
-                row=person,
-                id=people.ids[person],
-                name=people.names[person],
-                start_day=int(people.start_day[person]),
-                end_day=int(people.end_day[person]),
-                target_incentive=int(people.target_incentive[person]),
-            )
-            results.extend(r for r in settlement.participant(someone) if r.period in self.wanted)
-        return results
+        touched = np.full(len(people), self.plan.draw is not None)
+        for agg in aggregations.values():
+            touched[agg.cells.participant] = True
+        touched[[p for (p, _k) in reversed_deals]] = True
+        touched[[p for (p, _label, _m) in self.inputs.quotas]] = True
+        rows = sorted(np.flatnonzero(touched).tolist(), key=lambda p: people.ids[p])
+        return [r for r in settlement.results(rows) if r.period in self.wanted]
+
+    def _reversed_deals(
+        self, credits: Credits, reversal_period: IntArray
+    ) -> dict[tuple[int, int], tuple[str, ...]]:
+        """The ids of the deals reversed per (participant, cancel period), sorted."""
+        rows = np.flatnonzero(reversal_period[credits.deal] >= 0)
+        deal = credits.deal[rows]
+        cell = credits.participant[rows].astype(np.int64) * len(self.schedule)
+        cell += reversal_period[deal]
+        order = np.lexsort((deal, cell))
+        cell, deal = cell[order], deal[order]
+        if len(cell) == 0:
+            return {}
+        first = np.r_[True, (cell[1:] != cell[:-1]) | (deal[1:] != deal[:-1])]
+        cell, deal = cell[first], deal[first]
+        ids = [str(i) for i in self.inputs.deals.ids[deal].tolist()]
+        bounds = [*np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]).tolist(), len(cell)]
+        cells = cell.tolist()
+        return {
+            divmod(cells[a], len(self.schedule)): tuple(sorted(ids[a:b]))
+            for a, b in pairwise(bounds)
+        }
 
 
 def _rate_weight(rate: Decimal | None, per_unit: Decimal | None, currency: str) -> Decimal:

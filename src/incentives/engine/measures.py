@@ -3,12 +3,18 @@ and their sums by weight group."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
-from incentives.engine.aggregate import Cells
+import numpy as np
+import numpy.typing as npt
+
+from incentives.engine.aggregate import GroupSums
 from incentives.engine.plan import CommissionPlan, Condition, Multiplier, SpiffComponent
+from incentives.engine.tables import IntArray
+
+ObjArray = npt.NDArray[np.object_]
 
 
 @dataclass(frozen=True)
@@ -36,23 +42,32 @@ class Aggregation:
     credit is its integer sum times its weight (split share times multiplier)."""
 
     weights: tuple[Decimal, ...]
-    cells: Cells
+    cells: GroupSums
     # Per group, the deal rate that applies (components with deal rates only).
     rates: tuple[Decimal, ...] = ()
+    # Reversals (clawbacks) by (participant, cancel period, close period x groups + group).
+    reversals: GroupSums | None = None
 
     def __post_init__(self) -> None:
-        # Weights are exact decimals: as integers over a power of ten, a cell's value is one
+        # Weights are exact decimals: as integers over a power of ten, a value is one
         # integer sum and one exact shift instead of a Decimal product per group.
         self.places = max((-w.as_tuple().exponent for w in self.weights), default=0)  # type: ignore[operator]
         self.int_weights = tuple(int(w.scaleb(self.places)) for w in self.weights)
 
-    def value(self, groups: Mapping[int, int]) -> Decimal:
-        """The credited value of a cell: the sum of each group's sum times its weight."""
-        weights = self.int_weights
-        return Decimal(sum(v * weights[g] for g, v in groups.items())).scaleb(-self.places)
+    def numerators(
+        self, point: IntArray, group: IntArray, total: IntArray, points: int
+    ) -> ObjArray:
+        """Per point, the exact credited value times ``10**places`` (Python ints): the sum
+        of each of its groups' sums times the group's weight."""
+        weights: ObjArray = np.array(self.int_weights, dtype=object)
+        out: ObjArray = np.zeros(points, dtype=object)
+        np.add.at(out, point, total.astype(object) * weights[group])
+        return out
 
-    # Reversals (clawbacks) per (participant, cancel period): close period -> group -> sum.
-    reversals: dict[tuple[int, int], dict[int, dict[int, int]]] = field(default_factory=dict)
+    def values(self, numerators: ObjArray) -> ObjArray:
+        """Exact Decimal values of :meth:`numerators`."""
+        places = -self.places
+        return np.array([Decimal(n).scaleb(places) for n in numerators.tolist()] or [], object)
 
 
 def measure_specs(plan: CommissionPlan) -> list[MeasureSpec]:
