@@ -48,6 +48,8 @@ class Credits:
 
     def take(self, rows: IntArray | BoolArray) -> Credits:
         """The subset of rows selected by an index or mask."""
+        if rows.dtype == np.bool_ and rows.all():
+            return self  # nothing to drop: spare copying every column
         return Credits(
             self.deal[rows],
             self.participant[rows],
