@@ -67,7 +67,7 @@ class Aggregation:
     def values(self, numerators: ObjArray) -> ObjArray:
         """Exact Decimal values of :meth:`numerators`."""
         places = -self.places
-        return np.array([Decimal(n).scaleb(places) for n in numerators.tolist()] or [], object)
+        return np.array([Decimal(n).scaleb(places) for n in numerators.tolist()], dtype=object)
 
 
 def measure_specs(plan: CommissionPlan) -> list[MeasureSpec]:
