@@ -1,0 +1,1 @@
+"""Calculation-run benchmark: full run against a SQL baseline, incremental latency, reads."""
