@@ -129,3 +129,42 @@ def test_missing_files_mean_no_rows(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, out, _ = run(capsys, "simulate", AE, "--data", str(tmp_path), "--format", "json")
     assert code == 0
     assert json.loads(out) == {"plan": "account-executive", "results": []}
+
+
+def test_extra_activity_columns_are_attributes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE_DATA, data)
+    (data / "activities.csv").write_text(
+        "id,participant_id,type,occurred_on,quantity,outcome\n"
+        "A-1,sdr-sam,meeting_held,2026-01-12,12,held\n"
+        "A-2,sdr-sam,meeting_held,2026-01-26,13,no_show\n",
+        encoding="utf-8",
+    )
+    sdr = (PLANS / "sdr.yaml").read_text(encoding="utf-8")
+    only_held = (
+        "where: {all: [{field: type, equals: meeting_held}, {field: outcome, equals: held}]}"
+    )
+    plan = tmp_path / "sdr.yaml"
+    plan.write_text(
+        sdr.replace("where: {field: type, equals: meeting_held}", only_held), encoding="utf-8"
+    )
+    code, out, _ = run(
+        capsys,
+        "simulate",
+        str(plan),
+        "--data",
+        str(data),
+        "--format",
+        "json",
+        "--period",
+        "2026-01",
+    )
+    assert code == 0
+    [sam] = json.loads(out)["results"]
+    # 12 of the 25 meetings were held: 60% of the quota of 20, past the gate: 12 x 50.
+    assert sam["measures"]["meetings_held"] == "12.00"
+    assert sam["lines"] == [
+        {"component": "meetings", "name": "Meetings held", "kind": "rate", "amount": "600.00"}
+    ]

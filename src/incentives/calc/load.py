@@ -21,10 +21,10 @@ import numpy as np
 import numpy.typing as npt
 
 from incentives.calc.columns import int_columns
-from incentives.engine.conditions import DEAL_FIELDS
+from incentives.engine.conditions import is_attribute
 from incentives.engine.money import to_minor
 from incentives.engine.periods import Period
-from incentives.engine.plan import CommissionPlan, Condition
+from incentives.engine.plan import CommissionPlan, Condition, Measure
 from incentives.engine.tables import (
     OPEN_END,
     ActivityTable,
@@ -70,24 +70,32 @@ class Loaded:
         return False
 
 
-def attribute_fields(plan: CommissionPlan) -> list[str]:
-    """Deal attributes the plan's conditions mention (fields other than the built-in ones)."""
-    found: set[str] = set()
+def attribute_fields(plan: CommissionPlan, source: str) -> list[str]:
+    """Free attributes of ``source`` (deals or activities) the plan's conditions mention.
 
-    def walk(value: Any) -> Iterator[Condition]:
+    A measure's conditions test what the measure counts; every other condition (deal
+    rates, spiffs) tests deals.
+    """
+
+    def walk(value: Any, tested: str) -> Iterator[tuple[str, Condition]]:
+        if isinstance(value, Measure):
+            tested = value.source
         if isinstance(value, Condition):
-            yield value
+            yield tested, value
         if isinstance(value, msgspec.Struct):
             for name in value.__struct_fields__:
-                yield from walk(getattr(value, name))
+                yield from walk(getattr(value, name), tested)
         elif isinstance(value, list | tuple):
             for item in value:
-                yield from walk(item)
+                yield from walk(item, tested)
 
-    for condition in walk(plan):
-        if condition.field and condition.field not in DEAL_FIELDS:
-            found.add(condition.field)
-    return sorted(found)
+    return sorted(
+        {
+            condition.field
+            for tested, condition in walk(plan, "deals")
+            if tested == source and condition.field and is_attribute(source, condition.field)
+        }
+    )
 
 
 async def _covers(conn: asyncpg.Connection, plan: CommissionPlan) -> dict[int, list[Cover]]:
@@ -120,8 +128,35 @@ async def _covers(conn: asyncpg.Connection, plan: CommissionPlan) -> dict[int, l
     return covers
 
 
-async def _labels(conn: asyncpg.Connection, query: str, *args: Any) -> tuple[str, ...]:
-    return tuple(sorted({r[0] or "" for r in await conn.fetch(query, *args)}))
+def _attributes_sql(alias: str, names: list[str], args: list[Any]) -> tuple[list[str], list[Any]]:
+    """SQL reading each named free attribute of ``alias`` as text ('' when absent), and the
+    query arguments with the names added. Attribute names come from the plan file: they
+    travel as a parameter, never as SQL."""
+    if not names:
+        return [], args
+    at = len(args) + 1
+    sql = [
+        f"coalesce({alias}.attributes->>(${at}::text[])[{i + 1}], '')" for i in range(len(names))
+    ]
+    return sql, [*args, names]
+
+
+async def _text_codes(
+    conn: asyncpg.Connection, table: str, where: str, args: list[Any], columns: list[str]
+) -> tuple[list[tuple[str, ...]], list[str], list[Any]]:
+    """Text columns as codes: each column's sorted distinct labels over the rows of ``table``
+    that ``where`` selects (one pass), SQL giving a row's code into them, and the query
+    arguments that SQL needs (``args`` followed by the labels)."""
+    distinct = ", ".join(f"array_agg(DISTINCT {column})" for column in columns)
+    found = await conn.fetchrow(f"SELECT {distinct} FROM {table} WHERE {where}", *args)
+    assert found is not None
+    labels = [tuple(sorted(values or ())) for values in found]
+    first = len(args) + 1
+    coded = [
+        f"(array_position(${first + i}::text[], {column}) - 1)::bigint"
+        for i, column in enumerate(columns)
+    ]
+    return labels, coded, [*args, *(list(lab) for lab in labels)]
 
 
 def _categories(codes: npt.NDArray[np.int64], labels: tuple[str, ...]) -> Categories:
@@ -262,35 +297,18 @@ async def _deals(
     scope: _DealScope,
     row_of: npt.NDArray[np.int64],
 ) -> DealTable:
-    where, args = scope.where, list(scope.args)
-    attributes = attribute_fields(plan)
-    # Attribute names come from the plan file: they travel as parameters, never as SQL.
-    names_at = len(args) + 1
-    text_columns = ["currency", "status", "coalesce(product, '')"] + [
-        f"coalesce(attributes->>(${names_at}::text[])[{i + 1}], '')" for i in range(len(attributes))
-    ]
-    if attributes:
-        args = [*args, attributes]
-    # Every text column's distinct values in one pass over the deals.
-    distinct = ", ".join(f"array_agg(DISTINCT {column})" for column in text_columns)
-    found = await conn.fetchrow(f"SELECT {distinct} FROM deals d WHERE {where}", *args)
-    assert found is not None
-    labels = [tuple(sorted(values or ())) for values in found]
-    first_label = len(args) + 1
-    coded = [
-        f"(array_position(${first_label + i}::text[], {column}) - 1)::bigint"
-        for i, column in enumerate(text_columns)
-    ]
+    attributes = attribute_fields(plan, "deals")
+    read_attributes, args = _attributes_sql("d", attributes, scope.args)
+    text_columns = ["currency", "status", "coalesce(product, '')", *read_attributes]
+    labels, coded, args = await _text_codes(conn, "deals d", scope.where, args, text_columns)
     cancel = "CASE WHEN d.status = 'cancelled' THEN coalesce(d.cancel_date, d.updated_at::date) END"
     query = (
         "SELECT d.id, d.owner_id, d.amount_minor, "
         f"{_ORDINAL.format(col='d.close_date')}::bigint, "
         f"coalesce({_ORDINAL.format(col=cancel)}, 0)::bigint, {', '.join(coded)}"
-        f" FROM deals d WHERE {where} ORDER BY d.id"
+        f" FROM deals d WHERE {scope.where} ORDER BY d.id"
     )
-    cols = await int_columns(
-        conn, query, *args, *[list(lab) for lab in labels], columns=5 + len(text_columns)
-    )
+    cols = await int_columns(conn, query, *args, columns=5 + len(text_columns))
     ids, owner, amount, close_day, cancel_day = cols[:5]
     codes = cols[5:]
     return DealTable(
@@ -341,22 +359,27 @@ async def _activities(
     if relevant is not None:
         where += " AND a.participant_id = ANY($3::bigint[])"
         args.append(relevant)
-    types = await _labels(conn, f"SELECT DISTINCT a.type FROM activities a WHERE {where}", *args)
+    attributes = attribute_fields(plan, "activities")
+    read_attributes, args = _attributes_sql("a", attributes, args)
+    labels, coded, args = await _text_codes(
+        conn, "activities a", where, args, ["a.type", *read_attributes]
+    )
     # Activities count on the UTC calendar day they happened.
     day_of = _ORDINAL.format(col="(a.occurred_at AT TIME ZONE 'UTC')::date")
-    ids, person, kind, day, quantity = await int_columns(
+    ids, person, day, quantity, *codes = await int_columns(
         conn,
-        "SELECT a.id, a.participant_id,"
-        f" (array_position(${len(args) + 1}::text[], a.type) - 1)::bigint, {day_of}::bigint,"
-        f" round(a.quantity)::bigint FROM activities a WHERE {where} ORDER BY a.id",
+        f"SELECT a.id, a.participant_id, {day_of}::bigint, round(a.quantity)::bigint,"
+        f" {', '.join(coded)} FROM activities a WHERE {where} ORDER BY a.id",
         *args,
-        list(types),
-        columns=5,
+        columns=4 + len(coded),
     )
     return ActivityTable(
         ids=ids,
         participant=row_of[person].astype(np.int32),
-        type=_categories(kind, types),
+        type=_categories(codes[0], labels[0]),
         day=day.astype(np.int32),
         quantity=quantity,
+        attributes={
+            name: _categories(codes[1 + i], labels[1 + i]) for i, name in enumerate(attributes)
+        },
     )

@@ -38,12 +38,21 @@ ACTIVITY_FIELDS: dict[str, FieldKind] = {
 }
 
 
-def field_kind(source: str, name: str) -> FieldKind | None:
-    """The kind of a field of deals or activities; any other deal field is a free
-    attribute (text, compared as a number in ranges). None: activities have no such field."""
-    if source == "activities":
-        return ACTIVITY_FIELDS.get(name)
-    return DEAL_FIELDS.get(name, "any")
+BUILT_IN_FIELDS: dict[str, dict[str, FieldKind]] = {
+    "deals": DEAL_FIELDS,
+    "activities": ACTIVITY_FIELDS,
+}
+
+
+def field_kind(source: str, name: str) -> FieldKind:
+    """The kind of a field of ``source`` (deals or activities); any field other than the
+    built-in ones is a free attribute (text, compared as a number in ranges)."""
+    return BUILT_IN_FIELDS[source].get(name, "any")
+
+
+def is_attribute(source: str, name: str) -> bool:
+    """Whether a field of ``source`` (deals or activities) is a free attribute."""
+    return name not in BUILT_IN_FIELDS[source]
 
 
 def parse_value(kind: str, text: str) -> Decimal | dt.date | str:

@@ -304,4 +304,4 @@ def _activity_columns(inputs: Inputs) -> _Columns:
         "quantity": lambda: NumberColumn(acts.quantity, 0),
         "occurred_on": lambda: DateColumn(acts.day),
     }
-    return _Columns(named, {}, len(acts))
+    return _Columns(named, acts.attributes, len(acts))

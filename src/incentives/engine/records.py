@@ -78,13 +78,15 @@ class Split:
 
 @dataclass(frozen=True)
 class Activity:
-    """Something a participant did (a call, a meeting held), counted by quantity."""
+    """Something a participant did (a call, a meeting held), counted by quantity;
+    ``attributes`` are its free fields (an outcome, a channel), as text."""
 
     id: str
     participant_id: str
     type: str
     occurred_on: dt.date
     quantity: int = 1
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -139,13 +139,14 @@ class SplitTable:
 
 @dataclass(frozen=True, eq=False)
 class ActivityTable:
-    """Activities with an integer quantity."""
+    """Activities with an integer quantity, and their free attributes."""
 
     ids: npt.NDArray[np.generic]
     participant: Int32Array
     type: Categories
     day: Int32Array
     quantity: IntArray
+    attributes: Mapping[str, Categories] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.quantity)
@@ -210,6 +211,7 @@ class Inputs:
             type=Categories.encode(a.type for a in activities),
             day=_i32(day(a.occurred_on) for a in activities),
             quantity=np.array([a.quantity for a in activities], dtype=np.int64),
+            attributes=_attributes([a.attributes for a in activities]),
         )
         if problems:
             raise InputError(problems)
@@ -221,6 +223,12 @@ class Inputs:
 
 def _i32(values: Iterable[int]) -> Int32Array:
     return np.fromiter(values, dtype=np.int32)
+
+
+def _attributes(rows: Sequence[Mapping[str, str]]) -> dict[str, Categories]:
+    """Free attribute columns of rows; a row without an attribute has it empty."""
+    names = sorted({name for row in rows for name in row})
+    return {n: Categories.encode(row.get(n, "") for row in rows) for n in names}
 
 
 def _participant_table(rows: Sequence[Participant], problems: list[str]) -> ParticipantTable:
@@ -250,7 +258,6 @@ def _deal_table(rows: Sequence[Deal], ref: _Ref, problems: list[str]) -> DealTab
             problems.append(f"deal '{d.id}': status must be one of {', '.join(DEAL_STATUSES)}")
         if d.status == "cancelled" and d.cancel_date is None:
             problems.append(f"deal '{d.id}': a cancelled deal needs a cancel_date")
-    names = sorted({name for d in rows for name in d.attributes})
     return DealTable(
         ids=np.array([d.id for d in rows], dtype=object),
         owner=_i32(ref(d.owner_id, f"deal '{d.id}' owner") for d in rows),
@@ -260,7 +267,7 @@ def _deal_table(rows: Sequence[Deal], ref: _Ref, problems: list[str]) -> DealTab
         status=Categories.encode(d.status for d in rows),
         product=Categories.encode(d.product for d in rows),
         cancel_day=_i32(0 if d.cancel_date is None else day(d.cancel_date) for d in rows),
-        attributes={n: Categories.encode(d.attributes.get(n, "") for d in rows) for n in names},
+        attributes=_attributes([d.attributes for d in rows]),
     )
 
 

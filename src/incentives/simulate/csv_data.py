@@ -40,6 +40,7 @@ DEAL_COLUMNS = (
     "product",
     "cancel_date",
 )
+ACTIVITY_COLUMNS = ("id", "participant_id", "type", "occurred_on", "quantity")
 
 
 class DataError(ValueError):
@@ -88,6 +89,14 @@ class _Row:
         if value != value.to_integral_value():
             raise self.fail(column, f"not a whole number: {value}")
         return int(value)
+
+    def attributes(self, columns: tuple[str, ...]) -> dict[str, str]:
+        """The row's other columns (free attributes), stripped."""
+        return {
+            k: (v or "").strip()
+            for k, v in self.values.items()
+            if k not in columns and k is not None
+        }
 
     def currency(self, column: str) -> str:
         value = self.text(column)
@@ -164,13 +173,14 @@ def load_inputs(directory: Path, plan: Plan) -> Inputs:
     )
     activities = _read(
         directory / "activities.csv",
-        ("id", "participant_id", "type", "occurred_on"),
+        ACTIVITY_COLUMNS[:4],
         lambda r: Activity(
             id=r.text("id"),
             participant_id=r.text("participant_id"),
             type=r.text("type"),
             occurred_on=r.date("occurred_on"),
             quantity=r.integer("quantity") if r.text("quantity", required=False) else 1,
+            attributes=r.attributes(ACTIVITY_COLUMNS),
         ),
     )
     fx_rates = _read(
@@ -213,9 +223,5 @@ def _deal(r: _Row) -> Deal:
         status=status,
         product=r.text("product", required=False),
         cancel_date=cancel_date,
-        attributes={
-            k: (v or "").strip()
-            for k, v in r.values.items()
-            if k not in DEAL_COLUMNS and k is not None
-        },
+        attributes=r.attributes(DEAL_COLUMNS),
     )
