@@ -27,7 +27,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.calc import baseline, full
+from bench.calc import baseline, full, profile, served
 from bench.calc.data import populate
 from bench.engine.generate import OUT
 from bench.ingest.run import _dsn, fresh_database, machine
@@ -73,12 +73,35 @@ async def part_a(url: str, repeat: int) -> dict[str, Any]:
     }
 
 
+async def served_parts(url: str, parts: set[str], args: argparse.Namespace) -> dict[str, Any]:
+    """(c) reads, then (b) incremental recomputes, on one served app."""
+    out: dict[str, Any] = {}
+    with served.served(url) as (port, server):
+        if "c" in parts:
+            out["reads"] = await served.reads(url, port, args.clients, args.requests, args.reps)
+            print(f"(c) {out['reads']}", flush=True)
+        if "b" in parts:
+            out["incremental"] = await served.incremental(url, port, args.ingests)
+            print(f"(b) {out['incremental']}", flush=True)
+    if "b" in parts and args.profile:
+        out["incremental_profile"] = await profile.profile(url, args.profile, args.participants)
+        print(f"(b) profile: {out['incremental_profile']}", flush=True)
+    assert server.finished is not None
+    out["server_peak_rss_mib"] = round(server.finished.peak_rss_mib)
+    return out
+
+
 async def main() -> None:
     """Set up the database, run the parts asked for, report."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--deals", type=int, default=5_000_000)
     parser.add_argument("--participants", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3, help="full runs and baselines")
+    parser.add_argument("--ingests", type=int, default=1_000, help="(b) single-deal ingests")
+    parser.add_argument("--profile", type=int, default=50, help="(b) in-process profiled ingests")
+    parser.add_argument("--requests", type=int, default=20_000, help="(c) GETs")
+    parser.add_argument("--clients", type=int, default=50, help="(c) concurrent connections")
+    parser.add_argument("--reps", type=int, default=20, help="(c) reps whose tokens are used")
     parser.add_argument("--only", choices=["a", "b", "c"], action="append")
     args = parser.parse_args()
     parts = set(args.only or ["a", "b", "c"])
@@ -99,6 +122,10 @@ async def main() -> None:
             print(f"(a) run {_spread(a['run_s'])} s, baseline {_spread(a['baseline_s'])} s,"
                   f" ratio {a['ratio_best']} (best of each), peak RSS {a['peak_rss_mib']} MiB,"
                   f" comparison {a['comparison']}", flush=True)  # fmt: skip
+        else:
+            full.full_run(url)  # results for the served parts to read and change
+        if parts & {"b", "c"}:
+            report["served"] = await served_parts(url, parts, args)
     report["command_s"] = round(time.perf_counter() - started, 1)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "calc-results.json").write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -1,0 +1,221 @@
+"""(b) and (c): an ``incentives serve`` child on the benchmark database, driven on loopback.
+
+(b) Single-deal ingests, one at a time, through ``POST /api/v1/ingest/deals``. The ingest
+    commits before the response; the recompute of the owner, split partners and managers
+    up the chain runs as a background task after it. Latency is from the response to the
+    moment a SQL poll (every millisecond, on a connection of its own) sees the owner's
+    result for the deal's quarter written by a newer run. Where the time goes is measured
+    in-process by bench/calc/profile.py.
+(c) ``GET /api/v1/me/earnings`` from concurrent keep-alive connections, each a minimal
+    HTTP/1.1 client on asyncio streams (cheaper than a full client library, so the client
+    takes little of the machine's two cores), over a fixed number of requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import asyncpg
+import httpx
+import msgspec
+
+from bench.calc.data import PLAN_KEY, YEAR, participant_key, roles
+from bench.engine.generate import OUT, PRODUCTS
+from bench.ingest.run import (
+    CLI,
+    Server,
+    _dsn,
+    _env,
+    _free_port,
+    _wait_healthy,
+    api_server,
+    run_child,
+)
+
+SEED = 20260402
+POLL_S = 0.001
+VISIBLE_WITHIN_S = 300.0
+
+
+def token(url: str, role: str, participant: str | None = None) -> str:
+    """A new API user's bearer token (through the CLI, as an operator would)."""
+    args = [*CLI, "users", "create", "--role", role]
+    if participant is not None:
+        args += ["--participant", participant]
+    child = run_child(args, _env(url))
+    if child.returncode != 0:
+        raise SystemExit(f"users create failed: {child.stderr}")
+    return child.stdout.strip().splitlines()[-1]
+
+
+@contextmanager
+def served(url: str) -> Iterator[tuple[int, Server]]:
+    """The API on the benchmark database; its port and process."""
+    port = _free_port()
+    with api_server(url, port, OUT / "calc-api.log") as server:
+        yield port, server
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def summary_ms(values: list[float]) -> dict[str, float]:
+    """p50, p90, p99 and max of durations in seconds, in milliseconds."""
+    return {f"p{p}_ms": round(percentile(values, p) * 1000, 1) for p in (50, 90, 99)} | {
+        "max_ms": round(max(values) * 1000, 1),
+        "count": len(values),
+    }
+
+
+def _quarter(day: dt.date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+async def incremental(url: str, port: int, ingests: int) -> dict[str, Any]:
+    """``ingests`` new deals, one at a time; commit-to-visible latency of each."""
+    integration = token(url, "integration")
+    rng = random.Random(SEED)
+    people = roles(len(await _participant_ids(url)))
+    reps = [i for i, r in enumerate(people) if r == "rep"]
+    poll = await asyncpg.connect(_dsn(url))
+    latencies: list[float] = []
+    responses: list[float] = []
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"Authorization": f"Bearer {integration}"},
+            timeout=httpx.Timeout(VISIBLE_WITHIN_S),
+        ) as client:
+            await _wait_healthy(client)
+            for n in range(ingests):
+                owner = rng.choice(reps)
+                day = dt.date(YEAR, 1, 1) + dt.timedelta(days=rng.randrange(365))
+                deal = {
+                    "external_id": f"bench-inc-{n:06d}",
+                    "owner": participant_key(owner),
+                    "amount": f"{rng.randrange(5_000, 30_000)}.00",
+                    "currency": "USD",
+                    "close_date": day.isoformat(),
+                    "status": "won",
+                    "product": rng.choice(PRODUCTS),
+                    "attributes": {"deal_type": "new_business"},
+                }
+                where = (owner + 1, PLAN_KEY, _quarter(day))
+                before = await poll.fetchval(_RUN_OF, *where) or 0
+                body = msgspec.json.encode({"items": [deal]})
+                sent = time.perf_counter()
+                response = await client.post("/api/v1/ingest/deals", content=body)
+                committed = time.perf_counter()
+                if response.status_code != 200 or response.json()["created"] != 1:
+                    raise SystemExit(f"ingest failed: {response.status_code} {response.text}")
+                responses.append(committed - sent)
+                await _visible(poll, where, before)
+                latencies.append(time.perf_counter() - committed)
+    finally:
+        await poll.close()
+    return {
+        "ingests": ingests,
+        "commit_to_visible": summary_ms(latencies),
+        "ingest_response": summary_ms(responses),
+    }
+
+
+_RUN_OF = (
+    "SELECT run_id FROM participant_results WHERE participant_id = $1 AND plan_key = $2"
+    " AND period = $3"
+)
+
+
+async def _visible(poll: asyncpg.Connection, where: tuple[int, str, str], before: int) -> int:
+    """Wait until the result at ``where`` comes from a run newer than ``before``."""
+    until = time.perf_counter() + VISIBLE_WITHIN_S
+    while time.perf_counter() < until:
+        run_id = await poll.fetchval(_RUN_OF, *where)
+        if run_id is not None and run_id > before:
+            return int(run_id)
+        await asyncio.sleep(POLL_S)
+    raise SystemExit(f"no new result for {where} within {VISIBLE_WITHIN_S:.0f} s")
+
+
+async def _participant_ids(url: str) -> list[int]:
+    conn = await asyncpg.connect(_dsn(url))
+    try:
+        return [r[0] for r in await conn.fetch("SELECT id FROM participants ORDER BY id")]
+    finally:
+        await conn.close()
+
+
+async def _client(
+    port: int, requests: list[bytes], latencies: list[float], remaining: list[int]
+) -> None:
+    """One keep-alive connection sending requests in turn while any are left."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while remaining[0] > 0:
+            remaining[0] -= 1
+            request = requests[remaining[0] % len(requests)]
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise SystemExit(f"GET /api/v1/me/earnings: {head.decode(errors='replace')}")
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def reads(
+    url: str, port: int, clients: int, requests: int, reps: int, warmup: int = 1_000
+) -> dict[str, Any]:
+    """``requests`` GETs of /api/v1/me/earnings from ``clients`` connections, as ``reps`` reps."""
+    people = roles(len(await _participant_ids(url)))
+    chosen = [i for i, r in enumerate(people) if r == "rep"][:: max(1, people.count("rep") // reps)]
+    tokens = [token(url, "rep", participant_key(i)) for i in chosen[:reps]]
+    messages = [
+        (
+            "GET /api/v1/me/earnings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {t}\r\nAccept: application/json\r\n\r\n"
+        ).encode()
+        for t in tokens
+    ]
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        await _wait_healthy(client)
+        sample = await client.get(
+            "/api/v1/me/earnings", headers={"Authorization": f"Bearer {tokens[0]}"}
+        )
+    warm: list[float] = []
+    await asyncio.gather(
+        *(_client(port, messages, warm, [warmup // clients]) for _ in range(clients))
+    )
+    latencies: list[float] = []
+    remaining = [requests]
+    started = time.perf_counter()
+    await asyncio.gather(*(_client(port, messages, latencies, remaining) for _ in range(clients)))
+    seconds = time.perf_counter() - started
+    return {
+        "clients": clients,
+        "reps": len(tokens),
+        "requests": len(latencies),
+        "seconds": round(seconds, 2),
+        "requests_per_s": round(len(latencies) / seconds),
+        "latency": summary_ms(latencies),
+        "response_bytes": len(sample.content),
+        "lines_per_response": len(sample.json()),
+    }
