@@ -141,11 +141,51 @@ def test_unknown_measure_and_component_type(tmp_path: Path) -> None:
     )
     assert problems(tmp_path, text) == [
         ("components[1].type", "must be one of: rate, tiered, bonus, spiff (got 'lottery')"),
-    ]
-    assert problems(
-        tmp_path, text.replace("  - {key: extra, name: Extra, type: lottery}\n", "")
-    ) == [
         ("components[0].measure", "no measure with key 'revenue'"),
+    ]
+
+
+SECOND_COMPONENT = """\
+  - {key: flat, name: Flat, type: rate, measure: bookings, rate: 150%}
+"""
+
+
+def test_type_and_semantic_problems_of_different_components_at_once(tmp_path: Path) -> None:
+    text = GOOD.replace("rate: 12%", "rate: 0.12") + SECOND_COMPONENT
+    assert problems(tmp_path, text) == [
+        ("components[0].tiers[1].rate", "write percentages with a % sign, e.g. 8% (got '0.12')"),
+        ("components[1].rate", "above 100% of the amount is not plausible"),
+    ]
+
+
+def test_settings_and_measures_are_checked_beside_a_broken_component(tmp_path: Path) -> None:
+    text = (
+        GOOD.replace("from: 2026-01-01, to: 2026-12-31", "from: 2026-06-01, to: 2026-01-01")
+        .replace("key: bookings,", "key: Bookings!,")
+        .replace("method: graduated", "method: stepped")
+    )
+    assert problems(tmp_path, text) == [
+        ("components[0].method", "must be one of: graduated, retroactive (got 'stepped')"),
+        ("effective.to", "ends before the plan starts"),
+        ("measures[0].key", "use lower-case letters, digits, '-' and '_'"),
+    ]
+
+
+def test_parts_that_depend_on_a_broken_part_are_not_guessed_at(tmp_path: Path) -> None:
+    # The measure has a type problem: whether 'bookings' exists or has a quota is unknown.
+    # The payout currency has one: how many decimals an amount may have is unknown.
+    text = (
+        GOOD.replace("aggregate: sum", "aggregate: average").replace(
+            "payout_currency: USD", "payout_currency: [USD]"
+        )
+        + SECOND_COMPONENT.replace("rate: 150%", "rate: 10%, cap: {amount: 0.001}")
+        + "  - {key: draw, name: Spiff, type: spiff, per_deal: -5}\n"
+    )
+    assert problems(tmp_path, text) == [
+        ("payout_currency", "expected text, got ['USD']"),
+        ("measures[0].aggregate", "must be one of: sum, count (got 'average')"),
+        ("components[2].key", "'draw' names an adjustment line"),
+        ("components[2].per_deal", "must be above 0"),
     ]
 
 

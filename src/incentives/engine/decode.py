@@ -2,14 +2,17 @@
 
 Unlike a plain ``msgspec.convert``, which stops at the first error, this walks the
 model's types and reports every structural problem with its path, then runs the
-semantic checks. Scalars may arrive as strings (plan files are read without implicit
-typing so that ``0.1`` stays exactly ``0.1``).
+semantic checks on every part without one (the plan's settings, each measure, each
+component), so that both kinds of problem are reported in one pass. Scalars may arrive
+as strings (plan files are read without implicit typing so that ``0.1`` stays exactly
+``0.1``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import types
 from decimal import Decimal
 from typing import Any, Literal, Union, get_args, get_origin
@@ -20,11 +23,18 @@ from incentives.engine.plan import (
     FUTURE_PLAN_KINDS,
     PLAN_KINDS,
     CommissionPlan,
+    Component,
     Level,
+    Measure,
     Percent,
     decode_hook,
 )
-from incentives.engine.validate import Problem, validate_commission_plan
+from incentives.engine.validate import (
+    PlanParts,
+    Problem,
+    validate_commission_plan,
+    validate_parts,
+)
 
 Plan = CommissionPlan
 
@@ -108,9 +118,13 @@ def _collect(value: Any, tp: Any, path: str, out: list[Problem]) -> None:
         _collect_leaf(value, tp, path, out)
 
 
+def _convert(value: Any, tp: Any) -> Any:
+    return msgspec.convert(value, tp, strict=False, dec_hook=decode_hook)
+
+
 def _collect_leaf(value: Any, tp: Any, path: str, out: list[Problem]) -> None:
     try:
-        msgspec.convert(value, tp, strict=False, dec_hook=decode_hook)
+        _convert(value, tp)
     except msgspec.ValidationError as exc:
         if tp in (Percent, Level):
             out.append(Problem(path, str(exc).split(" - at `", 1)[0]))
@@ -132,7 +146,28 @@ def decode_plan(raw: Any) -> tuple[Plan | None, list[Problem]]:
     problems: list[Problem] = []
     _collect(raw, CommissionPlan, "", problems)
     if problems:
-        return None, problems
-    plan = msgspec.convert(raw, CommissionPlan, strict=False, dec_hook=decode_hook)
+        return None, problems + validate_parts(_clean_parts(raw, problems))
+    plan = _convert(raw, CommissionPlan)
     problems = validate_commission_plan(plan)
     return (None if problems else plan), problems
+
+
+_LISTS = ("measures", "components")
+
+
+def _clean_parts(raw: dict[str, Any], problems: list[Problem]) -> PlanParts:
+    """The parts of a plan with type ``problems`` that have none, decoded."""
+
+    def clean(path: str) -> bool:
+        inside = (f"{path}.", f"{path}[")
+        return not any(p.path == path or p.path.startswith(inside) for p in problems)
+
+    def items(name: str, tp: Any) -> list[Any] | None:
+        if any(p.path == name for p in problems):  # missing, or not a list
+            return None
+        return [_convert(v, tp) if clean(f"{name}[{i}]") else None for i, v in enumerate(raw[name])]
+
+    settings = None
+    if all(re.split(r"[.\[]", p.path, maxsplit=1)[0] in _LISTS for p in problems):
+        settings = _convert({**raw, "measures": [], "components": []}, CommissionPlan)
+    return PlanParts(settings, items("measures", Measure), items("components", Component))

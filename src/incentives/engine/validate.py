@@ -1,14 +1,17 @@
 """Semantic checks of a decoded plan: everything a type alone cannot say.
 
 Each check returns problems as (path, message) so that a plan author sees them all at once.
+The checks run part by part (the plan's settings, each measure, each component), so that
+the parts of a plan that decoded are checked even while other parts have type problems.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from incentives.engine.conditions import field_kind, parse_value
 from incentives.engine.money import exponent, is_known_currency
@@ -16,6 +19,7 @@ from incentives.engine.plan import (
     BonusComponent,
     Cap,
     CommissionPlan,
+    Component,
     Condition,
     Measure,
     RateComponent,
@@ -33,6 +37,8 @@ MAX_FACTOR = Decimal(10)
 MAX_ROLLUP_LEVELS = 10
 MAX_CLAWBACK_DAYS = 3660
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -45,12 +51,74 @@ class Problem:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
+@dataclass(frozen=True)
+class PlanParts:
+    """The parts of a plan that decoded. ``settings`` stands for the plan-level settings
+    only (None when one of them has a type problem); ``measures`` and ``components`` have
+    one entry per item in the file, None for an item with a type problem, and are None
+    themselves when the list has one."""
+
+    settings: CommissionPlan | None
+    measures: Sequence[Measure | None] | None
+    components: Sequence[Component | None] | None
+
+    @classmethod
+    def of(cls, plan: CommissionPlan) -> PlanParts:
+        """Every part of a plan that decoded whole."""
+        return cls(plan, plan.measures, plan.components)
+
+
 def validate_commission_plan(plan: CommissionPlan) -> list[Problem]:
     """Every semantic problem of a commission plan, in file order."""
-    return list(_check_plan(plan))
+    return validate_parts(PlanParts.of(plan))
 
 
-def _check_plan(plan: CommissionPlan) -> Iterator[Problem]:
+def validate_parts(parts: PlanParts) -> list[Problem]:
+    """Every semantic problem of the parts of a plan that decoded, in file order. Checks
+    that need a part with a type problem (is a measure key known, has an amount more
+    decimals than the payout currency) are left out."""
+    return list(_check_parts(parts))
+
+
+def _decoded(items: Sequence[T | None] | None) -> list[tuple[int, T]]:
+    """The items that decoded, with their index in the file."""
+    return [(index, item) for index, item in enumerate(items or ()) if item is not None]
+
+
+def _complete(items: Sequence[object | None] | None) -> bool:
+    """Whether a list and each of its items decoded."""
+    return items is not None and all(item is not None for item in items)
+
+
+def _check_parts(parts: PlanParts) -> Iterator[Problem]:
+    plan = parts.settings
+    if plan is not None:
+        yield from _check_settings(plan)
+    measures = _decoded(parts.measures)
+    components: list[tuple[int, Component]] = _decoded(parts.components)
+    all_measures, all_components = _complete(parts.measures), _complete(parts.components)
+    has_spiff = any(isinstance(c, SpiffComponent) for _, c in components)
+    if all_measures and not measures and all_components and not has_spiff:
+        yield Problem("measures", "a plan needs at least one measure")
+    yield from _check_unique([(index, m.key) for index, m in measures], "measures")
+    for index, measure in measures:
+        yield from _check_measure(measure, f"measures[{index}]")
+    if all_components and not components:
+        yield Problem("components", "a plan needs at least one component")
+    yield from _check_unique([(index, c.key) for index, c in components], "components")
+    for index, component in components:
+        if component.key in ADJUSTMENT_KEYS:
+            yield Problem(f"components[{index}].key", f"'{component.key}' names an adjustment line")
+    by_key = {m.key: m for _, m in measures}
+    currency = None if plan is None else plan.payout_currency
+    for index, component in components:
+        path = f"components[{index}]"
+        yield from _check_component(component, by_key, all_measures, currency, path)
+    if plan is not None:
+        yield from _check_cap_draw_clawback(plan)
+
+
+def _check_settings(plan: CommissionPlan) -> Iterator[Problem]:
     if not _KEY.match(plan.key):
         yield Problem("key", "use lower-case letters, digits, '-' and '_' only")
     if plan.version < 1:
@@ -64,20 +132,9 @@ def _check_plan(plan: CommissionPlan) -> Iterator[Problem]:
     if plan.true_up == "year_to_date" and plan.period == "year":
         yield Problem("true_up", "a year-to-date true-up needs a period shorter than a year")
     yield from _check_crediting(plan)
-    if not plan.measures and not any(isinstance(c, SpiffComponent) for c in plan.components):
-        yield Problem("measures", "a plan needs at least one measure")
-    yield from _check_unique([m.key for m in plan.measures], "measures")
-    for index, measure in enumerate(plan.measures):
-        yield from _check_measure(measure, f"measures[{index}]")
-    if not plan.components:
-        yield Problem("components", "a plan needs at least one component")
-    yield from _check_unique([c.key for c in plan.components], "components")
-    for index, component in enumerate(plan.components):
-        if component.key in ADJUSTMENT_KEYS:
-            yield Problem(f"components[{index}].key", f"'{component.key}' names an adjustment line")
-    measures = {m.key: m for m in plan.measures}
-    for index, component in enumerate(plan.components):
-        yield from _check_component(plan, component, measures, f"components[{index}]")
+
+
+def _check_cap_draw_clawback(plan: CommissionPlan) -> Iterator[Problem]:
     if plan.cap is not None:
         yield from _check_cap(plan.cap, "cap", plan.payout_currency)
     if plan.draw is not None:
@@ -109,9 +166,9 @@ def _check_crediting(plan: CommissionPlan) -> Iterator[Problem]:
         yield Problem("crediting", "with direct: false and no rollup_levels nobody gets credit")
 
 
-def _check_unique(keys: list[str], path: str) -> Iterator[Problem]:
+def _check_unique(keys: Sequence[tuple[int, str]], path: str) -> Iterator[Problem]:
     seen: set[str] = set()
-    for index, key in enumerate(keys):
+    for index, key in keys:
         if not _KEY.match(key):
             yield Problem(f"{path}[{index}].key", "use lower-case letters, digits, '-' and '_'")
         if key in seen:
@@ -195,12 +252,14 @@ def _parses_as(kind: str, value: str) -> bool:
 
 
 def _check_component(
-    plan: CommissionPlan,
-    component: RateComponent | TieredComponent | BonusComponent | SpiffComponent,
-    measures: dict[str, Measure],
+    component: Component,
+    measures: Mapping[str, Measure],
+    all_measures: bool,
+    currency: str | None,
     path: str,
 ) -> Iterator[Problem]:
-    currency = plan.payout_currency
+    """Problems of a component; ``measures`` are those that decoded (``all_measures``: every
+    one did), ``currency`` the payout currency (None: it has a type problem)."""
     if component.cap is not None:
         yield from _check_cap(component.cap, f"{path}.cap", currency)
     if isinstance(component, SpiffComponent):
@@ -210,7 +269,8 @@ def _check_component(
         return
     measure = measures.get(component.measure)
     if measure is None:
-        yield Problem(f"{path}.measure", f"no measure with key '{component.measure}'")
+        if all_measures:
+            yield Problem(f"{path}.measure", f"no measure with key '{component.measure}'")
         return
     no_quota = f"measure '{measure.key}' has no quota (add quota: true to the measure)"
     if isinstance(component, BonusComponent):
@@ -248,7 +308,11 @@ def _check_component(
 
 
 def _check_rate(
-    rate: Decimal | None, per_unit: Decimal | None, measure: Measure, path: str, currency: str
+    rate: Decimal | None,
+    per_unit: Decimal | None,
+    measure: Measure,
+    path: str,
+    currency: str | None,
 ) -> Iterator[Problem]:
     if measure.is_money:
         if per_unit is not None:
@@ -269,7 +333,7 @@ def _check_rate(
 
 
 def _check_tiers(
-    component: TieredComponent, measure: Measure, path: str, currency: str
+    component: TieredComponent, measure: Measure, path: str, currency: str | None
 ) -> Iterator[Problem]:
     if not component.tiers:
         yield Problem(f"{path}.tiers", "needs at least one tier")
@@ -306,7 +370,7 @@ def _check_tiers(
         previous = tier
 
 
-def _check_cap(cap: Cap, path: str, currency: str) -> Iterator[Problem]:
+def _check_cap(cap: Cap, path: str, currency: str | None) -> Iterator[Problem]:
     if (cap.amount is None) == (cap.multiple_of_target is None):
         yield Problem(path, "give exactly one of: amount, multiple_of_target")
     if cap.amount is not None:
@@ -315,9 +379,14 @@ def _check_cap(cap: Cap, path: str, currency: str) -> Iterator[Problem]:
         yield Problem(f"{path}.multiple_of_target", f"must be above 0 and at most {MAX_FACTOR}")
 
 
-def _check_money(amount: Decimal, path: str, currency: str, *, positive: bool) -> Iterator[Problem]:
+def _check_money(
+    amount: Decimal, path: str, currency: str | None, *, positive: bool
+) -> Iterator[Problem]:
+    """Problems of an amount in ``currency`` (None: unknown, so its decimals are not checked)."""
     if amount < 0 or (positive and amount == 0):
         yield Problem(path, "must be above 0" if positive else "cannot be negative")
+    if currency is None:
+        return
     places = exponent(currency) if is_known_currency(currency) else 2
     if amount != amount.quantize(Decimal(1).scaleb(-places)):
         yield Problem(path, f"more decimal places than {currency} has ({places})")
