@@ -233,10 +233,13 @@ async def load(
             if q["measure"] in money
             else int(q["amount"])
         )
+        # A scoped load keeps results only for its scope, so only their quotas matter.
         for q in await conn.fetch(
             "SELECT participant_id, period, measure, amount FROM quotas"
-            " WHERE measure = ANY($1::text[])",
+            " WHERE measure = ANY($1::text[])"
+            " AND ($2::bigint[] IS NULL OR participant_id = ANY($2::bigint[]))",
             [m.key for m in plan.measures],
+            None if scope is None else sorted(scope),
         )
     }
 
