@@ -163,6 +163,49 @@ def _categories(codes: npt.NDArray[np.int64], labels: tuple[str, ...]) -> Catego
     return Categories(codes.astype(np.int32), labels)
 
 
+async def _reporting_lines(conn: asyncpg.Connection, scope: set[int]) -> list[int]:
+    """The scope and everyone below them, at any time: whose deals can credit the scope."""
+    rows = await conn.fetch(
+        "WITH RECURSIVE line(id) AS (SELECT unnest($1::bigint[]) UNION"
+        " SELECT a.participant_id FROM assignments a JOIN line ON a.manager_id = line.id)"
+        " SELECT id FROM line",
+        sorted(scope),
+    )
+    return sorted(r[0] for r in rows)
+
+
+async def _managers_above(conn: asyncpg.Connection, scope: set[int]) -> set[int]:
+    """Everyone above the scope, at any time."""
+    rows = await conn.fetch(
+        "WITH RECURSIVE up(id) AS (SELECT unnest($1::bigint[]) UNION"
+        " SELECT a.manager_id FROM assignments a JOIN up ON a.participant_id = up.id"
+        " WHERE a.manager_id IS NOT NULL) SELECT id FROM up",
+        sorted(scope),
+    )
+    return {r[0] for r in rows}
+
+
+async def _people(
+    conn: asyncpg.Connection, deal_scope: _DealScope, wanted: list[int] | None
+) -> list[asyncpg.Record]:
+    """Everyone, or (scoped) the wanted people plus whoever owns or shares a scoped deal."""
+    columns = (
+        "SELECT id, external_id, name, coalesce(email, '') AS email, currency,"
+        " start_date, end_date FROM participants"
+    )
+    if wanted is None:
+        return await conn.fetch(f"{columns} ORDER BY id")
+    where = deal_scope.where
+    return await conn.fetch(
+        f"{columns} WHERE id = ANY(${len(deal_scope.args) + 1}::bigint[])"
+        f" OR id IN (SELECT d.owner_id FROM deals d WHERE {where})"
+        " OR id IN (SELECT s.participant_id FROM deal_splits s JOIN deals d"
+        f" ON d.id = s.deal_id WHERE {where}) ORDER BY id",
+        *deal_scope.args,
+        wanted,
+    )
+
+
 async def load(
     conn: asyncpg.Connection,
     plan: CommissionPlan,
@@ -176,10 +219,12 @@ async def load(
     those participants (their own and their reporting lines') are read.
     """
     covers = await _covers(conn, plan)
-    people = await conn.fetch(
-        "SELECT id, external_id, name, coalesce(email, '') AS email, currency,"
-        " start_date, end_date FROM participants ORDER BY id"
-    )
+    relevant = None if scope is None else await _reporting_lines(conn, scope)
+    deal_scope = _DealScope.of(plan, until, relevant)
+    wanted = None
+    if scope is not None and relevant is not None:
+        wanted = sorted(set(relevant) | await _managers_above(conn, scope))
+    people = await _people(conn, deal_scope, wanted)
     db_ids = [p["id"] for p in people]
     row_of = np.full((max(db_ids, default=0) + 1,), -1, dtype=np.int64)
     row_of[db_ids] = np.arange(len(db_ids))
@@ -210,12 +255,20 @@ async def load(
     hierarchy = await conn.fetch(
         "SELECT a.participant_id, a.manager_id, a.valid_from, a.valid_to,"
         " coalesce(t.external_id, '') AS team FROM assignments a"
-        " LEFT JOIN teams t ON t.id = a.team_id ORDER BY a.participant_id, a.valid_from"
+        " LEFT JOIN teams t ON t.id = a.team_id WHERE a.participant_id = ANY($1::bigint[])"
+        " ORDER BY a.participant_id, a.valid_from",
+        db_ids,
     )
     assignments = AssignmentTable(
         participant=row_of[[a["participant_id"] for a in hierarchy]].astype(np.int32),
+        # A manager outside a scoped load is no one: their rollups are not needed.
         manager=np.array(
-            [-1 if a["manager_id"] is None else row_of[a["manager_id"]] for a in hierarchy],
+            [
+                -1
+                if a["manager_id"] is None or a["manager_id"] >= len(row_of)
+                else row_of[a["manager_id"]]
+                for a in hierarchy
+            ],
             dtype=np.int32,
         ),
         valid_from=np.array([a["valid_from"].toordinal() for a in hierarchy], dtype=np.int32),
@@ -243,18 +296,6 @@ async def load(
         )
     }
 
-    relevant = None
-    if scope is not None:
-        relevant = sorted(
-            r[0]
-            for r in await conn.fetch(
-                "WITH RECURSIVE line(id) AS (SELECT unnest($1::bigint[]) UNION"
-                " SELECT a.participant_id FROM assignments a JOIN line ON a.manager_id = line.id)"
-                " SELECT id FROM line",
-                sorted(scope),
-            )
-        )
-    deal_scope = _DealScope.of(plan, until, relevant)
     deals = await _deals(conn, plan, deal_scope, row_of)
     splits = await _splits(conn, deal_scope, row_of, deals.ids)
     activities = await _activities(conn, plan, until, relevant, row_of)
