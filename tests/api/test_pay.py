@@ -88,8 +88,23 @@ async def test_an_ingested_deal_is_recomputed_and_matches_a_full_run(
     assert full.json()["status"] == "succeeded"
     assert await _snapshot(db) == incremental
     async with db.connect() as conn:
-        triggers = (await conn.execute(text("SELECT trigger FROM calc_runs ORDER BY id"))).all()
-    assert [t[0] for t in triggers] == ["api", "ingest", "api"]
+        runs = (
+            await conn.execute(
+                text(
+                    "SELECT r.trigger, array_agg(p.external_id ORDER BY p.external_id)"
+                    " FROM calc_runs r LEFT JOIN participants p"
+                    " ON r.scope->'participants' @> to_jsonb(p.id)"
+                    " GROUP BY r.id ORDER BY r.id"
+                )
+            )
+        ).all()
+    # The deal's owner is recomputed first, then the managers above; full runs have no list.
+    assert [(trigger, people) for trigger, people in runs] == [
+        ("api", [None]),
+        ("ingest", ["rep-2"]),
+        ("ingest", ["mgr-1"]),
+        ("api", [None]),
+    ]
 
 
 async def _snapshot(db: AsyncEngine) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Recomputing only what an ingest touched, right after it commits.
 
-The touched participants, their managers up the hierarchy, and the fiscal years of the
-touched dates are recomputed: the whole year, because draws and year-to-date true-ups
-carry later periods along with an earlier one.
+The touched participants first, then their managers up the hierarchy, each for the
+fiscal years of the touched dates: the whole year, because draws and year-to-date
+true-ups carry later periods along with an earlier one. The people a deal names see
+their new pay after the first, small run; managers' rollups, which read their whole
+reporting line, follow in a second.
 """
 
 from __future__ import annotations
@@ -52,17 +54,24 @@ async def recompute(engine: AsyncEngine, touched: Touched, actor: Actor) -> list
             )
             if label is not None:
                 years.setdefault(label, set()).add(pid)
-        scopes = {
-            year: {r["id"] for r in await conn.fetch(_MANAGERS_UP, sorted(people))}
-            for year, people in years.items()
-        }
+        stages = [
+            (year, people, {r["id"] for r in await conn.fetch(_MANAGERS_UP, sorted(people))})
+            for year, people in sorted(years.items())
+        ]
     done = []
-    for year, scope in sorted(scopes.items()):
-        done.append(
-            await calculate(
-                engine, period=year, participant_ids=scope, trigger="ingest", actor=actor, wait=True
-            )
-        )
+    for year, people, with_managers in stages:
+        for scope in (people, with_managers - people):
+            if scope:
+                done.append(
+                    await calculate(
+                        engine,
+                        period=year,
+                        participant_ids=scope,
+                        trigger="ingest",
+                        actor=actor,
+                        wait=True,
+                    )
+                )
     return done
 
 
