@@ -98,7 +98,10 @@ def attribute_fields(plan: CommissionPlan, source: str) -> list[str]:
     )
 
 
-async def _covers(conn: asyncpg.Connection, plan: CommissionPlan) -> dict[int, list[Cover]]:
+async def _covers(
+    conn: asyncpg.Connection, plan: CommissionPlan, people: list[int] | None
+) -> dict[int, list[Cover]]:
+    """Who the plan pays and when (everyone, or only ``people``)."""
     rows = await conn.fetch(
         """
         SELECT coalesce(pa.participant_id, a.participant_id) AS participant_id,
@@ -114,11 +117,14 @@ async def _covers(conn: asyncpg.Connection, plan: CommissionPlan) -> dict[int, l
         WHERE pa.plan_key = $1 AND pa.valid_from <= $3
           AND coalesce(pa.valid_to, DATE '9999-12-31') >= $2
           AND (pa.participant_id IS NOT NULL OR a.participant_id IS NOT NULL)
+          AND ($4::bigint[] IS NULL
+               OR coalesce(pa.participant_id, a.participant_id) = ANY($4::bigint[]))
         ORDER BY 1, 2
         """,
         plan.key,
         plan.effective.from_,
         plan.effective.to,
+        people,
     )
     covers: dict[int, list[Cover]] = {}
     for r in rows:
@@ -218,7 +224,6 @@ async def load(
     With ``scope`` (participant ids), only the deals and activities that can credit
     those participants (their own and their reporting lines') are read.
     """
-    covers = await _covers(conn, plan)
     relevant = None if scope is None else await _reporting_lines(conn, scope)
     deal_scope = _DealScope.of(plan, until, relevant)
     wanted = None
@@ -226,6 +231,7 @@ async def load(
         wanted = sorted(set(relevant) | await _managers_above(conn, scope))
     people = await _people(conn, deal_scope, wanted)
     db_ids = [p["id"] for p in people]
+    covers = await _covers(conn, plan, None if scope is None else db_ids)
     row_of = np.full((max(db_ids, default=0) + 1,), -1, dtype=np.int64)
     row_of[db_ids] = np.arange(len(db_ids))
 

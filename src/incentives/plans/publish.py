@@ -132,10 +132,25 @@ async def in_force(
 ) -> list[tuple[int, Plan]]:
     """Per plan key, the newest published commission version effective within first..last."""
     rows = await conn.fetch(
-        "SELECT DISTINCT ON (key) id, source, source_format FROM plan_versions"
+        "SELECT DISTINCT ON (key) id, content_hash FROM plan_versions"
         " WHERE kind = 'commission' AND effective_from <= $2 AND effective_to >= $1"
         " ORDER BY key, version DESC",
         first,
         last,
     )
-    return [(r["id"], parse(r["source"], f"plan.{r['source_format']}")) for r in rows]
+    return [(r["id"], await _parsed(conn, r["id"], r["content_hash"])) for r in rows]
+
+
+# Published versions never change, so a version parsed once serves every later run.
+_PARSED: dict[tuple[int, str], Plan] = {}
+
+
+async def _parsed(conn: asyncpg.Connection, version_id: int, digest: str) -> Plan:
+    plan = _PARSED.get((version_id, digest))
+    if plan is None:
+        row = await conn.fetchrow(
+            "SELECT source, source_format FROM plan_versions WHERE id = $1", version_id
+        )
+        assert row is not None
+        plan = _PARSED[(version_id, digest)] = parse(row["source"], f"plan.{row['source_format']}")
+    return plan
