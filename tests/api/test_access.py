@@ -6,9 +6,11 @@ import re
 
 import pytest
 from litestar import Litestar
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.app import create_app
+from incentives.api.security import RecentTokens
 from tests.api.conftest import Client
 
 PUBLIC = {"/health", "/schema"}
@@ -86,3 +88,20 @@ async def test_period_generation_needs_finance_or_admin(
 async def test_me_names_the_caller(client: Client, auth: dict[str, dict[str, str]]) -> None:
     me = await client.get("/api/v1/me", headers=auth["rep"])
     assert me.json() == {"name": "test rep", "role": "rep", "participant": "rep-1"}
+
+
+async def test_a_revoked_token_stops_working_once_its_cache_entry_expires(
+    db: AsyncEngine,
+    client: Client,
+    auth: dict[str, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert (await client.get("/api/v1/me", headers=auth["rep"])).status_code == 200
+    async with db.begin() as conn:
+        await conn.execute(text("UPDATE api_tokens SET revoked_at = now()"))
+    # Within the cache's few seconds the token still works; after them it does not.
+    assert (await client.get("/api/v1/me", headers=auth["rep"])).status_code == 200
+    assert (await client.get("/api/v1/me", headers=auth["finance"])).status_code == 401
+    later = RecentTokens.clock() + RecentTokens.TTL + 1
+    monkeypatch.setattr(RecentTokens, "clock", staticmethod(lambda: later))
+    assert (await client.get("/api/v1/me", headers=auth["rep"])).status_code == 401

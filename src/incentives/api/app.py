@@ -16,7 +16,7 @@ from incentives.api import problems, routes
 from incentives.api.deps import provide_conn
 from incentives.api.pay import pay_router
 from incentives.api.plans import plans_router
-from incentives.api.security import TokenAuthentication
+from incentives.api.security import RecentTokens, TokenAuthentication
 from incentives.ingest.problems import BatchRejected
 
 
@@ -33,7 +33,7 @@ def create_app(engine: AsyncEngine) -> Litestar:
             plans_router,
         ],
         dependencies={"conn": Provide(provide_conn)},
-        state=State({"engine": engine}),
+        state=State({"engine": engine, "tokens": RecentTokens()}),
         middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],
         exception_handlers={
             BatchRejected: problems.batch_rejected,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,33 @@ BEARER = "Bearer "
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="incentives"'}
 
 
+class RecentTokens:
+    """Principals of recently seen tokens, so a burst of requests costs one lookup.
+
+    A revoked token or a changed role takes effect within ``TTL`` seconds.
+    """
+
+    TTL = 5.0
+    SIZE = 10_000
+    clock = staticmethod(time.monotonic)
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, token: str) -> Principal | None:
+        """The principal of a token seen within the last TTL seconds."""
+        hit = self._seen.get(token)
+        if hit is None or hit[0] < self.clock():
+            return None
+        return hit[1]
+
+    def put(self, token: str, principal: Principal) -> None:
+        """Remember a token's principal (forgetting everything when full)."""
+        if len(self._seen) >= self.SIZE:
+            self._seen.clear()
+        self._seen[token] = (self.clock() + self.TTL, principal)
+
+
 class TokenAuthentication(AbstractAuthenticationMiddleware):
     """Resolves ``Authorization: Bearer <token>`` to a principal, or answers 401."""
 
@@ -28,10 +56,15 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
         header = connection.headers.get("authorization", "")
         if not header.startswith(BEARER):
             raise NotAuthorizedException("A bearer token is required", headers=CHALLENGE)
-        engine: AsyncEngine = connection.app.state.engine
-        async with engine.connect() as conn:
-            token = header[len(BEARER) :].strip()
-            principal = await principals.by_token(await driver_of(conn), token)
+        token = header[len(BEARER) :].strip()
+        recent: RecentTokens = connection.app.state.tokens
+        principal = recent.get(token)
+        if principal is None:
+            engine: AsyncEngine = connection.app.state.engine
+            async with engine.connect() as conn:
+                principal = await principals.by_token(await driver_of(conn), token)
+            if principal is not None:
+                recent.put(token, principal)
         if principal is None:
             raise NotAuthorizedException("The bearer token is not valid", headers=CHALLENGE)
         return AuthenticationResult(user=principal, auth=None)
