@@ -223,21 +223,18 @@ def upgrade() -> None:
         sa.Column("period", sa.String(length=20), nullable=False),
         sa.Column("deal_id", sa.BigInteger(), nullable=False),
         sa.Column("source", sa.String(length=10), nullable=False),
-        sa.Column("via", sa.String(length=200), nullable=True),
-        sa.Column("share", sa.Numeric(precision=12, scale=8), nullable=False),
-        sa.Column("amount", sa.Numeric(precision=24, scale=6), nullable=False),
+        sa.Column("via_id", sa.BigInteger(), nullable=False),
+        sa.Column("share", sa.Numeric(), nullable=False),
+        sa.Column("amount", sa.Numeric(), nullable=False),
         sa.Column("run_id", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(["deal_id"], ["deals.id"], name=op.f("fk_credits_deal_id_deals")),
-        sa.ForeignKeyConstraint(
-            ["participant_id"],
-            ["participants.id"],
-            name=op.f("fk_credits_participant_id_participants"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["run_id"], ["calc_runs.id"], name=op.f("fk_credits_run_id_calc_runs")
-        ),
         sa.PrimaryKeyConstraint(
-            "participant_id", "plan_key", "period", "deal_id", "source", name=op.f("pk_credits")
+            "participant_id",
+            "plan_key",
+            "period",
+            "deal_id",
+            "source",
+            "via_id",
+            name=op.f("pk_credits"),
         ),
     )
     op.create_table(

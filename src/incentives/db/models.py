@@ -406,19 +406,25 @@ class EarningLine(Base):
 
 
 class Credit(Base):
-    """Who got credit for which deal in a period, and why (owner, split or rollup)."""
+    """Who got credit for which deal in a period, and why (owner, split or rollup).
+
+    ``via_id`` is the directly credited participant a rollup comes through (0: direct);
+    ``share`` the fraction of the deal; ``amount`` the exact credited amount in the plan's
+    payout currency. Derived data written in bulk by runs only, millions of rows a run:
+    it carries no foreign keys, whose per-row checks would cost more than the write.
+    """
 
     __tablename__ = "credits"
 
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     plan_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     period: Mapped[str] = mapped_column(String(20), primary_key=True)
-    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), primary_key=True)
+    deal_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     source: Mapped[str] = mapped_column(String(10), primary_key=True)
-    via: Mapped[str | None] = mapped_column(String(200))
-    share: Mapped[Any] = mapped_column(Numeric(12, 8))
-    amount: Mapped[Any] = mapped_column(Numeric(24, 6))
-    run_id: Mapped[int] = mapped_column(ForeignKey("calc_runs.id"))
+    via_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    share: Mapped[Any] = mapped_column(Numeric)
+    amount: Mapped[Any] = mapped_column(Numeric)
+    run_id: Mapped[int] = mapped_column(BigInteger)
 
 
 __all__ = [

@@ -16,7 +16,7 @@ from incentives.engine.crediting import SOURCE_NAMES, Credits
 from incentives.engine.fx import Converted
 from incentives.engine.money import exponent
 from incentives.engine.periods import Period
-from incentives.engine.results import Credit
+from incentives.engine.results import Credit, CreditRows
 from incentives.engine.tables import SHARE_SCALE, Inputs, IntArray
 
 
@@ -60,6 +60,21 @@ class CreditLookup:
         key = person * self.width + k
         lo, hi = np.searchsorted(keys, [key, key + 1])
         return tuple(self._credit(int(row)) for row in order[lo:hi])
+
+    def rows(self) -> CreditRows:
+        """Every credit row as columns, with the period each falls in."""
+        credits = self.credits
+        return CreditRows(
+            participant=credits.participant,
+            period=self.close_period[credits.deal],
+            deal=credits.deal,
+            source=credits.source,
+            via=credits.via,
+            share=np.asarray(credits.shares, dtype=np.int64)[credits.share_code],
+            payout_minor=self.converted.amount[credits.deal],
+            periods=tuple(self.periods),
+            sources=SOURCE_NAMES,
+        )
 
     def _credit(self, row: int) -> Credit:
         deals, people = self.inputs.deals, self.inputs.participants

@@ -8,11 +8,13 @@ count measures); line amounts are integer minor units.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 
 
 class TierStep(msgspec.Struct, frozen=True):
@@ -111,17 +113,50 @@ class Result(msgspec.Struct, frozen=True):
 
 
 @dataclass(frozen=True)
+class CreditRows:
+    """Every credit row of an evaluation as columns, for writing them in bulk.
+
+    ``participant`` and ``via`` are participant rows of the inputs (``via`` -1: a direct
+    credit), ``deal`` a deal row, ``period`` an index into ``periods``, ``source`` an
+    index into ``sources``. The credited amount is ``payout_minor * share`` millionths
+    of a minor unit of the payout currency: exact integers, whatever the deal's currency.
+    """
+
+    participant: npt.NDArray[np.int32]
+    period: npt.NDArray[np.int64]
+    deal: npt.NDArray[np.int64]
+    source: npt.NDArray[np.int8]
+    via: npt.NDArray[np.int32]
+    share: npt.NDArray[np.int64]
+    payout_minor: npt.NDArray[np.int64]
+    periods: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+class CreditSource(Protocol):
+    """The deal credits of an evaluation: per participant-period, or all as columns."""
+
+    def __call__(self, participant_id: str, period: str) -> tuple[Credit, ...]: ...
+
+    def rows(self) -> CreditRows: ...
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """All results of a plan over a set of periods, in participant then period order."""
 
     plan_key: str
     currency: str
     results: tuple[Result, ...]
-    credit_lookup: Callable[[str, str], tuple[Credit, ...]] = field(repr=False, compare=False)
+    credit_lookup: CreditSource = field(repr=False, compare=False)
 
     def credits(self, participant_id: str, period: str) -> tuple[Credit, ...]:
         """The deal credits of a participant in a period (gathered on demand)."""
         return self.credit_lookup(participant_id, period)
+
+    def credit_rows(self) -> CreditRows:
+        """Every deal credit as columns (for bulk persistence)."""
+        return self.credit_lookup.rows()
 
     def result(self, participant_id: str, period: str) -> Result:
         """The result of one participant and period."""
