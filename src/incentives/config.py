@@ -15,7 +15,7 @@ class Settings(msgspec.Struct, frozen=True):
     data_dir: Path
     host: str
     port: int
-    max_batch_items: int = 10_000
+    workers: int = 1
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -26,4 +26,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         data_dir=Path(env.get("INCENTIVES_DATA_DIR", "var")).resolve(),
         host=env.get("INCENTIVES_HOST", "127.0.0.1"),
         port=int(env.get("INCENTIVES_PORT", "8000")),
+        workers=int(env.get("INCENTIVES_WORKERS", "1")),
     )

@@ -20,9 +20,11 @@ from incentives.api.security import RecentTokens, TokenAuthentication
 from incentives.ingest.problems import BatchRejected
 
 
-def create_app(engine: AsyncEngine) -> Litestar:
-    """The API on the given (already migrated) database."""
+def create_app(engine: AsyncEngine, *, owns_engine: bool = False) -> Litestar:
+    """The API on the given (already migrated) database; ``owns_engine``: dispose of it
+    when the app shuts down."""
     return Litestar(
+        on_shutdown=[engine.dispose] if owns_engine else [],
         route_handlers=[
             routes.health,
             routes.me,

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.app import create_app
 from incentives.config import load_settings
-from incentives.db.runtime import run_with_database
+from incentives.db.runtime import database_url_blocking, migrate_url, run_with_database
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``serve`` command."""
     parser = sub.add_parser("serve", help="run the API (migrates the database first)")
     add_listen_arguments(parser)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=load_settings().workers,
+        help="API processes sharing the port (default INCENTIVES_WORKERS, or 1)",
+    )
     parser.set_defaults(handler=_serve)
 
 
@@ -36,8 +44,29 @@ async def serve(engine: AsyncEngine, host: str, port: int) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.workers > 1:
+        return serve_workers(args.host, args.port, args.workers)
+
     async def work(engine: AsyncEngine) -> int:
         await serve(engine, args.host, args.port)
         return 0
 
     return run_with_database(work)
+
+
+def serve_workers(host: str, port: int, workers: int) -> int:
+    """Serve with several processes: the API is stateless, so they share one port."""
+    with database_url_blocking(load_settings()) as url:
+        asyncio.run(migrate_url(url))
+        # The workers find the database (possibly the embedded one started here) this way.
+        os.environ["INCENTIVES_DATABASE_URL"] = url
+        uvicorn.run(
+            "incentives.api.asgi:from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=False,
+        )
+    return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +45,17 @@ async def ensure_database(pgdata: Path, database: str) -> None:
             await conn.execute(f'CREATE DATABASE "{database}"')
     finally:
         await conn.close()
+
+
+@contextlib.contextmanager
+def embedded_server_blocking(pgdata: Path, database: str = DATABASE) -> Iterator[str]:
+    """``embedded_server`` for code without an event loop (a multi-process server's parent)."""
+    server = _start(pgdata)
+    try:
+        asyncio.run(ensure_database(pgdata, database))
+        yield socket_url(pgdata, database)
+    finally:
+        server.cleanup()
 
 
 @contextlib.asynccontextmanager

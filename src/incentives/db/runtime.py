@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.config import Settings, load_settings
 from incentives.db import migrate
 from incentives.db.connection import make_engine
-from incentives.db.embedded import embedded_server
+from incentives.db.embedded import embedded_server, embedded_server_blocking
 
 
 @contextlib.asynccontextmanager
@@ -22,6 +22,25 @@ async def database_url(settings: Settings) -> AsyncIterator[str]:
         return
     async with embedded_server(settings.data_dir / "pgdata") as url:
         yield url
+
+
+@contextlib.contextmanager
+def database_url_blocking(settings: Settings) -> Iterator[str]:
+    """``database_url`` for code without an event loop."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    with embedded_server_blocking(settings.data_dir / "pgdata") as url:
+        yield url
+
+
+async def migrate_url(url: str) -> None:
+    """Migrate the database at ``url`` to head."""
+    engine = make_engine(url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
 
 
 @contextlib.asynccontextmanager
