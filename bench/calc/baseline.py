@@ -11,7 +11,8 @@ half-up to the cent. Only plan assignments to participants are read (not to team
 
 It writes what a run writes, into ``bench_participant_results``, ``bench_earning_lines``
 and ``bench_credits``: tables created ``LIKE`` the real ones (with their keys and
-indexes) plus the same foreign keys, so the baseline pays for the same constraints. Like
+indexes) plus the same foreign keys (none on credits), so the baseline pays for the same
+constraints. Like
 a run, it first deletes the scope's rows, then inserts the new ones, in one transaction.
 """
 
@@ -27,7 +28,7 @@ _FOREIGN_KEYS = {
         ("run_id", "calc_runs"),
     ],
     "earning_lines": [("participant_id", "participants"), ("run_id", "calc_runs")],
-    "credits": [("participant_id", "participants"), ("deal_id", "deals"), ("run_id", "calc_runs")],
+    "credits": [],  # derived rows written in bulk: the real table has none either
 }  # fmt: skip
 
 
@@ -215,16 +216,14 @@ FROM b_pay
 WHERE amount <> 0
 """
 
-# One row per participant, deal and source (a deal credited twice the same way adds up).
+# One row per participant, deal, source and the directly credited person it came through.
 _CREDITS = """
 INSERT INTO bench_credits
-    (participant_id, plan_key, period, deal_id, source, via, share, amount, run_id)
-SELECT r.person, $1, r.period, r.deal_id, r.source, max(v.external_id), sum(r.share),
-       sum(r.payout * r.share) / 100, $2
+    (participant_id, plan_key, period, deal_id, source, via_id, share, amount, run_id)
+SELECT r.person, $1, r.period, r.deal_id, r.source, coalesce(r.via, 0), r.share,
+       r.payout * r.share / 100, $2
 FROM b_rows r
 JOIN b_people p ON p.id = r.person AND p.covered
-LEFT JOIN participants v ON v.id = r.via
-GROUP BY r.person, r.period, r.deal_id, r.source
 """
 
 

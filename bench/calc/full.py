@@ -91,19 +91,15 @@ FULL JOIN (SELECT * FROM bench_earning_lines WHERE plan_key = $1) b
     ON b.participant_id = r.participant_id AND b.period = r.period AND b.line_no = r.line_no
 """
 
-# A deal credited to a manager through two split partners is one row whose ``via`` names
-# one of them; which one is not specified, so ``via`` is compared only for unsplit deals.
 _CREDITS = """
 SELECT count(*) FILTER (WHERE r.participant_id IS NULL) AS only_baseline,
        count(*) FILTER (WHERE b.participant_id IS NULL) AS only_run,
        count(*) FILTER (WHERE r.share <> b.share OR r.amount <> b.amount) AS differs,
-       count(*) FILTER (WHERE r.via IS DISTINCT FROM b.via AND NOT EXISTS
-                        (SELECT FROM deal_splits s WHERE s.deal_id = r.deal_id)) AS via_differs,
        count(*) AS compared
 FROM (SELECT * FROM credits WHERE plan_key = $1) r
 FULL JOIN (SELECT * FROM bench_credits WHERE plan_key = $1) b
     ON b.participant_id = r.participant_id AND b.period = r.period
-    AND b.deal_id = r.deal_id AND b.source = r.source
+    AND b.deal_id = r.deal_id AND b.source = r.source AND b.via_id = r.via_id
 """
 
 
