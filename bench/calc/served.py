@@ -89,6 +89,7 @@ async def incremental(url: str, port: int, ingests: int) -> dict[str, Any]:
     reps = [i for i, r in enumerate(people) if r == "rep"]
     poll = await asyncpg.connect(_dsn(url))
     latencies: list[float] = []
+    settled: list[float] = []
     responses: list[float] = []
     try:
         async with httpx.AsyncClient(
@@ -121,11 +122,15 @@ async def incremental(url: str, port: int, ingests: int) -> dict[str, Any]:
                 responses.append(committed - sent)
                 await _visible(poll, where, before)
                 latencies.append(time.perf_counter() - committed)
+                # Every stage done (managers too) before the next deal: no queueing.
+                await _settled(poll)
+                settled.append(time.perf_counter() - committed)
     finally:
         await poll.close()
     return {
         "ingests": ingests,
         "commit_to_visible": summary_ms(latencies),
+        "commit_to_all_stages_done": summary_ms(settled),
         "ingest_response": summary_ms(responses),
     }
 
@@ -145,6 +150,16 @@ async def _visible(poll: asyncpg.Connection, where: tuple[int, str, str], before
             return int(run_id)
         await asyncio.sleep(POLL_S)
     raise SystemExit(f"no new result for {where} within {VISIBLE_WITHIN_S:.0f} s")
+
+
+async def _settled(poll: asyncpg.Connection) -> None:
+    """Wait until no run is in progress (recorded and not yet finished)."""
+    until = time.perf_counter() + VISIBLE_WITHIN_S
+    while time.perf_counter() < until:
+        if not await poll.fetchval("SELECT count(*) FROM calc_runs WHERE status = 'running'"):
+            return
+        await asyncio.sleep(POLL_S)
+    raise SystemExit(f"recomputes still running after {VISIBLE_WITHIN_S:.0f} s")
 
 
 async def _participant_ids(url: str) -> list[int]:
