@@ -333,9 +333,11 @@ class _DealScope:
         )
         args: list[Any] = [plan.effective.from_, until]
         if relevant is not None:
+            # Found through the owner and split indexes, not a scan of every deal.
             where += (
-                " AND (d.owner_id = ANY($3::bigint[]) OR EXISTS (SELECT 1 FROM deal_splits s"
-                " WHERE s.deal_id = d.id AND s.participant_id = ANY($3::bigint[])))"
+                " AND d.id IN (SELECT o.id FROM deals o WHERE o.owner_id = ANY($3::bigint[])"
+                " UNION SELECT s.deal_id FROM deal_splits s"
+                " WHERE s.participant_id = ANY($3::bigint[]))"
             )
             args.append(relevant)
         return cls(where, args)
