@@ -113,6 +113,7 @@ async def incremental(url: str, port: int, ingests: int) -> dict[str, Any]:
                 }
                 where = (owner + 1, PLAN_KEY, _quarter(day))
                 before = await poll.fetchval(_RUN_OF, *where) or 0
+                finished = await poll.fetchval(_FINISHED)
                 body = msgspec.json.encode({"items": [deal]})
                 sent = time.perf_counter()
                 response = await client.post("/api/v1/ingest/deals", content=body)
@@ -122,8 +123,9 @@ async def incremental(url: str, port: int, ingests: int) -> dict[str, Any]:
                 responses.append(committed - sent)
                 await _visible(poll, where, before)
                 latencies.append(time.perf_counter() - committed)
-                # Every stage done (managers too) before the next deal: no queueing.
-                await _settled(poll)
+                # Both stages done (the owner's, then the managers') before the next deal,
+                # so that no latency includes waiting for the previous deal's recompute.
+                await _settled(poll, finished + 2)
                 settled.append(time.perf_counter() - committed)
     finally:
         await poll.close()
@@ -152,11 +154,15 @@ async def _visible(poll: asyncpg.Connection, where: tuple[int, str, str], before
     raise SystemExit(f"no new result for {where} within {VISIBLE_WITHIN_S:.0f} s")
 
 
-async def _settled(poll: asyncpg.Connection) -> None:
-    """Wait until no run is in progress (recorded and not yet finished)."""
+_FINISHED = "SELECT count(*) FROM calc_runs WHERE trigger = 'ingest' AND status <> 'running'"
+
+
+async def _settled(poll: asyncpg.Connection, finished: int) -> None:
+    """Wait until ``finished`` incremental runs have finished (every rep has a manager, so
+    each deal makes two: the owner's stage and the managers' stage)."""
     until = time.perf_counter() + VISIBLE_WITHIN_S
     while time.perf_counter() < until:
-        if not await poll.fetchval("SELECT count(*) FROM calc_runs WHERE status = 'running'"):
+        if await poll.fetchval(_FINISHED) >= finished:
             return
         await asyncio.sleep(POLL_S)
     raise SystemExit(f"recomputes still running after {VISIBLE_WITHIN_S:.0f} s")
