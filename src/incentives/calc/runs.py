@@ -112,8 +112,8 @@ async def calculate(
     except Exception as exc:
         async with driver_transaction(engine) as conn:
             await conn.execute(
-                "UPDATE calc_runs SET status = 'failed', finished_at = clock_timestamp(), error = $2"
-                " WHERE id = $1",
+                "UPDATE calc_runs SET status = 'failed', finished_at = clock_timestamp(),"
+                " error = $2 WHERE id = $1",
                 run_id,
                 str(exc)[:2000] or type(exc).__name__,
             )
@@ -178,8 +178,8 @@ async def _compute(
             )
         )
     await conn.execute(
-        "UPDATE calc_runs SET status = 'succeeded', finished_at = clock_timestamp(), input_watermark = $2,"
-        " plan_versions = $3::jsonb, counts = $4::jsonb WHERE id = $1",
+        "UPDATE calc_runs SET status = 'succeeded', finished_at = clock_timestamp(),"
+        " input_watermark = $2, plan_versions = $3::jsonb, counts = $4::jsonb WHERE id = $1",
         run_id,
         watermark,
         msgspec.json.encode({plan.key: version_id for version_id, plan, _ in work}).decode(),
