@@ -101,6 +101,12 @@ async def incremental(url: str, port: int, ingests: int) -> dict[str, Any]:
             for n in range(ingests):
                 owner = rng.choice(reps)
                 day = dt.date(YEAR, 1, 1) + dt.timedelta(days=rng.randrange(365))
+                # A deal closed before its owner was hired credits no one: nothing to see.
+                hired = await poll.fetchval(
+                    "SELECT start_date FROM participants WHERE id = $1", owner + 1
+                )
+                if hired is not None and hired > day:
+                    day = hired
                 deal = {
                     "external_id": f"bench-inc-{n:06d}",
                     "owner": participant_key(owner),
