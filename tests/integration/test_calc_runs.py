@@ -24,7 +24,8 @@ async def _results(db: AsyncEngine) -> list[Any]:
                 " SELECT 'line', participant_id, plan_key, period,"
                 " line_no || ':' || amount_minor, trace::text FROM earning_lines UNION ALL"
                 " SELECT 'credit', participant_id, plan_key, period,"
-                " deal_id || ':' || source || ':' || via_id, share || ':' || amount FROM credits"
+                " deal_id || ':' || source || ':' || via_id, share || ':' || amount"
+                " FROM credit_rows"
                 " ORDER BY 1, 2, 3, 4, 5"
             )
         )

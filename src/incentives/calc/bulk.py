@@ -1,9 +1,14 @@
-"""Writing integer columns into PostgreSQL in bulk: numpy arrays as binary COPY."""
+"""Writing numpy columns into PostgreSQL in bulk: binary COPY, streamed in chunks.
+
+Rows are encoded with numpy, never as a Python object per value, and sent a few thousand
+rows at a time so that memory stays flat however many rows a run writes.
+"""
 
 from __future__ import annotations
 
-import io
 import struct
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
 
 import asyncpg
 import numpy as np
@@ -11,27 +16,66 @@ import numpy.typing as npt
 
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _TRAILER = struct.pack(">h", -1)
+# Element type OIDs of PostgreSQL's integer types, by numpy wire type.
+_OIDS = {np.dtype(">i2"): 21, np.dtype(">i4"): 23, np.dtype(">i8"): 20}
 
 
-def binary_copy(columns: list[npt.NDArray[np.int64]]) -> bytes:
-    """The COPY binary stream of rows whose every column is a non-null bigint."""
-    rows = len(columns[0]) if columns else 0
-    layout = np.dtype(
-        [("count", ">i2")]
-        + [item for i in range(len(columns)) for item in ((f"len{i}", ">i4"), (f"v{i}", ">i8"))]
-    )
-    out = np.empty(rows, dtype=layout)
-    out["count"] = len(columns)
-    for i, column in enumerate(columns):
-        out[f"len{i}"] = 8
-        out[f"v{i}"] = column
-    return _HEADER + out.tobytes() + _TRAILER
+def int_field(value: int, wire: str = ">i8") -> bytes:
+    """One integer field of a binary COPY row (``wire``: ">i2", ">i4" or ">i8")."""
+    kind = np.dtype(wire)
+    return struct.pack(">i", kind.itemsize) + np.array(value, dtype=kind).tobytes()
 
 
-async def copy_int_columns(
-    conn: asyncpg.Connection, table: str, names: list[str], columns: list[npt.NDArray[np.int64]]
+def text_field(value: str) -> bytes:
+    """One text field of a binary COPY row."""
+    data = value.encode()
+    return struct.pack(">i", len(data)) + data
+
+
+class ArrayColumn:
+    """Elements of many one-dimensional arrays, the arrays lying back to back.
+
+    ``values`` holds every element in row order; a row's array is a slice of it. The
+    elements are laid out once, as the wire format wants them (length word, big-endian
+    value), so that each row's array is a single slice of bytes.
+    """
+
+    def __init__(self, values: npt.NDArray[Any], wire: str) -> None:
+        kind = np.dtype(wire)
+        layout = np.dtype([("size", ">i4"), ("value", kind)])
+        elements = np.empty(len(values), dtype=layout)
+        elements["size"] = kind.itemsize
+        elements["value"] = values
+        self._bytes = memoryview(elements.tobytes())
+        self._width = layout.itemsize
+        self._oid = _OIDS[kind]
+
+    def field(self, start: int, end: int) -> bytes:
+        """The field holding elements ``[start, end)`` as one array."""
+        count = end - start
+        head = struct.pack(">iiiiii", 20 + count * self._width, 1, 0, self._oid, count, 1)
+        return head + self._bytes[start * self._width : end * self._width]
+
+
+def row(fields: Sequence[bytes]) -> bytes:
+    """One binary COPY row from its encoded fields."""
+    return struct.pack(">h", len(fields)) + b"".join(fields)
+
+
+async def copy_binary(
+    conn: asyncpg.Connection, table: str, names: Sequence[str], chunks: Iterable[bytes]
 ) -> None:
-    """COPY the columns (non-null bigints) into ``table``."""
-    await conn.copy_to_table(
-        table, source=io.BytesIO(binary_copy(columns)), columns=names, format="binary"
-    )
+    """COPY rows into ``table``, sending each chunk of encoded rows as it is made."""
+
+    async def stream() -> AsyncIterator[bytes]:
+        yield _HEADER
+        for chunk in chunks:
+            yield chunk
+        yield _TRAILER
+
+    await conn.copy_to_table(table, source=stream(), columns=list(names), format="binary")
+
+
+def chunked(total: int, size: int) -> Iterable[tuple[int, int]]:
+    """``[start, end)`` bounds splitting ``total`` items into chunks of ``size``."""
+    return ((start, min(start + size, total)) for start in range(0, total, size))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 import asyncpg
 import msgspec
 import numpy as np
 
-from incentives.calc.bulk import copy_int_columns
+from incentives.calc.bulk import ArrayColumn, chunked, copy_binary, int_field, row, text_field
 from incentives.calc.load import Loaded
 from incentives.engine.money import exponent
 from incentives.engine.results import Evaluation, Result
@@ -133,11 +133,8 @@ async def replace_results(
     return written
 
 
-_CREDIT_STAGE = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS credit_stage (participant_id bigint, period bigint,"
-    " deal_id bigint, source bigint, via_id bigint, share bigint, payout_minor bigint)"
-    " ON COMMIT DROP"
-)
+# Credit sets per COPY chunk: a few thousand keep a chunk to tens of MiB at most.
+_SETS_PER_CHUNK = 2000
 
 
 async def _write_credits(
@@ -147,10 +144,10 @@ async def _write_credits(
     evaluation: Evaluation,
     keep: list[Result],
 ) -> int:
-    """The kept participant-periods' deal credits, staged as integers and written in SQL.
+    """The kept participant-periods' deal credits, one row of parallel arrays each.
 
-    Millions of credit rows go through numpy and binary COPY, never a Python object per
-    row; the database turns codes back into labels and integers into exact decimals.
+    Millions of credits go from numpy to binary COPY in chunks, never as a Python object
+    per credit. Returns the number of credits (array positions) written.
     """
     rows = evaluation.credit_rows()
     width = len(rows.periods)
@@ -161,39 +158,54 @@ async def _write_credits(
         dtype=np.int64,
     )
     key = rows.participant.astype(np.int64) * width + rows.period
-    mask = np.isin(key, wanted) & (rows.period >= 0)
+    # Stable: within a set, credits keep the engine's (deterministic) order.
+    order = np.flatnonzero(np.isin(key, wanted) & (rows.period >= 0))
+    order = order[np.argsort(key[order], kind="stable")]
+    key = key[order]
+    bounds = (
+        np.flatnonzero(np.r_[True, key[1:] != key[:-1], True])
+        if len(key)
+        else np.zeros(1, dtype=np.int64)
+    )
     db_ids = np.asarray(loaded.participant_db_ids, dtype=np.int64)
-    via = rows.via[mask]
     deal_ids = np.asarray(loaded.inputs.deals.ids, dtype=np.int64)
-    await conn.execute(_CREDIT_STAGE)
-    await conn.execute("TRUNCATE credit_stage")
-    await copy_int_columns(
-        conn,
-        "credit_stage",
-        ["participant_id", "period", "deal_id", "source", "via_id", "share", "payout_minor"],
-        [
-            db_ids[rows.participant[mask]],
-            rows.period[mask],
-            deal_ids[rows.deal[mask]],
-            rows.source[mask].astype(np.int64),
-            np.where(via >= 0, db_ids[np.maximum(via, 0)], 0),
-            rows.share[mask],
-            rows.payout_minor[mask],
-        ],
-    )
-    # share: millionths of the deal; amount: payout minor units times that share. Both
-    # divisions are by powers of ten, so rounding to their exact number of places is exact.
-    places = exponent(evaluation.currency)
-    result = await conn.execute(
-        "INSERT INTO credits (participant_id, plan_key, period, deal_id, source, via_id, share,"
-        " amount, run_id) SELECT s.participant_id, $1, ($2::text[])[s.period + 1], s.deal_id,"
-        " ($3::text[])[s.source + 1], s.via_id, round(s.share::numeric / 1000000, 6),"
-        " round(s.payout_minor::numeric * s.share / $4::numeric, $5), $6 FROM credit_stage s",
-        evaluation.plan_key,
-        list(rows.periods),
-        list(rows.sources),
-        Decimal(1_000_000) * Decimal(10) ** places,
-        6 + places,
-        run_id,
-    )
-    return int(result.split()[-1])
+    places = int_field(exponent(evaluation.currency), ">i2")
+    plan, run = text_field(evaluation.plan_key), int_field(run_id)
+    periods = [text_field(label) for label in rows.periods]
+
+    def chunks() -> Iterator[bytes]:
+        for first, last in chunked(len(bounds) - 1, _SETS_PER_CHUNK):
+            picked = order[bounds[first] : bounds[last]]
+            via = rows.via[picked]
+            columns = [
+                ArrayColumn(deal_ids[rows.deal[picked]], ">i8"),
+                ArrayColumn(rows.source[picked], ">i2"),
+                ArrayColumn(np.where(via >= 0, db_ids[np.maximum(via, 0)], 0), ">i8"),
+                ArrayColumn(rows.share[picked], ">i4"),
+                ArrayColumn(rows.payout_minor[picked], ">i8"),
+            ]
+            encoded = []
+            for s in range(first, last):
+                start, end = bounds[s] - bounds[first], bounds[s + 1] - bounds[first]
+                k = int(key[bounds[s]])
+                person = int_field(int(db_ids[k // width]))
+                fixed = [person, plan, periods[k % width], run, places]
+                encoded.append(row(fixed + [c.field(start, end) for c in columns]))
+            yield b"".join(encoded)
+
+    await copy_binary(conn, "credits", _CREDIT_COLUMNS, chunks())
+    return len(order)
+
+
+_CREDIT_COLUMNS = (
+    "participant_id",
+    "plan_key",
+    "period",
+    "run_id",
+    "minor_places",
+    "deal_ids",
+    "sources",
+    "via_ids",
+    "shares",
+    "payout_minor",
+)

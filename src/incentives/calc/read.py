@@ -209,7 +209,7 @@ async def explanation(
         return None
     credits = await conn.fetch(
         "SELECT d.external_id, d.close_date, c.source, c.share, c.amount, d.amount_minor,"
-        " d.currency, v.external_id AS via FROM credits c JOIN deals d ON d.id = c.deal_id"
+        " d.currency, v.external_id AS via FROM credit_rows c JOIN deals d ON d.id = c.deal_id"
         " LEFT JOIN participants v ON v.id = c.via_id"
         " WHERE c.participant_id = $1 AND c.plan_key = $2 AND c.period = $3"
         " ORDER BY d.close_date, d.external_id",

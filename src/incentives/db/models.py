@@ -25,7 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, ExcludeConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -406,25 +406,38 @@ class EarningLine(Base):
 
 
 class Credit(Base):
-    """Who got credit for which deal in a period, and why (owner, split or rollup).
+    """The deal credits of a participant in a plan and period: who got credit, and why.
 
-    ``via_id`` is the directly credited participant a rollup comes through (0: direct);
-    ``share`` the fraction of the deal; ``amount`` the exact credited amount in the plan's
-    payout currency. Derived data written in bulk by runs only, millions of rows a run:
-    it carries no foreign keys, whose per-row checks would cost more than the write.
+    One row per participant-period holding parallel arrays, one position per credit (read
+    them as rows through the ``credit_rows`` view): ``sources`` codes index ('owner',
+    'split', 'rollup'); ``via_ids`` the directly credited participant a rollup comes
+    through (0: direct); ``shares`` millionths of the deal; ``payout_minor`` the deal in
+    minor units of the plan's currency, with ``minor_places`` decimals. Derived data
+    written in bulk by runs only: arrays rather than a row per credit because a year holds
+    millions of them, and no foreign keys, whose per-row checks would cost more than the write.
     """
 
     __tablename__ = "credits"
+    __table_args__ = (
+        CheckConstraint(
+            "cardinality(deal_ids) = cardinality(sources)"
+            " AND cardinality(deal_ids) = cardinality(via_ids)"
+            " AND cardinality(deal_ids) = cardinality(shares)"
+            " AND cardinality(deal_ids) = cardinality(payout_minor)",
+            name="parallel",
+        ),
+    )
 
     participant_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     plan_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     period: Mapped[str] = mapped_column(String(20), primary_key=True)
-    deal_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    source: Mapped[str] = mapped_column(String(10), primary_key=True)
-    via_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    share: Mapped[Any] = mapped_column(Numeric)
-    amount: Mapped[Any] = mapped_column(Numeric)
     run_id: Mapped[int] = mapped_column(BigInteger)
+    minor_places: Mapped[int] = mapped_column(SmallInteger)
+    deal_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    sources: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+    via_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    shares: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    payout_minor: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
 
 
 __all__ = [
