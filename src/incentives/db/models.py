@@ -40,6 +40,9 @@ ROLES = ("rep", "manager", "finance", "admin", "integration")
 DEAL_STATUSES = ("won", "lost", "open", "cancelled")
 PERIOD_KINDS = ("month", "quarter", "year")
 PERIOD_STATUSES = ("open", "closing", "closed")
+STATEMENT_STATUSES = ("draft", "submitted", "approved", "paid")
+STATEMENT_LINE_KINDS = ("earning", "adjustment", "draw", "recovery", "clawback", "spiff")
+JOB_RUN_STATUSES = ("running", "succeeded", "failed")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -140,6 +143,9 @@ class Period(Base):
     end_date: Mapped[dt.date] = mapped_column(Date)  # inclusive
     status: Mapped[str] = mapped_column(String(10), server_default="open")
     created_at: Mapped[dt.datetime] = _now()
+    # When the period was closed; a trigger refuses any change to a closed period.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(300))
 
 
 class Deal(Base):
@@ -440,12 +446,90 @@ class Credit(Base):
     payout_minor: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
 
 
+class Statement(Base):
+    """A participant's pay for a closed period in one currency: its lines are frozen.
+
+    Created as a draft when the period closes. Workflow columns change with optimistic
+    locking (``version``); triggers refuse deleting a statement or changing whose, which
+    period, which currency or how much it is.
+    """
+
+    __tablename__ = "statements"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "period", "currency"),
+        CheckConstraint(_one_of("status", STATEMENT_STATUSES), name="status"),
+        CheckConstraint(_CURRENCY_CHECK, name="currency_code"),
+        Index(None, "period"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    period: Mapped[str] = mapped_column(String(20), ForeignKey("periods.label"))
+    currency: Mapped[str] = mapped_column(String(3))
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12), server_default="draft")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    exported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class StatementLine(Base):
+    """One frozen line of a statement; a trigger refuses UPDATE and DELETE."""
+
+    __tablename__ = "statement_lines"
+    __table_args__ = (CheckConstraint(_one_of("kind", STATEMENT_LINE_KINDS), name="kind"),)
+
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"), primary_key=True)
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    plan_key: Mapped[str | None] = mapped_column(String(200))
+    component: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    trace: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class JobRun(Base):
+    """One firing of a scheduled job: the row is the claim that makes it run exactly once.
+
+    Every replica's scheduler fires the same jobs; the one whose INSERT of
+    (job, scheduled_for) succeeds does the work. A failed run may be claimed again.
+    """
+
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        UniqueConstraint("job", "scheduled_for"),
+        CheckConstraint(_one_of("status", JOB_RUN_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    job: Mapped[str] = mapped_column(String(100))
+    scheduled_for: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(12), server_default="running")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="1")
+    runner: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[dt.datetime] = _now()
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 __all__ = [
     "DEAL_STATUSES",
+    "JOB_RUN_STATUSES",
     "NAMING_CONVENTION",
     "PERIOD_KINDS",
     "PERIOD_STATUSES",
     "ROLES",
+    "STATEMENT_LINE_KINDS",
+    "STATEMENT_STATUSES",
     "Activity",
     "ApiToken",
     "Assignment",
@@ -458,6 +542,7 @@ __all__ = [
     "DealSplit",
     "EarningLine",
     "FxRate",
+    "JobRun",
     "Participant",
     "ParticipantResult",
     "Period",
@@ -465,5 +550,7 @@ __all__ = [
     "PlanVersion",
     "Principal",
     "Quota",
+    "Statement",
+    "StatementLine",
     "Team",
 ]
