@@ -216,14 +216,18 @@ FROM b_pay
 WHERE amount <> 0
 """
 
-# One row per participant, deal, source and the directly credited person it came through.
+# One row of credit arrays per participant and quarter, as a run stores them.
 _CREDITS = """
 INSERT INTO bench_credits
-    (participant_id, plan_key, period, deal_id, source, via_id, share, amount, run_id)
-SELECT r.person, $1, r.period, r.deal_id, r.source, coalesce(r.via, 0), r.share,
-       r.payout * r.share / 100, $2
+    (participant_id, plan_key, period, run_id, minor_places, deal_ids, sources, via_ids,
+     shares, payout_minor)
+SELECT r.person, $1, r.period, $2, 2, array_agg(r.deal_id),
+       array_agg(CASE r.source WHEN 'owner' THEN 0 WHEN 'split' THEN 1 ELSE 2 END),
+       array_agg(coalesce(r.via, 0)), array_agg(round(r.share * 1000000)::int),
+       array_agg(r.payout)
 FROM b_rows r
 JOIN b_people p ON p.id = r.person AND p.covered
+GROUP BY r.person, r.period
 """
 
 
@@ -248,9 +252,9 @@ async def compute(
     await conn.execute(_PAY, first, last)
     results = await conn.execute(_RESULTS, plan_key, plan_version_id, run_id)
     lines = await conn.execute(_LINES, plan_key, run_id)
-    credits = await conn.execute(_CREDITS, plan_key, run_id)
+    credit_sets = await conn.execute(_CREDITS, plan_key, run_id)
     return {
         "results": int(results.split()[-1]),
         "lines": int(lines.split()[-1]),
-        "credits": int(credits.split()[-1]),
+        "credit_sets": int(credit_sets.split()[-1]),
     }

@@ -91,13 +91,21 @@ FULL JOIN (SELECT * FROM bench_earning_lines WHERE plan_key = $1) b
     ON b.participant_id = r.participant_id AND b.period = r.period AND b.line_no = r.line_no
 """
 
-_CREDITS = """
+# Credits compared one by one (a credit set's order is free), as share and payout integers.
+_CREDIT_ROWS = """
+SELECT c.participant_id, c.period, u.*
+FROM {table} c, unnest(c.deal_ids, c.sources, c.via_ids, c.shares, c.payout_minor)
+    AS u(deal_id, source, via_id, share, payout_minor)
+WHERE c.plan_key = $1
+"""
+
+_CREDITS = f"""
 SELECT count(*) FILTER (WHERE r.participant_id IS NULL) AS only_baseline,
        count(*) FILTER (WHERE b.participant_id IS NULL) AS only_run,
-       count(*) FILTER (WHERE r.share <> b.share OR r.amount <> b.amount) AS differs,
+       count(*) FILTER (WHERE r.share <> b.share OR r.payout_minor <> b.payout_minor) AS differs,
        count(*) AS compared
-FROM (SELECT * FROM credits WHERE plan_key = $1) r
-FULL JOIN (SELECT * FROM bench_credits WHERE plan_key = $1) b
+FROM ({_CREDIT_ROWS.format(table="credits")}) r
+FULL JOIN ({_CREDIT_ROWS.format(table="bench_credits")}) b
     ON b.participant_id = r.participant_id AND b.period = r.period
     AND b.deal_id = r.deal_id AND b.source = r.source AND b.via_id = r.via_id
 """
