@@ -12,10 +12,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives import __version__
-from incentives.api import problems, routes
+from incentives.api import problems, results_cache, routes
 from incentives.api.deps import provide_conn
 from incentives.api.pay import pay_router
 from incentives.api.plans import plans_router
+from incentives.api.results_cache import ResultsCache
 from incentives.api.security import RecentTokens, TokenAuthentication
 from incentives.ingest.problems import BatchRejected
 
@@ -25,6 +26,7 @@ def create_app(engine: AsyncEngine, *, owns_engine: bool = False) -> Litestar:
     when the app shuts down."""
     return Litestar(
         on_shutdown=[engine.dispose] if owns_engine else [],
+        lifespan=[results_cache.listening],
         route_handlers=[
             routes.health,
             routes.me,
@@ -35,7 +37,7 @@ def create_app(engine: AsyncEngine, *, owns_engine: bool = False) -> Litestar:
             plans_router,
         ],
         dependencies={"conn": Provide(provide_conn)},
-        state=State({"engine": engine, "tokens": RecentTokens()}),
+        state=State({"engine": engine, "tokens": RecentTokens(), "results": ResultsCache()}),
         middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],
         exception_handlers={
             BatchRejected: problems.batch_rejected,

@@ -7,7 +7,8 @@ does not leak.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
 import msgspec
@@ -17,24 +18,32 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from incentives.api.deps import today
+from incentives.api.results_cache import ResultsCache
 from incentives.auth.access import may_see, visible_participants
 from incentives.auth.principals import Principal
 from incentives.calc import read
 from incentives.calc.estimate import Estimate, EstimateError, HypotheticalDeal, estimate
+from incentives.db.connection import driver_of
 
 Conn = NamedDependency[asyncpg.Connection]
 Period = Annotated[str | None, QueryParameter(description="2026-Q1, 2026-03 or 2026")]
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Offset = Annotated[int, QueryParameter(ge=0)]
 NOT_FOUND = "No such participant"
+T = TypeVar("T")
+
+
+def _own(principal: Principal) -> int:
+    """The caller's own participant id."""
+    if principal.participant_id is None:
+        raise NotFoundException("You are not a participant; ask for one by id")
+    return principal.participant_id
 
 
 async def _subject(conn: Conn, principal: Principal, participant: str | None) -> int:
     """The participant a request is about: the caller, or one they may see."""
     if participant is None:
-        if principal.participant_id is None:
-            raise NotFoundException("You are not a participant; ask for one by id")
-        return principal.participant_id
+        return _own(principal)
     found = await conn.fetchval("SELECT id FROM participants WHERE external_id = $1", participant)
     if found is None or not await may_see(conn, principal, found, today()):
         raise NotFoundException(NOT_FOUND)
@@ -80,20 +89,37 @@ async def _explain(
     return found
 
 
+async def _mine(
+    request: Request[Principal, Any, Any],
+    reader: Callable[[asyncpg.Connection, int, str | None], Awaitable[T]],
+    period: str | None,
+) -> T:
+    """The caller's own results: the process's copy while no run has changed them."""
+    subject = _own(request.user)
+    state = request.app.state
+
+    async def fetch() -> T:
+        async with state.engine.connect() as sa_conn:
+            return await reader(await driver_of(sa_conn), subject, period)
+
+    cache: ResultsCache = state.results
+    return await cache.read(subject, (reader.__name__, period), fetch)
+
+
 @get("/me/attainment")
 async def my_attainment(
-    conn: Conn, request: Request[Principal, Any, Any], period: Period = None
+    request: Request[Principal, Any, Any], period: Period = None
 ) -> list[read.MeasureView]:
     """Your attainment per plan, period and measure."""
-    return await _attainment(conn, request, None, period)
+    return await _mine(request, read.attainment, period)
 
 
 @get("/me/earnings")
 async def my_earnings(
-    conn: Conn, request: Request[Principal, Any, Any], period: Period = None
+    request: Request[Principal, Any, Any], period: Period = None
 ) -> list[read.LineView]:
     """Your earning lines, each with its trace."""
-    return await _earnings(conn, request, None, period)
+    return await _mine(request, read.earnings, period)
 
 
 @get("/me/earnings/{line:str}/explain")

@@ -18,6 +18,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import Actor
+from incentives.calc import changes
 from incentives.calc.load import load
 from incentives.calc.persist import Written, replace_results
 from incentives.db.connection import driver_of, driver_transaction
@@ -177,6 +178,7 @@ async def _compute(
                 keep=keep,
             )
         )
+    await changes.announce(conn, scope)
     await conn.execute(
         "UPDATE calc_runs SET status = 'succeeded', finished_at = clock_timestamp(),"
         " input_watermark = $2, plan_versions = $3::jsonb, counts = $4::jsonb WHERE id = $1",
