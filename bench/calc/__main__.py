@@ -76,7 +76,7 @@ async def part_a(url: str, repeat: int) -> dict[str, Any]:
 async def served_parts(url: str, parts: set[str], args: argparse.Namespace) -> dict[str, Any]:
     """(c) reads, then (b) incremental recomputes, on one served app."""
     out: dict[str, Any] = {}
-    with served.served(url) as (port, server):
+    with served.served(url, args.workers) as (port, server):
         if "c" in parts:
             out["reads"] = await served.reads(url, port, args.clients, args.requests, args.reps)
             print(f"(c) {out['reads']}", flush=True)
@@ -102,6 +102,7 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000, help="(c) GETs")
     parser.add_argument("--clients", type=int, default=50, help="(c) concurrent connections")
     parser.add_argument("--reps", type=int, default=20, help="(c) reps whose tokens are used")
+    parser.add_argument("--workers", type=int, default=1, help="(b), (c): API processes")
     parser.add_argument("--only", choices=["a", "b", "c"], action="append")
     args = parser.parse_args()
     parts = set(args.only or ["a", "b", "c"])

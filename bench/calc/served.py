@@ -55,10 +55,10 @@ def token(url: str, role: str, participant: str | None = None) -> str:
 
 
 @contextmanager
-def served(url: str) -> Iterator[tuple[int, Server]]:
-    """The API on the benchmark database; its port and process."""
+def served(url: str, workers: int = 1) -> Iterator[tuple[int, Server]]:
+    """The API on the benchmark database (``workers`` processes); its port and process."""
     port = _free_port()
-    with api_server(url, port, OUT / "calc-api.log") as server:
+    with api_server(url, port, OUT / "calc-api.log", workers) as server:
         yield port, server
 
 

@@ -178,9 +178,12 @@ class Server:
 
 
 @contextlib.contextmanager
-def api_server(url: str, port: int, log: Path) -> Iterator[Server]:
-    """``incentives serve`` on the database, stopped (and measured) at the end."""
-    env = _env(url, INCENTIVES_HOST="127.0.0.1", INCENTIVES_PORT=str(port))
+def api_server(url: str, port: int, log: Path, workers: int = 1) -> Iterator[Server]:
+    """``incentives serve`` (``workers`` processes) on the database, stopped (and measured)
+    at the end."""
+    env = _env(
+        url, INCENTIVES_HOST="127.0.0.1", INCENTIVES_PORT=str(port), INCENTIVES_WORKERS=str(workers)
+    )
     with log.open("wb") as out:
         started = time.perf_counter()
         proc = subprocess.Popen([*CLI, "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
