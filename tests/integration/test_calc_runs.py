@@ -88,6 +88,24 @@ async def test_two_runs_over_one_scope_never_write_together(demo: AsyncEngine) -
     assert done.status == "succeeded"
 
 
+async def test_runs_over_different_people_go_side_by_side(demo: AsyncEngine) -> None:
+    async with driver_transaction(demo) as conn:
+        rep = await conn.fetchval("SELECT id FROM participants WHERE external_id = 'emea-rep-03'")
+    async with driver_transaction(demo) as holder:
+        # A recompute of emea-rep-03 (say, after their deal) is writing right now.
+        await runs.lock(holder, "account-executive", ["2026-Q1"], {rep}, wait=True)
+        other = await runs.calculate(
+            demo, period="2026-Q1", participants=["emea-rep-04"], trigger="api", actor=CLI_ACTOR
+        )
+        assert other.status == "succeeded"
+        with pytest.raises(runs.RunBusy):
+            await runs.calculate(
+                demo, period="2026-Q1", participants=["emea-rep-03"], trigger="api", actor=CLI_ACTOR
+            )
+        with pytest.raises(runs.RunBusy):
+            await runs.calculate(demo, period="2026-Q1", trigger="api", actor=CLI_ACTOR)
+
+
 async def test_a_scope_must_name_known_periods_and_people(demo: AsyncEngine) -> None:
     with pytest.raises(runs.ScopeError, match="unknown period '2031-Q1'"):
         await runs.calculate(demo, period="2031-Q1", trigger="api", actor=CLI_ACTOR)

@@ -2,9 +2,9 @@
 
 A run is recorded first (status ``running``) in a transaction of its own. The results are
 then computed and replaced in one transaction that also marks the run ``succeeded``; a
-crash anywhere in it leaves the previous results whole and the run ``failed``. Runs over
-the same plan and period take the same advisory lock: a second one waits (incremental
-recomputes) or is refused (requested runs).
+crash anywhere in it leaves the previous results whole and the run ``failed``. Runs that
+could write the same results exclude each other through advisory locks (see ``lock``): a
+second one waits (incremental recomputes) or is refused (requested runs).
 """
 
 from __future__ import annotations
@@ -19,6 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import Actor
 from incentives.calc import changes
+from incentives.calc.adjustments import (
+    plan_calendar,
+    prior_period_adjustments,
+    write_adjustments,
+)
 from incentives.calc.load import load
 from incentives.calc.persist import Written, replace_results
 from incentives.db.connection import driver_of, driver_transaction
@@ -125,6 +130,40 @@ async def calculate(
     return found
 
 
+# Scopes larger than this lock their plan-periods whole, like a full run: a lock per
+# participant would crowd PostgreSQL's shared lock table.
+_MAX_PARTICIPANT_LOCKS = 200
+
+
+async def lock(
+    conn: asyncpg.Connection,
+    plan_key: str,
+    periods: list[str],
+    scope: set[int] | None,
+    *,
+    wait: bool,
+) -> None:
+    """Take the current transaction's locks for a run of a plan over some periods.
+
+    A full run holds each plan-period exclusively. A scoped run shares the plan-periods
+    and holds its participants exclusively, so recomputes of different people (a rep's
+    deal while a director's rollup is being rewritten) go side by side, while two runs
+    over the same person, or a scoped and a full run, never both write. Locks are taken
+    in one order (plan-periods, then participants, sorted), so runs cannot deadlock.
+    ``wait``: wait for the locks, or raise RunBusy at once.
+    """
+    whole = scope is None or len(scope) > _MAX_PARTICIPANT_LOCKS
+    keys = [(f"calc:{plan_key}:{label}", whole) for label in periods]
+    if not whole and scope is not None:
+        keys += [(f"calc:{plan_key}:participant:{pid}", True) for pid in sorted(scope)]
+    for key, exclusive in keys:
+        kind = "" if exclusive else "_shared"
+        if wait:
+            await conn.execute(f"SELECT pg_advisory_xact_lock{kind}(hashtext($1))", key)
+        elif not await conn.fetchval(f"SELECT pg_try_advisory_xact_lock{kind}(hashtext($1))", key):
+            raise RunBusy(f"a run over {plan_key} {', '.join(periods)} is in progress; try again")
+
+
 async def _compute(
     conn: asyncpg.Connection,
     run_id: int,
@@ -143,27 +182,25 @@ async def _compute(
             plan.fiscal_year_starts,
         )
         work.append((version_id, plan, periods))
-        for p in periods:
-            key = f"calc:{plan.key}:{p.label}"
-            if wait:
-                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
-            elif not await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext($1))", key):
-                raise RunBusy(f"a run over {plan.key} {p.label} is in progress; try again later")
+        await lock(conn, plan.key, [p.label for p in periods], scope, wait=wait)
     watermark = await conn.fetchval("SELECT max(id) FROM audit_log")
     written = Written()
     for version_id, plan, periods in work:
         if not periods:
             continue
+        # Closed periods are evaluated (they carry attainment, draws and year-to-date
+        # figures forward, and show what changed since they closed) but never written.
+        calendar = await plan_calendar(conn, plan, periods)
+        if not calendar.writable and calendar.first_open is not None:
+            continue
         loaded = await load(conn, plan, periods[-1].end, scope=scope)
-        labels = [p.label for p in periods]
         # The engine is pure and CPU-bound: off the event loop, so the API keeps answering.
-        evaluation = await asyncio.to_thread(evaluate, plan, loaded.inputs, labels)
-        by_label = {p.label: p for p in periods}
+        evaluation = await asyncio.to_thread(evaluate, plan, loaded.inputs, calendar.evaluated())
         keep = [
             r
             for r in evaluation.results
-            if r.period in by_label
-            and loaded.paid(r.participant_id, by_label[r.period])
+            if r.period in calendar.writable
+            and loaded.paid(r.participant_id, calendar.period(r.period))
             and (scope is None or loaded.db_id(r.participant_id) in scope)
         ]
         written.add(
@@ -173,10 +210,27 @@ async def _compute(
                 plan_version_id=version_id,
                 loaded=loaded,
                 evaluation=evaluation,
-                periods=labels,
+                periods=calendar.writable,
                 scope=scope,
                 keep=keep,
             )
+        )
+        if calendar.target is None and calendar.first_open is not None:
+            continue  # the run that writes the plan's first open period owes them
+        owed = await prior_period_adjustments(
+            conn, evaluation=evaluation, loaded=loaded, calendar=calendar, scope=scope
+        )
+        if calendar.target is None:
+            written.unplaced_adjustments += len(owed)
+            continue
+        written.adjustments += await write_adjustments(
+            conn,
+            run_id=run_id,
+            plan_version_id=version_id,
+            plan_key=plan.key,
+            period=calendar.target,
+            currency=evaluation.currency,
+            adjustments=owed,
         )
     await changes.announce(conn, scope)
     await conn.execute(
