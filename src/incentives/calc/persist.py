@@ -21,12 +21,17 @@ class Written(msgspec.Struct):
     results: int = 0
     lines: int = 0
     credits: int = 0
+    # Prior-period adjustment lines written, and those owed by a plan with no open period.
+    adjustments: int = 0
+    unplaced_adjustments: int = 0
 
     def add(self, other: Written) -> None:
         """Accumulate another plan's counts."""
         self.results += other.results
         self.lines += other.lines
         self.credits += other.credits
+        self.adjustments += other.adjustments
+        self.unplaced_adjustments += other.unplaced_adjustments
 
 
 def _plain(value: object) -> object:
