@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -43,6 +44,7 @@ PERIOD_STATUSES = ("open", "closing", "closed")
 STATEMENT_STATUSES = ("draft", "submitted", "approved", "paid")
 STATEMENT_LINE_KINDS = ("earning", "adjustment", "draw", "recovery", "clawback", "spiff")
 JOB_RUN_STATUSES = ("running", "succeeded", "failed")
+DISPUTE_STATUSES = ("open", "answered", "accepted", "declined")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -257,7 +259,8 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index(None, "entity", "at"),)
+    # (entity, entity_key): the history of one statement, dispute or plan.
+    __table_args__ = (Index(None, "entity", "at"), Index(None, "entity", "entity_key"))
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = _now()
@@ -521,8 +524,110 @@ class JobRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class Dispute(Base):
+    """A participant's inquiry on one statement line, answered and resolved by finance.
+
+    Accepted with an adjustment (paid through ``manual_adjustments`` in an open period,
+    never by changing the statement) or declined with a reason. At most one inquiry per
+    line is unresolved at a time.
+    """
+
+    __tablename__ = "disputes"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["statement_id", "line_no"], ["statement_lines.statement_id", "statement_lines.line_no"]
+        ),
+        CheckConstraint(_one_of("status", DISPUTE_STATUSES), name="status"),
+        CheckConstraint("length(message) > 0", name="message"),
+        CheckConstraint(
+            "status <> 'accepted' OR (adjustment_minor IS NOT NULL AND adjustment_minor <> 0)",
+            name="accepted_adjustment",
+        ),
+        CheckConstraint("status <> 'declined' OR resolution_reason IS NOT NULL", name="declined"),
+        CheckConstraint(
+            "(status IN ('accepted', 'declined')) = (resolved_at IS NOT NULL)", name="resolved"
+        ),
+        Index(
+            "uq_disputes_unresolved_line",
+            "statement_id",
+            "line_no",
+            unique=True,
+            postgresql_where=text("status IN ('open', 'answered')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    statement_id: Mapped[int] = mapped_column(BigInteger)
+    line_no: Mapped[int] = mapped_column(Integer)
+    # Whose pay, copied from the statement so that a participant's inquiries are one lookup.
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("principals.id"))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), server_default="open", index=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
+    adjustment_minor: Mapped[int | None] = mapped_column(BigInteger)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class ManualAdjustment(Base):
+    """An amount owed to (or by) a participant, paid as an adjustment line in an open period.
+
+    It settles an accepted dispute (``dispute_id``) without touching the disputed statement:
+    the statement created when ``period`` closes takes it up as an ``adjustment`` line and
+    records itself in ``statement_id``.
+    """
+
+    __tablename__ = "manual_adjustments"
+    __table_args__ = (
+        CheckConstraint("amount_minor <> 0", name="amount"),
+        CheckConstraint(_CURRENCY_CHECK, name="currency_code"),
+        Index(None, "period", "participant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    period: Mapped[str] = mapped_column(String(20), ForeignKey("periods.label"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(Text)
+    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("disputes.id"), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
+    created_at: Mapped[dt.datetime] = _now()
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id"))
+
+
+class IdempotencyKey(Base):
+    """A request made with an ``Idempotency-Key`` header, and the response it got.
+
+    The row is inserted before the request acts, in the same transaction: a concurrent
+    duplicate waits on it, then replays the stored response. A request that fails leaves no
+    row, so it may be retried with the same key.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("principal_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(Text)
+    # SHA-256 of method, path and body: the same key with another request is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int | None] = mapped_column(SmallInteger)
+    response_body: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    created_at: Mapped[dt.datetime] = _now()
+
+
 __all__ = [
     "DEAL_STATUSES",
+    "DISPUTE_STATUSES",
     "JOB_RUN_STATUSES",
     "NAMING_CONVENTION",
     "PERIOD_KINDS",
@@ -540,9 +645,12 @@ __all__ = [
     "Deal",
     "DealHistory",
     "DealSplit",
+    "Dispute",
     "EarningLine",
     "FxRate",
+    "IdempotencyKey",
     "JobRun",
+    "ManualAdjustment",
     "Participant",
     "ParticipantResult",
     "Period",
