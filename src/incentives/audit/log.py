@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -47,3 +48,32 @@ async def record(
         _json(after),
     )
     return entry_id
+
+
+async def record_many(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    action: str,
+    entity: str,
+    changes: Sequence[tuple[str, Any, Any]],
+) -> None:
+    """Append one entry per ``(key, before, after)`` in the caller's transaction.
+
+    One statement for the lot, so a bulk action on thousands of entities still leaves an
+    entry for each of them at the cost of one round trip.
+    """
+    if not changes:
+        return
+    await conn.execute(
+        "INSERT INTO audit_log (actor_id, actor, channel, action, entity, entity_key,"
+        " before, after) SELECT $1, $2, $3, $4, $5, u.key, u.before::jsonb, u.after::jsonb"
+        " FROM unnest($6::text[], $7::text[], $8::text[]) AS u(key, before, after)",
+        actor.principal_id,
+        actor.name,
+        actor.channel,
+        action,
+        entity,
+        [key for key, _, _ in changes],
+        [_json(before) for _, before, _ in changes],
+        [_json(after) for _, _, after in changes],
+    )
