@@ -18,6 +18,7 @@ from incentives.api.pay import pay_router
 from incentives.api.plans import plans_router
 from incentives.api.results_cache import ResultsCache
 from incentives.api.security import RecentTokens, TokenAuthentication
+from incentives.api.statements import statements_router
 from incentives.ingest.problems import BatchRejected
 
 
@@ -35,6 +36,7 @@ def create_app(engine: AsyncEngine, *, owns_engine: bool = False) -> Litestar:
             routes.generate_periods,
             pay_router,
             plans_router,
+            statements_router,
         ],
         dependencies={"conn": Provide(provide_conn)},
         state=State({"engine": engine, "tokens": RecentTokens(), "results": ResultsCache()}),

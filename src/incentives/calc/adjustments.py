@@ -13,7 +13,6 @@ always add up to what the plan says they earned.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -115,10 +114,10 @@ WHERE l.plan_key = $1 AND l.period = ANY($2::text[])
 GROUP BY 1, 2, 3
 """
 
-# The deals credited to participant-periods as they closed, by external id.
+# The deals credited to participant-periods as they closed.
 _FROZEN_CREDITS = """
-SELECT c.participant_id, c.period, d.external_id, sum(c.amount) AS amount
-FROM credit_rows c JOIN deals d ON d.id = c.deal_id
+SELECT c.participant_id, c.period, c.deal_id, sum(c.amount) AS amount
+FROM credit_rows c
 WHERE c.plan_key = $1
   AND (c.participant_id, c.period) IN (SELECT * FROM unnest($2::bigint[], $3::text[]))
 GROUP BY 1, 2, 3
@@ -220,7 +219,7 @@ def _note(
     before: int,
     after: int,
     currency: str,
-    changes: list[dict[str, str | None]],
+    changes: list[dict[str, Any]],
 ) -> str:
     """The adjustment in plain words, for the explanation endpoint."""
     text = (
@@ -234,10 +233,10 @@ def _note(
     return text
 
 
-def _change_text(change: dict[str, str | None], currency: str) -> str:
+def _change_text(change: dict[str, Any], currency: str) -> str:
     before, after = change["before"], change["after"]
     if before is None:
-        return f"{change['deal']} added ({money(Decimal(str(after)), currency)})"
+        return f"{change['deal']} added ({money(Decimal(after), currency)})"
     if after is None:
         return f"{change['deal']} removed ({money(Decimal(before), currency)})"
     return (
@@ -252,43 +251,65 @@ async def _deal_changes(
     calendar: PlanCalendar,
     differences: dict[Key, dict[str, tuple[int, int]]],
     keys: dict[int, str],
-) -> dict[Key, list[dict[str, str | None]]]:
+) -> dict[Key, list[dict[str, Any]]]:
     """Per participant-period: deals whose credit differs from what was last paid for.
 
     What was last paid for is the credit frozen at close, updated by the deal changes
-    each earlier adjustment for the period paid.
+    each earlier adjustment for the period paid. Deals are keyed by database id, as the
+    engine names them, and shown by external id.
     """
     pids = [pid for pid, _ in differences]
     periods = [period for _, period in differences]
-    state: dict[Key, dict[str, Decimal]] = defaultdict(dict)
+    state: dict[Key, dict[int, Decimal]] = defaultdict(dict)
     for row in await conn.fetch(_FROZEN_CREDITS, evaluation.plan_key, pids, periods):
-        state[(row["participant_id"], row["period"])][row["external_id"]] = row["amount"]
+        state[(row["participant_id"], row["period"])][row["deal_id"]] = row["amount"]
     for row in sorted(
         await conn.fetch(_PAID_CHANGES, evaluation.plan_key, list(calendar.closed), pids),
-        key=lambda r: r["start_date"] or dt.date.min,
+        key=lambda r: r["start_date"],
     ):
         credited = state[(row["participant_id"], row["for_period"])]
         for change in row["changes"] or ():
             if change["after"] is None:
-                credited.pop(change["deal"], None)
+                credited.pop(change["deal_id"], None)
             else:
-                credited[change["deal"]] = Decimal(change["after"])
-    out: dict[Key, list[dict[str, str | None]]] = {}
+                credited[change["deal_id"]] = Decimal(change["after"])
+    now: dict[Key, dict[int, Decimal]] = {}
     for pid, period in differences:
-        credits: dict[str, Decimal] = defaultdict(Decimal)
+        credits: dict[int, Decimal] = defaultdict(Decimal)
         if pid in keys:
             for credit in evaluation.credits(keys[pid], period):
-                credits[credit.deal_id] += credit.amount
-        before = state.get((pid, period), {})
-        out[(pid, period)] = [
-            {
-                "deal": deal,
-                "before": None if deal not in before else _plain(before[deal]),
-                "after": None if deal not in credits else _plain(credits[deal]),
-            }
-            for deal in sorted(set(before) | set(credits))
-            if before.get(deal) != credits.get(deal)
-        ]
+                credits[int(credit.deal_id)] += credit.amount
+        now[(pid, period)] = credits
+    changed = {
+        key: sorted(
+            deal
+            for deal in set(state.get(key, {})) | set(now[key])
+            if state.get(key, {}).get(deal) != now[key].get(deal)
+        )
+        for key in differences
+    }
+    external = {
+        r["id"]: r["external_id"]
+        for r in await conn.fetch(
+            "SELECT id, external_id FROM deals WHERE id = ANY($1::bigint[])",
+            sorted({deal for deals in changed.values() for deal in deals}),
+        )
+    }
+    out: dict[Key, list[dict[str, Any]]] = {}
+    for key, deals in changed.items():
+        before, after = state.get(key, {}), now[key]
+        out[key] = sorted(
+            (
+                {
+                    "deal": external.get(deal, str(deal)),
+                    "deal_id": deal,
+                    "before": None if deal not in before else _plain(before[deal]),
+                    "after": None if deal not in after else _plain(after[deal]),
+                }
+                for deal in deals
+            ),
+            key=lambda c: str(c["deal"]),
+        )
     return out
 
 

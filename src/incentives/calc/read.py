@@ -5,6 +5,7 @@ Money leaves as decimal strings with the currency's minor-unit places, never as 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -43,15 +44,18 @@ class LineView(msgspec.Struct):
 
 
 class StatementView(msgspec.Struct):
-    """What a plan pays a participant for a period (an estimate until the period closes)."""
+    """What a participant is paid for a period. Once the period has closed, its statement
+    (``id`` set, all plans together, ``status`` where its payout stands); until then an
+    estimate per plan (``status`` ``estimate``)."""
 
-    plan: str
+    plan: str | None
     period: str
     currency: str
     total: str
     lines: int
     status: str
     computed_at: str
+    id: int | None = None
 
 
 class DealView(msgspec.Struct):
@@ -154,31 +158,42 @@ async def earnings(
     return [_line_view(r) for r in rows]
 
 
+_STATEMENTS = """
+SELECT * FROM (
+    SELECT s.id, NULL::text AS plan_key, s.period, s.currency, s.total_minor, s.status,
+           (SELECT count(*) FROM statement_lines l WHERE l.statement_id = s.id) AS lines,
+           s.created_at AS at
+    FROM statements s WHERE s.participant_id = $1
+    UNION ALL
+    SELECT NULL, r.plan_key, r.period, r.currency, r.total_minor, 'estimate',
+           (SELECT count(*) FROM earning_lines l WHERE l.participant_id = r.participant_id
+            AND l.plan_key = r.plan_key AND l.period = r.period),
+           c.finished_at
+    FROM participant_results r JOIN calc_runs c ON c.id = r.run_id
+    LEFT JOIN periods p ON p.label = r.period
+    WHERE r.participant_id = $1 AND p.status IS DISTINCT FROM 'closed'
+) pay
+ORDER BY period DESC, plan_key NULLS FIRST, currency LIMIT $2 OFFSET $3
+"""
+
+
 async def statements(
     conn: asyncpg.Connection, participant_id: int, limit: int, offset: int
 ) -> list[StatementView]:
-    """Per plan and period: the total and how many lines, newest period first."""
-    rows = await conn.fetch(
-        "SELECT r.plan_key, r.period, r.currency, r.total_minor, p.status,"
-        " (SELECT count(*) FROM earning_lines l WHERE l.participant_id = r.participant_id"
-        "  AND l.plan_key = r.plan_key AND l.period = r.period) AS lines,"
-        " to_char(c.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at"
-        " FROM participant_results r JOIN calc_runs c ON c.id = r.run_id"
-        " LEFT JOIN periods p ON p.label = r.period"
-        " WHERE r.participant_id = $1 ORDER BY r.period DESC, r.plan_key LIMIT $2 OFFSET $3",
-        participant_id,
-        limit,
-        offset,
-    )
+    """Statements of closed periods and estimates of the others, newest period first."""
+    rows = await conn.fetch(_STATEMENTS, participant_id, limit, offset)
     return [
         StatementView(
+            id=r["id"],
             plan=r["plan_key"],
             period=r["period"],
             currency=r["currency"],
             total=format_minor(r["total_minor"], r["currency"]),
             lines=r["lines"],
-            status="final" if r["status"] == "closed" else "estimate",
-            computed_at=r["at"] or "",
+            status=r["status"],
+            computed_at=""
+            if r["at"] is None
+            else r["at"].astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
         for r in rows
     ]

@@ -1,0 +1,126 @@
+"""Closing periods (finance) and reading statements (everyone, as far as they may see).
+
+Finance and admin see every statement, a manager their reporting line's (as it stands
+today), a rep their own; any other statement answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import asyncpg
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import PathParameter, QueryParameter
+
+from incentives.api.deps import today
+from incentives.api.plans import FINANCE, Conflict
+from incentives.api.security import roles
+from incentives.auth.access import visible_participants
+from incentives.auth.principals import Principal
+from incentives.payouts.statements import (
+    Statement,
+    StatementSummary,
+    get_statement,
+    list_statements,
+    to_csv,
+    to_html,
+)
+from incentives.periods.close import Closed, CloseRefused, UnknownPeriod, close_period
+
+Conn = NamedDependency[asyncpg.Connection]
+Format = Literal["json", "csv", "html"]
+STATUSES = Literal["draft", "submitted", "approved", "paid"]
+READERS = roles("rep", "manager", "finance", "admin")
+NO_STATEMENT = "No such statement"
+
+
+@post("/periods/{period:str}/close", guards=[FINANCE], status_code=200, tags=["periods"])
+async def close(
+    state: State,
+    request: Request[Principal, Any, Any],
+    period: Annotated[str, PathParameter(description="a period label (2026-Q1) or id")],
+) -> Closed:
+    """Close a period now: a final run, its results frozen, a draft statement per
+    participant and currency. 409 if it is closed, being closed, or an earlier period of
+    its kind is still open."""
+    try:
+        return await close_period(state.engine, period, request.user.actor())
+    except UnknownPeriod as exc:
+        raise NotFoundException(str(exc)) from exc
+    except CloseRefused as exc:
+        raise Conflict(str(exc)) from exc
+
+
+@get("/statements", guards=[READERS])
+async def statements(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    period: Annotated[str | None, QueryParameter(description="2026-Q1, 2026-03 or 2026")] = None,
+    participant: Annotated[str | None, QueryParameter(description="external id")] = None,
+    status: STATUSES | None = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+) -> list[StatementSummary]:
+    """Statements you may see, newest period first."""
+    visible = await visible_participants(conn, request.user, today())
+    return await list_statements(
+        conn,
+        visible=visible,
+        period=period,
+        participant=participant,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
+
+
+_SUFFIXES: dict[str, Format] = {".json": "json", ".csv": "csv", ".html": "html"}
+
+
+def _wanted(
+    name: str, asked: Format | None, request: Request[Principal, Any, Any]
+) -> tuple[int, Format]:
+    """The statement id and format from ``123``, ``123.html``, ``?format=`` or Accept."""
+    shape: Format | None = asked
+    for suffix, fmt in _SUFFIXES.items():
+        if name.endswith(suffix):
+            name, shape = name.removesuffix(suffix), fmt
+    if not name.isdigit():
+        raise NotFoundException(NO_STATEMENT)
+    if shape is None:
+        accept = request.headers.get("accept", "")
+        shape = "csv" if "text/csv" in accept else "html" if "text/html" in accept else "json"
+    return int(name), shape
+
+
+@get("/statements/{statement:str}", guards=[READERS])
+async def statement(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    statement: Annotated[str, PathParameter(description="an id; 12.csv and 12.html pick a format")],
+    format_: Annotated[Format | None, QueryParameter(name="format")] = None,
+) -> Response[Statement | str]:
+    """A statement with every line: JSON, CSV (``?format=csv`` or ``Accept: text/csv``) or
+    a printable HTML page (``/statements/{id}.html`` or ``?format=html``)."""
+    statement_id, shape = _wanted(statement, format_, request)
+    visible = await visible_participants(conn, request.user, today())
+    found = await get_statement(conn, statement_id, visible=visible)
+    if found is None:
+        raise NotFoundException(NO_STATEMENT)
+    if shape == "csv":
+        return Response(
+            to_csv(found),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="statement-{found.id}.csv"'},
+        )
+    if shape == "html":
+        return Response(to_html(found), media_type=MediaType.HTML)
+    return Response(found)
+
+
+statements_router = Router(
+    path="/api/v1", route_handlers=[close, statements, statement], tags=["statements"]
+)

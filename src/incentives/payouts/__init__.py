@@ -1,0 +1,1 @@
+"""Statements and payouts: what each participant is paid for a closed period."""

@@ -1,0 +1,301 @@
+"""Statements: per participant, closed period and currency, every line it pays, frozen.
+
+A statement is made when its period closes, from the period's earning lines (every plan
+whose period it is): earnings, prior-period adjustments, draws and their recoveries,
+clawbacks, SPIFFs. Its total is the sum of its lines. It reads as JSON, CSV or a
+printable HTML page.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from incentives.engine.explain import money
+from incentives.engine.money import format_minor
+
+# A statement line's kind, from the trace kind of the earning line it freezes.
+_KIND = """
+CASE l.trace->>'kind'
+    WHEN 'adjustment' THEN 'adjustment'
+    WHEN 'draw' THEN 'draw'
+    WHEN 'draw_recovery' THEN 'recovery'
+    WHEN 'clawback' THEN 'clawback'
+    WHEN 'spiff' THEN 'spiff'
+    ELSE 'earning'
+END
+"""
+
+_CREATE = """
+INSERT INTO statements (participant_id, period, currency, total_minor)
+SELECT participant_id, period, currency, sum(amount_minor)
+FROM earning_lines WHERE period = $1
+GROUP BY participant_id, period, currency
+ORDER BY participant_id, currency
+"""
+
+_CREATE_LINES = f"""
+INSERT INTO statement_lines (statement_id, line_no, kind, plan_key, component, name,
+                             amount_minor, currency, trace)
+SELECT s.id,
+       row_number() OVER (PARTITION BY s.id ORDER BY l.plan_key, l.line_no),
+       {_KIND}, l.plan_key, l.component, l.name, l.amount_minor, l.currency, l.trace
+FROM earning_lines l
+JOIN statements s ON s.participant_id = l.participant_id AND s.period = l.period
+    AND s.currency = l.currency
+WHERE l.period = $1
+"""
+
+
+class Created(msgspec.Struct):
+    """Statements a close created: how many, and their total per currency."""
+
+    statements: int
+    totals: dict[str, str]
+
+
+async def create_statements(conn: asyncpg.Connection, period: str) -> Created:
+    """Freeze the period's earning lines into draft statements (in the caller's transaction)."""
+    await conn.execute(_CREATE, period)
+    await conn.execute(_CREATE_LINES, period)
+    rows = await conn.fetch(
+        "SELECT currency, count(*) AS n, sum(total_minor)::bigint AS total FROM statements"
+        " WHERE period = $1 GROUP BY currency ORDER BY currency",
+        period,
+    )
+    return Created(
+        statements=sum(r["n"] for r in rows),
+        totals={r["currency"]: format_minor(r["total"], r["currency"]) for r in rows},
+    )
+
+
+class StatementLine(msgspec.Struct):
+    """One line of a statement, with the trace of how it was computed."""
+
+    line_no: int
+    kind: str
+    plan: str | None
+    component: str
+    name: str
+    amount: str
+    currency: str
+    trace: dict[str, Any]
+
+
+class StatementSummary(msgspec.Struct, kw_only=True):
+    """A statement without its lines: whose, which period, how much, where it stands."""
+
+    id: int
+    participant: str
+    participant_name: str
+    period: str
+    currency: str
+    total: str
+    status: str
+    version: int
+    created_at: str
+    submitted_at: str | None = None
+    approved_at: str | None = None
+    exported_at: str | None = None
+    paid_at: str | None = None
+    rejected_reason: str | None = None
+
+
+class Statement(StatementSummary, kw_only=True):
+    """A statement with every line and the subtotal of each kind of line."""
+
+    period_start: str
+    period_end: str
+    subtotals: dict[str, str]
+    lines: list[StatementLine]
+
+
+def _iso(column: str) -> str:
+    return f"to_char(s.{column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS {column}"
+
+
+_SUMMARY = (
+    "SELECT s.id, p.external_id AS participant, p.name AS participant_name, s.period,"
+    " s.currency, s.total_minor, s.status, s.version, s.rejected_reason, s.participant_id,"
+    " q.start_date, q.end_date, "
+    + ", ".join(
+        _iso(c) for c in ("created_at", "submitted_at", "approved_at", "exported_at", "paid_at")
+    )
+    + " FROM statements s JOIN participants p ON p.id = s.participant_id"
+)
+
+
+def _summary_fields(row: asyncpg.Record) -> dict[str, Any]:
+    fields = {f: row[f] for f in StatementSummary.__struct_fields__ if f != "total"}
+    fields["total"] = format_minor(row["total_minor"], row["currency"])
+    return fields
+
+
+async def list_statements(
+    conn: asyncpg.Connection,
+    *,
+    visible: set[int] | None,
+    period: str | None = None,
+    participant: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[StatementSummary]:
+    """Statements the caller may see (``visible`` participant ids; None: all), newest first."""
+    rows = await conn.fetch(
+        _SUMMARY + " JOIN periods q ON q.label = s.period"
+        " WHERE ($1::bigint[] IS NULL OR s.participant_id = ANY($1::bigint[]))"
+        " AND ($2::text IS NULL OR s.period = $2) AND ($3::text IS NULL OR p.external_id = $3)"
+        " AND ($4::text IS NULL OR s.status = $4)"
+        " ORDER BY q.end_date DESC, q.start_date DESC, p.name, s.currency LIMIT $5 OFFSET $6",
+        None if visible is None else sorted(visible),
+        period,
+        participant,
+        status,
+        limit,
+        offset,
+    )
+    return [StatementSummary(**_summary_fields(r)) for r in rows]
+
+
+async def get_statement(
+    conn: asyncpg.Connection, statement_id: int, *, visible: set[int] | None
+) -> Statement | None:
+    """One statement with its lines, or None if there is none the caller may see."""
+    head = await conn.fetchrow(
+        _SUMMARY + " JOIN periods q ON q.label = s.period WHERE s.id = $1", statement_id
+    )
+    if head is None or (visible is not None and head["participant_id"] not in visible):
+        return None
+    rows = await conn.fetch(
+        "SELECT line_no, kind, plan_key, component, name, amount_minor, currency, trace"
+        " FROM statement_lines WHERE statement_id = $1 ORDER BY line_no",
+        statement_id,
+    )
+    subtotals: dict[str, int] = {}
+    for r in rows:
+        subtotals[r["kind"]] = subtotals.get(r["kind"], 0) + r["amount_minor"]
+    currency = head["currency"]
+    return Statement(
+        **_summary_fields(head),
+        period_start=head["start_date"].isoformat(),
+        period_end=head["end_date"].isoformat(),
+        subtotals={k: format_minor(v, currency) for k, v in subtotals.items()},
+        lines=[
+            StatementLine(
+                line_no=r["line_no"],
+                kind=r["kind"],
+                plan=r["plan_key"],
+                component=r["component"],
+                name=r["name"],
+                amount=format_minor(r["amount_minor"], r["currency"]),
+                currency=r["currency"],
+                trace=r["trace"],
+            )
+            for r in rows
+        ],
+    )
+
+
+CSV_COLUMNS = (
+    "statement",
+    "participant",
+    "participant_name",
+    "period",
+    "line_no",
+    "kind",
+    "plan",
+    "component",
+    "name",
+    "amount",
+    "currency",
+)
+
+
+def to_csv(statement: Statement) -> str:
+    """The statement as CSV: a row per line, then its total."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    head = [statement.id, statement.participant, statement.participant_name, statement.period]
+    for line in statement.lines:
+        writer.writerow(
+            [
+                *head,
+                line.line_no,
+                line.kind,
+                line.plan or "",
+                line.component,
+                line.name,
+                line.amount,
+                line.currency,
+            ]
+        )
+    writer.writerow(
+        [*head, "", "total", "", "", "Total payable", statement.total, statement.currency]
+    )
+    return out.getvalue()
+
+
+_STYLE = """
+body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 52em; color: #111; }
+h1 { font-size: 1.4em; margin-bottom: .2em; }
+table { border-collapse: collapse; width: 100%; margin-top: 1em; }
+th, td { padding: .35em .5em; border-bottom: 1px solid #ccc; text-align: left; }
+td.amount, th.amount { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.total td { font-weight: bold; border-top: 2px solid #111; border-bottom: none; }
+.note { color: #555; font-size: .9em; }
+dl { display: grid; grid-template-columns: max-content auto; gap: .2em 1em; }
+dt { color: #555; }
+@media print { body { margin: 0; max-width: none; } }
+"""
+
+
+def to_html(statement: Statement) -> str:
+    """The statement as a self-contained printable page."""
+    e = html.escape
+    currency = statement.currency
+
+    def shown(amount: str) -> str:
+        return e(money(Decimal(amount), currency))
+
+    rows = []
+    for line in statement.lines:
+        note = line.trace.get("note") if isinstance(line.trace.get("note"), str) else ""
+        rows.append(
+            f"<tr><td>{line.line_no}</td><td>{e(line.kind)}</td>"
+            f"<td>{e(line.name)}<div class=note>{e(line.plan or '')}"
+            f"{' · ' + e(note) if note else ''}</div></td>"
+            f"<td class=amount>{shown(line.amount)}</td></tr>"
+        )
+    subtotals = "".join(
+        f"<tr><td></td><td>{e(kind)}</td><td>Subtotal</td>"
+        f"<td class=amount>{shown(amount)}</td></tr>"
+        for kind, amount in sorted(statement.subtotals.items())
+    )
+    title = f"Statement {statement.id}: {statement.participant_name}, {statement.period}"
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>{e(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{e(title)}</h1><dl>"
+        f"<dt>Participant</dt><dd>{e(statement.participant_name)}"
+        f" ({e(statement.participant)})</dd>"
+        f"<dt>Period</dt><dd>{e(statement.period)}: {e(statement.period_start)}"
+        f" to {e(statement.period_end)}</dd>"
+        f"<dt>Status</dt><dd>{e(statement.status)}</dd>"
+        f"<dt>Currency</dt><dd>{e(currency)}</dd>"
+        f"<dt>Issued</dt><dd>{e(statement.created_at)}</dd></dl>"
+        "<table><thead><tr><th>#</th><th>Kind</th><th>Line</th>"
+        "<th class=amount>Amount</th></tr></thead><tbody>"
+        + "".join(rows)
+        + subtotals
+        + f"<tr class=total><td></td><td></td><td>Total payable</td>"
+        f"<td class=amount>{shown(statement.total)}</td></tr>"
+        "</tbody></table></body></html>"
+    )
