@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -16,6 +18,12 @@ class Settings(msgspec.Struct, frozen=True):
     host: str
     port: int
     workers: int = 1
+    # The scheduler: closing periods and the nightly recompute (see scheduler.py).
+    scheduler: bool = True
+    timezone: str = "UTC"
+    close_grace_days: int = 5
+    close_check_minutes: int = 15
+    recompute_at: dt.time = dt.time(2, 0)
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -27,4 +35,24 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         host=env.get("INCENTIVES_HOST", "127.0.0.1"),
         port=int(env.get("INCENTIVES_PORT", "8000")),
         workers=int(env.get("INCENTIVES_WORKERS", "1")),
+        scheduler=_switch(env.get("INCENTIVES_SCHEDULER", "on"), "INCENTIVES_SCHEDULER"),
+        timezone=str(ZoneInfo(env.get("INCENTIVES_TIMEZONE", "UTC"))),
+        close_grace_days=_at_least(0, env.get("INCENTIVES_CLOSE_GRACE_DAYS", "5")),
+        close_check_minutes=_at_least(1, env.get("INCENTIVES_CLOSE_CHECK_MINUTES", "15")),
+        recompute_at=dt.time.fromisoformat(env.get("INCENTIVES_RECOMPUTE_AT", "02:00")),
     )
+
+
+def _switch(value: str, name: str) -> bool:
+    if value.lower() in ("on", "true", "1", "yes"):
+        return True
+    if value.lower() in ("off", "false", "0", "no"):
+        return False
+    raise ValueError(f"{name} must be on or off, not {value!r}")
+
+
+def _at_least(low: int, value: str) -> int:
+    number = int(value)
+    if number < low:
+        raise ValueError(f"{value} is below {low}")
+    return number

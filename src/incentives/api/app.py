@@ -19,15 +19,22 @@ from incentives.api.plans import plans_router
 from incentives.api.results_cache import ResultsCache
 from incentives.api.security import RecentTokens, TokenAuthentication
 from incentives.api.statements import statements_router
+from incentives.config import Settings
 from incentives.ingest.problems import BatchRejected
+from incentives.scheduler import lifespan as scheduling
 
 
-def create_app(engine: AsyncEngine, *, owns_engine: bool = False) -> Litestar:
+def create_app(
+    engine: AsyncEngine, *, owns_engine: bool = False, scheduler: Settings | None = None
+) -> Litestar:
     """The API on the given (already migrated) database; ``owns_engine``: dispose of it
-    when the app shuts down."""
+    when the app shuts down; ``scheduler``: run the jobs these settings define."""
     return Litestar(
         on_shutdown=[engine.dispose] if owns_engine else [],
-        lifespan=[results_cache.listening],
+        lifespan=[
+            results_cache.listening,
+            *([scheduling(engine, scheduler)] if scheduler is not None else []),
+        ],
         route_handlers=[
             routes.health,
             routes.me,

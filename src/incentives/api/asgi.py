@@ -14,4 +14,8 @@ def from_environment() -> Litestar:
     settings = load_settings()
     if not settings.database_url:
         raise RuntimeError("INCENTIVES_DATABASE_URL must name the database for API workers")
-    return create_app(make_engine(settings.database_url), owns_engine=True)
+    return create_app(
+        make_engine(settings.database_url),
+        owns_engine=True,
+        scheduler=settings if settings.scheduler else None,
+    )

@@ -37,9 +37,9 @@ def add_listen_arguments(parser: argparse.ArgumentParser) -> None:
 async def serve(engine: AsyncEngine, host: str, port: int) -> None:
     """Serve the API until interrupted."""
     # No access log: a line per request costs more than the request (errors are logged).
-    config = uvicorn.Config(
-        create_app(engine), host=host, port=port, log_level="info", access_log=False
-    )
+    settings = load_settings()
+    app = create_app(engine, scheduler=settings if settings.scheduler else None)
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
     await uvicorn.Server(config).serve()
 
 

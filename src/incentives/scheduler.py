@@ -1,0 +1,276 @@
+"""Scheduled jobs: closing periods when they are due, and the nightly recompute.
+
+Job definitions come from configuration (``INCENTIVES_*``), never from a shared job store:
+APScheduler 3 keeps them in memory in each process. Every replica runs the same schedule,
+and each firing is made exactly-once in PostgreSQL: the replica whose INSERT of (job,
+slot) into ``job_runs`` succeeds does the work, the others skip it. On start each job's
+latest slot is fired at once, so a slot missed while every replica was down runs when one
+comes back (and, being claimed, only once).
+
+A job is a plain async function of the engine and a clock; the clock is injectable, so
+tests decide what time it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import functools
+import logging
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import msgspec
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.audit.log import Actor
+from incentives.calc.runs import calculate
+from incentives.config import Settings
+from incentives.db.connection import driver_of, driver_transaction
+from incentives.periods.close import CloseRefused, close_period
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+Work = Callable[[AsyncEngine, Clock], Awaitable[dict[str, Any]]]
+
+SCHEDULER_ACTOR = Actor(name="scheduler", channel="scheduler")
+
+
+def utc_now() -> dt.datetime:
+    """The real clock."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Schedule(Protocol):
+    """When a job fires: its APScheduler trigger, and the latest firing at or before now."""
+
+    def trigger(self) -> Any:
+        """The APScheduler trigger."""
+
+    def latest(self, now: dt.datetime) -> dt.datetime:
+        """The latest slot at or before ``now`` (the claim's key)."""
+
+
+# Intervals are counted from a fixed instant, so every replica computes the same slots.
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Every:
+    """Every so many minutes, on slots counted from a fixed instant."""
+
+    minutes: int
+
+    def trigger(self) -> Any:
+        """Fires on the slots."""
+        return IntervalTrigger(minutes=self.minutes, start_date=_EPOCH, timezone=dt.UTC)
+
+    def latest(self, now: dt.datetime) -> dt.datetime:
+        """The slot now is in."""
+        step = dt.timedelta(minutes=self.minutes)
+        return _EPOCH + ((now - _EPOCH) // step) * step
+
+
+@dataclass(frozen=True)
+class DailyAt:
+    """Once a day at a local time of a timezone."""
+
+    at: dt.time
+    timezone: str
+
+    def trigger(self) -> Any:
+        """Fires daily at the local time."""
+        return CronTrigger(hour=self.at.hour, minute=self.at.minute, timezone=self.timezone)
+
+    def latest(self, now: dt.datetime) -> dt.datetime:
+        """Today's firing if it has passed, else yesterday's (in UTC)."""
+        zone = ZoneInfo(self.timezone)
+        local = now.astimezone(zone)
+        slot = dt.datetime.combine(local.date(), self.at, tzinfo=zone)
+        if slot > local:
+            slot = dt.datetime.combine(local.date() - dt.timedelta(days=1), self.at, tzinfo=zone)
+        return slot.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A named job, when it fires, and what it does."""
+
+    name: str
+    schedule: Schedule
+    work: Work
+
+
+async def close_due_periods(
+    engine: AsyncEngine, clock: Clock, *, grace_days: int, timezone: str
+) -> dict[str, Any]:
+    """Close every period whose end plus the grace days has passed, oldest first.
+
+    A period ending March 31 with 5 days of grace closes once April 5 is over in the
+    configured timezone.
+    """
+    today = clock().astimezone(ZoneInfo(timezone)).date()
+    async with engine.connect() as sa_conn:
+        due = await (await driver_of(sa_conn)).fetch(
+            "SELECT label FROM periods WHERE status <> 'closed' AND end_date + $1::int < $2"
+            " ORDER BY end_date, start_date DESC",
+            grace_days,
+            today,
+        )
+    closed: list[str] = []
+    skipped: dict[str, str] = {}
+    for row in due:
+        try:
+            await close_period(engine, row["label"], SCHEDULER_ACTOR)
+        except CloseRefused as refused:
+            skipped[row["label"]] = str(refused)
+        else:
+            closed.append(row["label"])
+    return {"today": today.isoformat(), "closed": closed, "skipped": skipped}
+
+
+async def recompute_open_periods(
+    engine: AsyncEngine, clock: Clock, *, timezone: str
+) -> dict[str, Any]:
+    """A full run of every fiscal year begun by today that still has an open period."""
+    today = clock().astimezone(ZoneInfo(timezone)).date()
+    async with engine.connect() as sa_conn:
+        years = await (await driver_of(sa_conn)).fetch(
+            "SELECT y.label FROM periods y WHERE y.kind = 'year' AND y.start_date <= $1"
+            " AND EXISTS (SELECT 1 FROM periods p WHERE p.fiscal_year = y.fiscal_year"
+            " AND p.status <> 'closed') ORDER BY y.start_date",
+            today,
+        )
+    runs = []
+    for row in years:
+        run = await calculate(
+            engine, period=row["label"], trigger="schedule", actor=SCHEDULER_ACTOR, wait=True
+        )
+        runs.append({"period": row["label"], "run": run.id, "status": run.status})
+    return {"today": today.isoformat(), "runs": runs}
+
+
+def configured_jobs(settings: Settings) -> list[Job]:
+    """The jobs the settings define."""
+    return [
+        Job(
+            "close-periods",
+            Every(settings.close_check_minutes),
+            functools.partial(
+                close_due_periods,
+                grace_days=settings.close_grace_days,
+                timezone=settings.timezone,
+            ),
+        ),
+        Job(
+            "recompute-open-periods",
+            DailyAt(settings.recompute_at, settings.timezone),
+            functools.partial(recompute_open_periods, timezone=settings.timezone),
+        ),
+    ]
+
+
+# Claim a slot: a new row, or a failed one taken up again. No row back: someone else has it.
+_CLAIM = """
+INSERT INTO job_runs (job, scheduled_for, runner) VALUES ($1, $2, $3)
+ON CONFLICT (job, scheduled_for) DO UPDATE
+    SET status = 'running', attempts = job_runs.attempts + 1, runner = EXCLUDED.runner,
+        started_at = now(), finished_at = NULL, error = NULL
+    WHERE job_runs.status = 'failed'
+RETURNING id
+"""
+
+
+class Scheduler:
+    """One process's scheduler: APScheduler firing configured jobs, claimed in PostgreSQL."""
+
+    def __init__(self, engine: AsyncEngine, jobs: list[Job], clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.jobs = jobs
+        self.clock = clock
+        self.runner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._aps = AsyncIOScheduler(timezone=dt.UTC)
+        self._catching_up: list[asyncio.Task[bool]] = []
+
+    async def start(self) -> None:
+        """Start firing, and fire every job's latest slot now (a no-op if it already ran)."""
+        for job in self.jobs:
+            self._aps.add_job(
+                self.fire,
+                job.schedule.trigger(),
+                args=[job],
+                id=job.name,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=None,
+            )
+        self._aps.start()
+        self._catching_up = [asyncio.create_task(self.fire(job)) for job in self.jobs]
+
+    async def caught_up(self) -> list[bool]:
+        """Wait for the start's catch-up firings; whether each did the work."""
+        return list(await asyncio.gather(*self._catching_up))
+
+    async def shutdown(self) -> None:
+        """Stop firing; a job at work is cancelled (its claim stays ``running``)."""
+        self._aps.shutdown(wait=False)
+        for task in self._catching_up:
+            task.cancel()
+        await asyncio.gather(*self._catching_up, return_exceptions=True)
+
+    async def fire(self, job: Job) -> bool:
+        """Run the job's current slot if this process wins its claim; whether it did."""
+        slot = job.schedule.latest(self.clock())
+        async with driver_transaction(self.engine) as conn:
+            claim = await conn.fetchval(_CLAIM, job.name, slot, self.runner)
+        if claim is None:
+            return False
+        try:
+            detail = await job.work(self.engine, self.clock)
+        except Exception as exc:
+            logger.exception("scheduled job %s for %s failed", job.name, slot.isoformat())
+            await self._finish(claim, "failed", {}, str(exc)[:2000] or type(exc).__name__)
+            return True
+        await self._finish(claim, "succeeded", detail, None)
+        return True
+
+    async def _finish(
+        self, claim: int, status: str, detail: dict[str, Any], error: str | None
+    ) -> None:
+        async with driver_transaction(self.engine) as conn:
+            await conn.execute(
+                "UPDATE job_runs SET status = $2, finished_at = clock_timestamp(),"
+                " detail = $3::jsonb, error = $4 WHERE id = $1",
+                claim,
+                status,
+                msgspec.json.encode(detail).decode(),
+                error,
+            )
+
+
+def lifespan(
+    engine: AsyncEngine, settings: Settings
+) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
+    """The app's lifespan hook running the configured scheduler."""
+
+    @contextlib.asynccontextmanager
+    async def scheduling(_: Litestar) -> AsyncIterator[None]:
+        scheduler = Scheduler(engine, configured_jobs(settings))
+        await scheduler.start()
+        try:
+            yield
+        finally:
+            await scheduler.shutdown()
+
+    return scheduling
