@@ -60,7 +60,7 @@ async def statements(
     request: Request[Principal, Any, Any],
     period: Annotated[str | None, QueryParameter(description="2026-Q1, 2026-03 or 2026")] = None,
     participant: Annotated[str | None, QueryParameter(description="external id")] = None,
-    status: STATUSES | None = None,
+    status: Annotated[STATUSES | None, QueryParameter(description="payout status")] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     offset: Annotated[int, QueryParameter(ge=0)] = 0,
 ) -> list[StatementSummary]:
