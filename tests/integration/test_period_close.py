@@ -5,6 +5,7 @@ A flat 10% quarterly plan keeps every amount checkable by hand.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.audit.log import CLI_ACTOR
 from incentives.calc.load import load
 from incentives.calc.runs import calculate
-from incentives.db.connection import driver_of, driver_transaction
+from incentives.db.connection import driver_of, driver_transaction, make_engine
 from incentives.engine.evaluate import evaluate
 from incentives.ingest.service import ingest
 from incentives.periods.close import CloseRefused, close_period
@@ -277,6 +278,25 @@ async def test_periods_close_once_and_in_order(db: AsyncEngine) -> None:
     assert runs[0]["n"] == 1
     [entry] = await fetch(db, "SELECT entity_key, after FROM audit_log WHERE action = 'close'")
     assert entry["entity_key"] == "2026-Q1" and entry["after"]["status"] == "closed"
+
+
+async def test_of_several_closers_at_once_exactly_one_closes(
+    db: AsyncEngine, database_url: str
+) -> None:
+    await setup_world(db)
+    await feed(db, "deals", [deal("D-1", "rep-1", "10000", "2026-02-10")])
+    engines = [make_engine(database_url, pool_size=2) for _ in range(3)]
+    try:
+        outcomes = await asyncio.gather(
+            *(close_period(e, "2026-Q1", CLI_ACTOR) for e in engines), return_exceptions=True
+        )
+    finally:
+        await asyncio.gather(*(e.dispose() for e in engines))
+    assert sum(not isinstance(o, BaseException) for o in outcomes) == 1
+    assert all(isinstance(o, CloseRefused) for o in outcomes if isinstance(o, BaseException))
+    runs = await fetch(db, "SELECT count(*) AS n FROM calc_runs WHERE trigger = 'close'")
+    assert runs[0]["n"] == 1
+    assert await statement_totals(db) == {("rep-1", "2026-Q1"): 100000}
 
 
 async def test_a_clawback_after_close_lands_in_the_open_period(db: AsyncEngine) -> None:
