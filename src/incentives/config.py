@@ -18,6 +18,8 @@ class Settings(msgspec.Struct, frozen=True):
     host: str
     port: int
     workers: int = 1
+    # Four-eyes rule: whoever submits a statement for approval may not approve it.
+    four_eyes: bool = True
     # The scheduler: closing periods and the nightly recompute (see scheduler.py).
     scheduler: bool = True
     timezone: str = "UTC"
@@ -35,6 +37,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         host=env.get("INCENTIVES_HOST", "127.0.0.1"),
         port=int(env.get("INCENTIVES_PORT", "8000")),
         workers=int(env.get("INCENTIVES_WORKERS", "1")),
+        four_eyes=_switch(env.get("INCENTIVES_FOUR_EYES", "on"), "INCENTIVES_FOUR_EYES"),
         scheduler=_switch(env.get("INCENTIVES_SCHEDULER", "on"), "INCENTIVES_SCHEDULER"),
         timezone=str(ZoneInfo(env.get("INCENTIVES_TIMEZONE", "UTC"))),
         close_grace_days=_at_least(0, env.get("INCENTIVES_CLOSE_GRACE_DAYS", "5")),

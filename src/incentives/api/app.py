@@ -13,13 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives import __version__
 from incentives.api import problems, results_cache, routes
+from incentives.api.audit import audit_router
 from incentives.api.deps import provide_conn
+from incentives.api.disputes import disputes_router
 from incentives.api.pay import pay_router
+from incentives.api.payouts import payouts_router
 from incentives.api.plans import plans_router
 from incentives.api.results_cache import ResultsCache
 from incentives.api.security import RecentTokens, TokenAuthentication
 from incentives.api.statements import statements_router
-from incentives.config import Settings
+from incentives.config import Settings, load_settings
 from incentives.ingest.problems import BatchRejected
 from incentives.scheduler import lifespan as scheduling
 
@@ -44,9 +47,19 @@ def create_app(
             pay_router,
             plans_router,
             statements_router,
+            payouts_router,
+            disputes_router,
+            audit_router,
         ],
         dependencies={"conn": Provide(provide_conn)},
-        state=State({"engine": engine, "tokens": RecentTokens(), "results": ResultsCache()}),
+        state=State(
+            {
+                "engine": engine,
+                "tokens": RecentTokens(),
+                "results": ResultsCache(),
+                "four_eyes": load_settings().four_eyes,
+            }
+        ),
         middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],
         exception_handlers={
             BatchRejected: problems.batch_rejected,

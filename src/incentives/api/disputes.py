@@ -1,0 +1,169 @@
+"""Disputes: participants ask about a statement line; finance answers and resolves.
+
+A participant opens inquiries on their own statements only and reads those about their
+pay (a manager also their reporting line's); finance and admin read and answer all.
+Anyone else's dispute or line answers 404, like a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Literal
+
+import asyncpg
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import ClientException, HTTPException, NotFoundException
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from incentives.api.deps import today
+from incentives.api.idempotency import once
+from incentives.api.payouts import Text
+from incentives.api.plans import FINANCE
+from incentives.api.security import roles
+from incentives.auth.access import visible_participants
+from incentives.auth.principals import Principal
+from incentives.payouts import disputes
+from incentives.payouts.disputes import DisputeView
+
+PAYEES = roles("rep", "manager")
+READERS = roles("rep", "manager", "finance", "admin")
+Limit = Annotated[int, QueryParameter(ge=1, le=500)]
+Offset = Annotated[int, QueryParameter(ge=0)]
+Status = FromQuery[Literal["open", "answered", "accepted", "declined"] | None]
+
+
+def refused(exc: disputes.DisputeError) -> HTTPException:
+    """The HTTP answer to a refused dispute action."""
+    if isinstance(exc, disputes.NotFound):
+        return NotFoundException(str(exc))
+    if isinstance(exc, disputes.Invalid):
+        return ClientException(
+            str(exc), status_code=422, extra=[{"key": exc.field, "message": exc.message}]
+        )
+    return ClientException(str(exc), status_code=409)
+
+
+class Inquiry(msgspec.Struct, forbid_unknown_fields=True):
+    """What the participant asks about the line."""
+
+    message: Text
+
+
+class Answer(msgspec.Struct, forbid_unknown_fields=True):
+    """Finance's answer."""
+
+    answer: Text
+
+
+class Resolution(msgspec.Struct, forbid_unknown_fields=True):
+    """``accepted`` with the ``adjustment`` to pay (a decimal string in the line's
+    currency; ``period``: the open period it lands in, by default the next one of the same
+    kind), or ``declined`` with a ``reason``."""
+
+    outcome: Literal["accepted", "declined"]
+    reason: Text | None = None
+    adjustment: str | None = None
+    period: str | None = None
+
+
+async def _act(
+    request: Request[Principal, Any, Any],
+    act: Callable[[asyncpg.Connection], Awaitable[DisputeView]],
+    *,
+    status_code: int = 200,
+) -> Response[DisputeView]:
+    async def guarded(conn: asyncpg.Connection) -> DisputeView:
+        try:
+            return await act(conn)
+        except disputes.DisputeError as exc:
+            raise refused(exc) from exc
+
+    return await once(request, guarded, DisputeView, status_code=status_code)
+
+
+@post("/statements/{statement_id:int}/lines/{line_no:int}/disputes", guards=[PAYEES])
+async def open_dispute(
+    request: Request[Principal, Any, Any],
+    statement_id: FromPath[int],
+    line_no: FromPath[int],
+    data: JSONBody[Inquiry],
+) -> Response[DisputeView]:
+    """Ask about a line of your own statement (201); one open inquiry per line at a time."""
+    return await _act(
+        request,
+        lambda conn: disputes.open_dispute(
+            conn, request.user, statement_id, line_no, data.message.strip()
+        ),
+        status_code=201,
+    )
+
+
+@get("/disputes", guards=[READERS])
+async def list_disputes(
+    conn: NamedDependency[asyncpg.Connection],
+    request: Request[Principal, Any, Any],
+    status: Status = None,
+    period: Annotated[str | None, QueryParameter(description="the statement's period")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[DisputeView]:
+    """Disputes about your pay (managers: your reporting line's; finance: everyone's),
+    newest first."""
+    visible = await visible_participants(conn, request.user, today())
+    return await disputes.listing(
+        conn, visible=visible, status=status, period=period, limit=limit, offset=offset
+    )
+
+
+@get("/disputes/{dispute_id:int}", guards=[READERS])
+async def get_dispute(
+    conn: NamedDependency[asyncpg.Connection],
+    request: Request[Principal, Any, Any],
+    dispute_id: FromPath[int],
+) -> DisputeView:
+    """One dispute and where it stands."""
+    visible = await visible_participants(conn, request.user, today())
+    try:
+        return await disputes.get(conn, dispute_id, visible=visible)
+    except disputes.DisputeError as exc:
+        raise refused(exc) from exc
+
+
+@post("/disputes/{dispute_id:int}/answer", guards=[FINANCE], status_code=200)
+async def answer_dispute(
+    request: Request[Principal, Any, Any], dispute_id: FromPath[int], data: JSONBody[Answer]
+) -> Response[DisputeView]:
+    """Answer an unresolved inquiry (a later answer replaces it)."""
+    return await _act(
+        request,
+        lambda conn: disputes.answer(conn, request.user, dispute_id, data.answer.strip()),
+    )
+
+
+@post("/disputes/{dispute_id:int}/resolve", guards=[FINANCE], status_code=200)
+async def resolve_dispute(
+    request: Request[Principal, Any, Any], dispute_id: FromPath[int], data: JSONBody[Resolution]
+) -> Response[DisputeView]:
+    """Accept with an adjustment, paid in an open period (the disputed statement never
+    changes), or decline with a reason."""
+    return await _act(
+        request,
+        lambda conn: disputes.resolve(
+            conn,
+            request.user,
+            dispute_id,
+            accepted=data.outcome == "accepted",
+            reason=None if data.reason is None else data.reason.strip(),
+            adjustment=data.adjustment,
+            period=data.period,
+        ),
+    )
+
+
+disputes_router = Router(
+    path="/api/v1",
+    route_handlers=[open_dispute, list_disputes, get_dispute, answer_dispute, resolve_dispute],
+    tags=["disputes"],
+)

@@ -1,0 +1,231 @@
+"""Payout approval, payroll export and marking paid (finance and admin).
+
+Every POST here moves money, so each accepts an ``Idempotency-Key`` (see idempotency.py)
+and runs in one transaction: a refused request leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Any
+
+import asyncpg
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from incentives.api.idempotency import once
+from incentives.api.plans import FINANCE
+from incentives.auth.principals import Principal
+from incentives.db.connection import driver_transaction
+from incentives.payouts import workflow
+from incentives.payouts.export import EXPORTABLE, export
+from incentives.payouts.workflow import BulkResult, Paid, StatementState
+
+MAX_STATEMENTS = 10_000
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"\S")]
+
+
+def refused(exc: workflow.WorkflowError) -> HTTPException:
+    """The HTTP answer to a refused workflow action, naming each offending field."""
+    extra = [{"key": field, "message": message} for field, message in exc.problems]
+    if isinstance(exc, workflow.NotFound):
+        # Ids named in the body that do not exist are a bad request, not a missing resource.
+        if extra:
+            return ClientException(str(exc), status_code=422, extra=extra)
+        return NotFoundException(str(exc))
+    if isinstance(exc, workflow.FourEyes):
+        return PermissionDeniedException(str(exc))
+    return ClientException(str(exc), status_code=409, extra=extra or None)
+
+
+class Expected(msgspec.Struct, forbid_unknown_fields=True):
+    """Optionally, the version of the statement you read: if it changed since, 409."""
+
+    version: int | None = None
+
+
+class Rejection(msgspec.Struct, forbid_unknown_fields=True):
+    """Why the statement goes back to draft."""
+
+    reason: Text
+    version: int | None = None
+
+
+async def _transition(
+    request: Request[Principal, Any, Any],
+    statement_id: int,
+    action: workflow.Action,
+    version: int | None,
+    reason: str | None = None,
+) -> Response[StatementState]:
+    async def act(conn: asyncpg.Connection) -> StatementState:
+        try:
+            return await workflow.transition(
+                conn,
+                statement_id,
+                action,
+                request.user.actor(),
+                version=version,
+                four_eyes=request.app.state.four_eyes,
+                reason=reason,
+            )
+        except workflow.WorkflowError as exc:
+            raise refused(exc) from exc
+
+    return await once(request, act, StatementState)
+
+
+@post("/statements/{statement_id:int}/submit", guards=[FINANCE], status_code=200)
+async def submit_statement(
+    request: Request[Principal, Any, Any],
+    statement_id: FromPath[int],
+    data: JSONBody[Expected | None] = None,
+) -> Response[StatementState]:
+    """Submit a draft statement for approval."""
+    return await _transition(
+        request, statement_id, workflow.SUBMIT, None if data is None else data.version
+    )
+
+
+@post("/statements/{statement_id:int}/approve", guards=[FINANCE], status_code=200)
+async def approve_statement(
+    request: Request[Principal, Any, Any],
+    statement_id: FromPath[int],
+    data: JSONBody[Expected | None] = None,
+) -> Response[StatementState]:
+    """Approve a submitted statement; not by whoever submitted it (four-eyes rule, 403).
+    Of concurrent approvals exactly one succeeds, the others get 409."""
+    return await _transition(
+        request, statement_id, workflow.APPROVE, None if data is None else data.version
+    )
+
+
+@post("/statements/{statement_id:int}/reject", guards=[FINANCE], status_code=200)
+async def reject_statement(
+    request: Request[Principal, Any, Any],
+    statement_id: FromPath[int],
+    data: JSONBody[Rejection],
+) -> Response[StatementState]:
+    """Send a submitted statement back to draft, with the reason."""
+    return await _transition(
+        request, statement_id, workflow.REJECT, data.version, data.reason.strip()
+    )
+
+
+async def _bulk(
+    request: Request[Principal, Any, Any], period: str, action: workflow.Action
+) -> Response[BulkResult]:
+    async def act(conn: asyncpg.Connection) -> BulkResult:
+        try:
+            return await workflow.bulk(
+                conn, period, action, request.user.actor(), four_eyes=request.app.state.four_eyes
+            )
+        except workflow.WorkflowError as exc:
+            raise refused(exc) from exc
+
+    return await once(request, act, BulkResult)
+
+
+@post("/periods/{period:str}/statements/submit", guards=[FINANCE], status_code=200)
+async def submit_period(
+    request: Request[Principal, Any, Any], period: FromPath[str]
+) -> Response[BulkResult]:
+    """Submit every draft statement of the period; the result lists each."""
+    return await _bulk(request, period, workflow.SUBMIT)
+
+
+@post("/periods/{period:str}/statements/approve", guards=[FINANCE], status_code=200)
+async def approve_period(
+    request: Request[Principal, Any, Any], period: FromPath[str]
+) -> Response[BulkResult]:
+    """Approve every submitted statement of the period that the caller may approve; those
+    they submitted themselves (four-eyes rule) or that changed meanwhile are listed as
+    skipped, with the reason."""
+    return await _bulk(request, period, workflow.APPROVE)
+
+
+@get("/payouts/export", guards=[FINANCE], media_type="text/csv")
+async def export_payouts(
+    request: Request[Principal, Any, Any],
+    period: Annotated[str, QueryParameter(description="the period's label, e.g. 2026-Q1")],
+    status: Annotated[str, QueryParameter(description="approved (default) or paid")] = "approved",
+) -> Response[str]:
+    """The period's payouts in ``status`` as a payroll CSV file, one row per statement;
+    records each statement's first export, which marking it paid requires."""
+    if status not in EXPORTABLE:
+        message = f"one of {', '.join(EXPORTABLE)}"
+        raise ClientException(
+            f"status must be {message}",
+            status_code=422,
+            extra=[{"key": "status", "message": message}],
+        )
+    out = io.StringIO()
+    async with driver_transaction(request.app.state.engine) as conn:
+        try:
+            await export(conn, period, status, request.user.actor(), out)
+        except workflow.WorkflowError as exc:
+            raise refused(exc) from exc
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="payouts-{period}-{status}.csv"'},
+    )
+
+
+class MarkPaid(msgspec.Struct, forbid_unknown_fields=True):
+    """Which statements to mark paid: a period's (exported, approved ones), or these ids."""
+
+    period: str | None = None
+    statements: (
+        Annotated[list[int], msgspec.Meta(min_length=1, max_length=MAX_STATEMENTS)] | None
+    ) = None
+
+
+@post("/payouts/mark-paid", guards=[FINANCE], status_code=200)
+async def mark_paid(
+    request: Request[Principal, Any, Any], data: JSONBody[MarkPaid]
+) -> Response[Paid]:
+    """Mark exported, approved statements paid; idempotent (paid ones are reported as
+    already paid). Named statements that cannot be paid refuse the whole request (409)."""
+    if (data.period is None) == (data.statements is None):
+        message = "give either a period or a list of statement ids"
+        raise ClientException(
+            message,
+            status_code=422,
+            extra=[
+                {"key": "period", "message": message},
+                {"key": "statements", "message": message},
+            ],
+        )
+
+    async def act(conn: asyncpg.Connection) -> Paid:
+        try:
+            return await workflow.mark_paid(
+                conn, request.user.actor(), period=data.period, statements=data.statements
+            )
+        except workflow.WorkflowError as exc:
+            raise refused(exc) from exc
+
+    return await once(request, act, Paid)
+
+
+payouts_router = Router(
+    path="/api/v1",
+    route_handlers=[
+        submit_statement,
+        approve_statement,
+        reject_statement,
+        submit_period,
+        approve_period,
+        export_payouts,
+        mark_paid,
+    ],
+    tags=["payouts"],
+)
