@@ -17,6 +17,7 @@ def _registrars() -> list[Registrar]:
     from incentives.db import commands as db_commands
     from incentives.demo import commands as demo_commands
     from incentives.ingest import commands as ingest_commands
+    from incentives.payouts import commands as payout_commands
     from incentives.periods import commands as period_commands
     from incentives.plans import commands as plan_commands
     from incentives.simulate import commands as simulate_commands
@@ -29,6 +30,7 @@ def _registrars() -> list[Registrar]:
         ingest_commands.register,
         period_commands.register,
         calc_commands.register,
+        payout_commands.register,
         plan_commands.register,
         simulate_commands.register,
     ]
