@@ -132,8 +132,8 @@ def refusal(
     """Why ``actor`` may not take ``action`` on the statement read as ``row``, if they may not."""
     if row["status"] != action.source:
         return Conflict(
-            f"statement {row['id']} is {row['status']}; only a {action.source} statement"
-            f" can be {action.done}"
+            f"statement {row['id']} is {row['status']}; it must be {action.source}"
+            f" to be {action.done}"
         )
     if action is APPROVE and four_eyes and row["submitted_by_id"] == actor.principal_id:
         return FourEyes(f"statement {row['id']}: you submitted it, so someone else must approve it")

@@ -66,7 +66,9 @@ async def test_the_submitter_cannot_approve_someone_else_must(
     ]
     again = await client.post(_url(sid, "approve"), headers=auth["admin"])
     assert again.status_code == 409
-    assert "only a submitted statement can be approved" in again.json()["title"]
+    assert (
+        f"statement {sid} is approved; it must be submitted to be approved" in again.json()["title"]
+    )
 
 
 async def test_the_four_eyes_rule_can_be_switched_off(
