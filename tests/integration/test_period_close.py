@@ -267,6 +267,35 @@ async def test_the_database_refuses_to_change_a_closed_period(db: AsyncEngine) -
     assert [(c, a) for c, a, _ in await lines(db, "rep-1", "2026-Q1")] == [("commission", 100000)]
 
 
+async def test_a_close_pays_the_manual_adjustments_made_to_land_in_the_period(
+    db: AsyncEngine,
+) -> None:
+    await setup_world(db)
+    await feed(db, "deals", [deal("D-1", "rep-1", "10000", "2026-02-10")])
+    await recompute(db)
+    # Accepted disputes: 12.34 more for rep-1; 5.00 back from rep-2, who earned nothing.
+    async with driver_transaction(db) as conn:
+        await conn.execute(
+            "INSERT INTO manual_adjustments (participant_id, period, amount_minor, currency,"
+            " reason) SELECT id, '2026-Q1', amount, 'USD', reason FROM participants"
+            " JOIN (VALUES ('rep-1', 1234, 'Missed split'), ('rep-2', -500, 'Overpaid'))"
+            " AS m(who, amount, reason) ON external_id = m.who"
+        )
+    await close(db, "2026-Q1")
+    assert await statement_lines(db, "rep-1", "2026-Q1") == [
+        ("earning", "commission", 100000),
+        ("adjustment", "manual", 1234),
+    ]
+    assert await statement_lines(db, "rep-2", "2026-Q1") == [("adjustment", "manual", -500)]
+    assert await statement_totals(db) == {("rep-1", "2026-Q1"): 101234, ("rep-2", "2026-Q1"): -500}
+    taken = await fetch(
+        db,
+        "SELECT count(*) AS n FROM manual_adjustments m JOIN statements s"
+        " ON s.id = m.statement_id AND s.participant_id = m.participant_id",
+    )
+    assert taken[0]["n"] == 2
+
+
 async def test_periods_close_once_and_in_order(db: AsyncEngine) -> None:
     await setup_world(db)
     with pytest.raises(CloseRefused, match="2026-Q1 is not closed yet"):

@@ -2,7 +2,8 @@
 
 A statement is made when its period closes, from the period's earning lines (every plan
 whose period it is): earnings, prior-period adjustments, draws and their recoveries,
-clawbacks, SPIFFs. Its total is the sum of its lines. It reads as JSON, CSV or a
+clawbacks, SPIFFs; then the manual adjustments (accepted disputes) made to land in the
+period. Its total is the sum of its lines. It reads as JSON, CSV or a
 printable HTML page.
 """
 
@@ -32,10 +33,17 @@ CASE l.trace->>'kind'
 END
 """
 
+# What a period pays: its earning lines, and manual adjustments (accepted disputes) that
+# were made to land in it and no statement has taken up yet.
 _CREATE = """
 INSERT INTO statements (participant_id, period, currency, total_minor)
 SELECT participant_id, period, currency, sum(amount_minor)
-FROM earning_lines WHERE period = $1
+FROM (
+    SELECT participant_id, period, currency, amount_minor FROM earning_lines WHERE period = $1
+    UNION ALL
+    SELECT participant_id, period, currency, amount_minor FROM manual_adjustments
+    WHERE period = $1 AND statement_id IS NULL
+) pay
 GROUP BY participant_id, period, currency
 ORDER BY participant_id, currency
 """
@@ -52,6 +60,30 @@ JOIN statements s ON s.participant_id = l.participant_id AND s.period = l.period
 WHERE l.period = $1
 """
 
+# Manual adjustments follow the earning lines, and record the statement that paid them.
+_CREATE_MANUAL_LINES = """
+INSERT INTO statement_lines (statement_id, line_no, kind, plan_key, component, name,
+                             amount_minor, currency, trace)
+SELECT s.id,
+       coalesce((SELECT max(x.line_no) FROM statement_lines x WHERE x.statement_id = s.id), 0)
+           + row_number() OVER (PARTITION BY s.id ORDER BY m.id),
+       'adjustment', NULL, 'manual', left('Adjustment: ' || m.reason, 300), m.amount_minor,
+       m.currency,
+       jsonb_build_object('kind', 'adjustment', 'manual_adjustment', m.id,
+                          'dispute', m.dispute_id, 'note', m.reason)
+FROM manual_adjustments m
+JOIN statements s ON s.participant_id = m.participant_id AND s.period = m.period
+    AND s.currency = m.currency
+WHERE m.period = $1 AND m.statement_id IS NULL
+"""
+
+_TAKE_UP_MANUAL = """
+UPDATE manual_adjustments m SET statement_id = s.id
+FROM statements s
+WHERE s.participant_id = m.participant_id AND s.period = m.period AND s.currency = m.currency
+  AND m.period = $1 AND m.statement_id IS NULL
+"""
+
 
 class Created(msgspec.Struct):
     """Statements a close created: how many, and their total per currency."""
@@ -62,8 +94,8 @@ class Created(msgspec.Struct):
 
 async def create_statements(conn: asyncpg.Connection, period: str) -> Created:
     """Freeze the period's earning lines into draft statements (in the caller's transaction)."""
-    await conn.execute(_CREATE, period)
-    await conn.execute(_CREATE_LINES, period)
+    for statement in (_CREATE, _CREATE_LINES, _CREATE_MANUAL_LINES, _TAKE_UP_MANUAL):
+        await conn.execute(statement, period)
     rows = await conn.fetch(
         "SELECT currency, count(*) AS n, sum(total_minor)::bigint AS total FROM statements"
         " WHERE period = $1 GROUP BY currency ORDER BY currency",
