@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.audit.log import CLI_ACTOR
 from incentives.calc.load import load
 from incentives.calc.runs import calculate
+from incentives.cli import main
 from incentives.db.connection import driver_of, driver_transaction, make_engine
 from incentives.engine.evaluate import evaluate
 from incentives.ingest.service import ingest
@@ -477,3 +478,22 @@ async def test_statement_history_adds_up_across_a_year_with_late_changes(
     assert totals[("rep-1", "2026-Q1")] == 153457  # 10% of (12,345.67 + 60% of 5,000)
     kinds = await fetch(db, "SELECT DISTINCT kind FROM statement_lines ORDER BY kind")
     assert [k["kind"] for k in kinds] == ["adjustment", "clawback", "earning"]
+
+
+async def test_periods_close_from_the_cli(
+    db: AsyncEngine,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("INCENTIVES_DATABASE_URL", database_url)
+    await setup_world(db)
+    await feed(db, "deals", [deal("D-1", "rep-1", "10000", "2026-02-10")])
+    # The CLI runs its own event loop, so it runs in a thread here.
+    assert await asyncio.to_thread(main, ["periods", "close", "2026-Q1"]) == 0
+    out = capsys.readouterr().out
+    assert "2026-Q1 closed" in out and "1 statements, 1000.00 USD" in out
+    assert await asyncio.to_thread(main, ["periods", "close", "2026-Q1"]) == 1
+    assert "error: 2026-Q1 is already closed" in capsys.readouterr().err
+    [entry] = await fetch(db, "SELECT channel, actor FROM audit_log WHERE action = 'close'")
+    assert tuple(entry) == ("cli", "cli")
