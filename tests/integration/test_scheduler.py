@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives.api.app import create_app
 from incentives.config import load_settings
 from incentives.db.connection import make_engine
 from incentives.scheduler import (
@@ -156,3 +157,19 @@ async def test_a_failed_job_is_taken_up_again_by_the_next_firing(db: AsyncEngine
     assert await scheduler.fire(job) is False  # done: nobody runs it again
     [run] = await fetch(db, "SELECT scheduled_for, status, attempts, detail FROM job_runs")
     assert tuple(run) == (at("2026-05-04T09:00:00"), "succeeded", 2, {"attempt": 2})
+
+
+async def test_the_app_runs_the_configured_scheduler_while_it_lives(db: AsyncEngine) -> None:
+    settings = load_settings({"INCENTIVES_RECOMPUTE_AT": "03:15"})
+    app = create_app(db, scheduler=settings)
+    async with app.lifespan():
+        # On start, each job's latest slot is fired (nothing to close or compute here).
+        for _ in range(100):
+            runs = await fetch(db, "SELECT job, status FROM job_runs ORDER BY job")
+            if len(runs) == 2 and all(r["status"] == "succeeded" for r in runs):
+                break
+            await asyncio.sleep(0.05)
+    assert [tuple(r) for r in runs] == [
+        ("close-periods", "succeeded"),
+        ("recompute-open-periods", "succeeded"),
+    ]
