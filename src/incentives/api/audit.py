@@ -12,7 +12,7 @@ from litestar.exceptions import ClientException
 from litestar.params import FromQuery, QueryParameter
 
 from incentives.api.plans import FINANCE
-from incentives.audit.query import Filters, Page, entries
+from incentives.audit.query import AuditPage, Filters, entries
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Instant = Annotated[dt.datetime | None, QueryParameter(description="ISO 8601 with a UTC offset")]
@@ -29,7 +29,7 @@ async def audit_entries(
     until: Instant = None,
     before_id: FromQuery[int | None] = None,
     limit: Limit = 100,
-) -> Page:
+) -> AuditPage:
     """Audit entries, newest first: filter by entity (``statement``, ``dispute``, ``plan``,
     ``period``…), entity key, actor name, action, ``since`` (inclusive) and ``until``
     (exclusive); page with ``before_id``."""

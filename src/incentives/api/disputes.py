@@ -18,7 +18,7 @@ from litestar.exceptions import ClientException, HTTPException, NotFoundExceptio
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from incentives.api.deps import today
-from incentives.api.idempotency import once
+from incentives.api.idempotency import IdempotencyKey, once
 from incentives.api.payouts import Text
 from incentives.api.plans import FINANCE
 from incentives.api.security import roles
@@ -70,6 +70,7 @@ class Resolution(msgspec.Struct, forbid_unknown_fields=True):
 
 async def _act(
     request: Request[Principal, Any, Any],
+    key: str | None,
     act: Callable[[asyncpg.Connection], Awaitable[DisputeView]],
     *,
     status_code: int = 200,
@@ -80,7 +81,7 @@ async def _act(
         except disputes.DisputeError as exc:
             raise refused(exc) from exc
 
-    return await once(request, guarded, DisputeView, status_code=status_code)
+    return await once(request, key, guarded, DisputeView, status_code=status_code)
 
 
 @post("/statements/{statement_id:int}/lines/{line_no:int}/disputes", guards=[PAYEES])
@@ -89,10 +90,12 @@ async def open_dispute(
     statement_id: FromPath[int],
     line_no: FromPath[int],
     data: JSONBody[Inquiry],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[DisputeView]:
     """Ask about a line of your own statement (201); one open inquiry per line at a time."""
     return await _act(
         request,
+        idempotency_key,
         lambda conn: disputes.open_dispute(
             conn, request.user, statement_id, line_no, data.message.strip()
         ),
@@ -133,23 +136,31 @@ async def get_dispute(
 
 @post("/disputes/{dispute_id:int}/answer", guards=[FINANCE], status_code=200)
 async def answer_dispute(
-    request: Request[Principal, Any, Any], dispute_id: FromPath[int], data: JSONBody[Answer]
+    request: Request[Principal, Any, Any],
+    dispute_id: FromPath[int],
+    data: JSONBody[Answer],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[DisputeView]:
     """Answer an unresolved inquiry (a later answer replaces it)."""
     return await _act(
         request,
+        idempotency_key,
         lambda conn: disputes.answer(conn, request.user, dispute_id, data.answer.strip()),
     )
 
 
 @post("/disputes/{dispute_id:int}/resolve", guards=[FINANCE], status_code=200)
 async def resolve_dispute(
-    request: Request[Principal, Any, Any], dispute_id: FromPath[int], data: JSONBody[Resolution]
+    request: Request[Principal, Any, Any],
+    dispute_id: FromPath[int],
+    data: JSONBody[Resolution],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[DisputeView]:
     """Accept with an adjustment, paid in an open period (the disputed statement never
     changes), or decline with a reason."""
     return await _act(
         request,
+        idempotency_key,
         lambda conn: disputes.resolve(
             conn,
             request.user,

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import ClientException
+from litestar.params import Parameter
 
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_transaction
@@ -31,9 +32,17 @@ MAX_KEY_LENGTH = 255
 
 T = TypeVar("T")
 
+# Declared by each handler that takes a key, so that the OpenAPI docs show it.
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(
+        header=HEADER,
+        description="Replays the first response for a retry with the same key; never acts twice",
+    ),
+]
 
-def _key_of(request: Request[Principal, Any, Any]) -> str | None:
-    key = request.headers.get(HEADER)
+
+def _checked(key: str | None) -> str | None:
     if key is None:
         return None
     if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
@@ -55,17 +64,18 @@ async def _fingerprint(request: Request[Principal, Any, Any]) -> str:
 
 async def once(
     request: Request[Principal, Any, Any],
+    key: str | None,
     act: Callable[[asyncpg.Connection], Awaitable[T]],
     result_type: type[T],
     *,
     status_code: int = 200,
 ) -> Response[T]:
-    """Run ``act`` in one transaction, at most once per ``Idempotency-Key`` of the caller.
+    """Run ``act`` in one transaction, at most once per idempotency ``key`` of the caller.
 
-    ``act`` gets the transaction's connection and returns the response body; without the
-    header it simply runs.
+    ``act`` gets the transaction's connection and returns the response body; without a
+    key it simply runs.
     """
-    key = _key_of(request)
+    key = _checked(key)
     async with driver_transaction(request.app.state.engine) as conn:
         if key is None:
             return Response(await act(conn), status_code=status_code)

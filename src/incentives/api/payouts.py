@@ -20,7 +20,7 @@ from litestar.exceptions import (
 )
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from incentives.api.idempotency import once
+from incentives.api.idempotency import IdempotencyKey, once
 from incentives.api.plans import FINANCE
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_transaction
@@ -60,6 +60,7 @@ class Rejection(msgspec.Struct, forbid_unknown_fields=True):
 
 async def _transition(
     request: Request[Principal, Any, Any],
+    key: str | None,
     statement_id: int,
     action: workflow.Action,
     version: int | None,
@@ -79,7 +80,7 @@ async def _transition(
         except workflow.WorkflowError as exc:
             raise refused(exc) from exc
 
-    return await once(request, act, StatementState)
+    return await once(request, key, act, StatementState)
 
 
 @post("/statements/{statement_id:int}/submit", guards=[FINANCE], status_code=200)
@@ -87,10 +88,15 @@ async def submit_statement(
     request: Request[Principal, Any, Any],
     statement_id: FromPath[int],
     data: JSONBody[Expected | None] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[StatementState]:
     """Submit a draft statement for approval."""
     return await _transition(
-        request, statement_id, workflow.SUBMIT, None if data is None else data.version
+        request,
+        idempotency_key,
+        statement_id,
+        workflow.SUBMIT,
+        None if data is None else data.version,
     )
 
 
@@ -99,11 +105,16 @@ async def approve_statement(
     request: Request[Principal, Any, Any],
     statement_id: FromPath[int],
     data: JSONBody[Expected | None] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[StatementState]:
     """Approve a submitted statement; not by whoever submitted it (four-eyes rule, 403).
     Of concurrent approvals exactly one succeeds, the others get 409."""
     return await _transition(
-        request, statement_id, workflow.APPROVE, None if data is None else data.version
+        request,
+        idempotency_key,
+        statement_id,
+        workflow.APPROVE,
+        None if data is None else data.version,
     )
 
 
@@ -112,15 +123,16 @@ async def reject_statement(
     request: Request[Principal, Any, Any],
     statement_id: FromPath[int],
     data: JSONBody[Rejection],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[StatementState]:
     """Send a submitted statement back to draft, with the reason."""
     return await _transition(
-        request, statement_id, workflow.REJECT, data.version, data.reason.strip()
+        request, idempotency_key, statement_id, workflow.REJECT, data.version, data.reason.strip()
     )
 
 
 async def _bulk(
-    request: Request[Principal, Any, Any], period: str, action: workflow.Action
+    request: Request[Principal, Any, Any], key: str | None, period: str, action: workflow.Action
 ) -> Response[BulkResult]:
     async def act(conn: asyncpg.Connection) -> BulkResult:
         try:
@@ -130,25 +142,29 @@ async def _bulk(
         except workflow.WorkflowError as exc:
             raise refused(exc) from exc
 
-    return await once(request, act, BulkResult)
+    return await once(request, key, act, BulkResult)
 
 
 @post("/periods/{period:str}/statements/submit", guards=[FINANCE], status_code=200)
 async def submit_period(
-    request: Request[Principal, Any, Any], period: FromPath[str]
+    request: Request[Principal, Any, Any],
+    period: FromPath[str],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[BulkResult]:
     """Submit every draft statement of the period; the result lists each."""
-    return await _bulk(request, period, workflow.SUBMIT)
+    return await _bulk(request, idempotency_key, period, workflow.SUBMIT)
 
 
 @post("/periods/{period:str}/statements/approve", guards=[FINANCE], status_code=200)
 async def approve_period(
-    request: Request[Principal, Any, Any], period: FromPath[str]
+    request: Request[Principal, Any, Any],
+    period: FromPath[str],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[BulkResult]:
     """Approve every submitted statement of the period that the caller may approve; those
     they submitted themselves (four-eyes rule) or that changed meanwhile are listed as
     skipped, with the reason."""
-    return await _bulk(request, period, workflow.APPROVE)
+    return await _bulk(request, idempotency_key, period, workflow.APPROVE)
 
 
 @get("/payouts/export", guards=[FINANCE], media_type="text/csv")
@@ -190,7 +206,9 @@ class MarkPaid(msgspec.Struct, forbid_unknown_fields=True):
 
 @post("/payouts/mark-paid", guards=[FINANCE], status_code=200)
 async def mark_paid(
-    request: Request[Principal, Any, Any], data: JSONBody[MarkPaid]
+    request: Request[Principal, Any, Any],
+    data: JSONBody[MarkPaid],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[Paid]:
     """Mark exported, approved statements paid; idempotent (paid ones are reported as
     already paid). Named statements that cannot be paid refuse the whole request (409)."""
@@ -213,7 +231,7 @@ async def mark_paid(
         except workflow.WorkflowError as exc:
             raise refused(exc) from exc
 
-    return await once(request, act, Paid)
+    return await once(request, idempotency_key, act, Paid)
 
 
 payouts_router = Router(

@@ -9,7 +9,7 @@ import asyncpg
 import msgspec
 
 
-class Entry(msgspec.Struct):
+class AuditRecord(msgspec.Struct):
     """One audit entry: who, through which channel, did what to which entity, when, with
     the entity before and after."""
 
@@ -25,11 +25,11 @@ class Entry(msgspec.Struct):
     after: Any
 
 
-class Page(msgspec.Struct):
+class AuditPage(msgspec.Struct):
     """Entries, newest first; ``next_before_id`` (when there are older ones) fetches the
     next page as ``before_id``."""
 
-    entries: list[Entry]
+    entries: list[AuditRecord]
     next_before_id: int | None
 
 
@@ -47,7 +47,7 @@ class Filters(msgspec.Struct, kw_only=True):
 
 async def entries(
     conn: asyncpg.Connection, filters: Filters, *, before_id: int | None, limit: int
-) -> Page:
+) -> AuditPage:
     """A page of entries matching ``filters``, older than ``before_id`` if given."""
     conditions: list[str] = []
     params: list[object] = []
@@ -71,5 +71,5 @@ async def entries(
         f" FROM audit_log{where} ORDER BY id DESC LIMIT ${len(params)}",
         *params,
     )
-    page = [Entry(**dict(r)) for r in rows[:limit]]
-    return Page(entries=page, next_before_id=page[-1].id if len(rows) > limit else None)
+    page = [AuditRecord(**dict(r)) for r in rows[:limit]]
+    return AuditPage(entries=page, next_before_id=page[-1].id if len(rows) > limit else None)
