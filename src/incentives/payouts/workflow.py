@@ -49,9 +49,8 @@ class Action:
     done: str  # the outcome's word in results: "approved"
     source: str
     target: str
-    # Other columns it sets; ``$5`` is the action's value (the actor or a reason), if any.
-    sets: str = ""
-    value_type: str | None = None
+    # Other columns it sets; ``$5``, if there, is the action's value (the actor or a reason).
+    sets: str
 
 
 SUBMIT = Action(
@@ -60,7 +59,6 @@ SUBMIT = Action(
     "draft",
     "submitted",
     "submitted_by_id = $5, submitted_at = now(), rejected_reason = NULL",
-    "bigint",
 )
 APPROVE = Action(
     "approve",
@@ -68,7 +66,6 @@ APPROVE = Action(
     "submitted",
     "approved",
     "approved_by_id = $5, approved_at = now()",
-    "bigint",
 )
 REJECT = Action(
     "reject",
@@ -76,10 +73,8 @@ REJECT = Action(
     "submitted",
     "draft",
     "submitted_by_id = NULL, submitted_at = NULL, rejected_reason = $5",
-    "text",
 )
 PAY = Action("pay", "paid", "approved", "paid", "paid_at = now()")
-ACTIONS = {a.name: a for a in (SUBMIT, APPROVE, REJECT, PAY)}
 
 
 class StatementState(msgspec.Struct, kw_only=True):
@@ -160,9 +155,8 @@ async def apply(
     if not rows:
         return []
     sql = (
-        "UPDATE statements s SET status = $3, version = s.version + 1"
-        + (f", {action.sets}" if action.sets else "")
-        + " FROM unnest($1::bigint[], $2::int[]) AS u(id, version)"
+        f"UPDATE statements s SET status = $3, version = s.version + 1, {action.sets}"
+        " FROM unnest($1::bigint[], $2::int[]) AS u(id, version)"
         " WHERE s.id = u.id AND s.version = u.version AND s.status = $4"
         " RETURNING s.id, s.version"
     )
@@ -172,7 +166,7 @@ async def apply(
         action.target,
         action.source,
     ]
-    if action.value_type is not None:
+    if "$5" in action.sets:
         params.append(value)
     moved = {r["id"]: r["version"] for r in await conn.fetch(sql, *params)}
     after_extra = {"reason": value} if action is REJECT else {}
