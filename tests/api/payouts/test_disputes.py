@@ -202,6 +202,10 @@ async def test_a_rep_cannot_dispute_or_see_another_reps_statement(
     assert theirs.json()["title"].replace(str(statements.rep_2), "N") == nobodys.json()[
         "title"
     ].replace("999999", "N")
+    other = await client.get(f"/api/v1/statements/{statements.rep_2}", headers=auth["rep"])
+    missing = await client.get("/api/v1/statements/999999", headers=auth["rep"])
+    assert other.status_code == missing.status_code == 404
+    assert other.json() == missing.json()
     no_line = await client.post(
         _lines(statements.rep_1, 9), json={"message": "?"}, headers=auth["rep"]
     )
