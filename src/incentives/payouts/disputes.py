@@ -250,18 +250,21 @@ async def _landing_period(conn: asyncpg.Connection, row: asyncpg.Record, named: 
         if status != "open":
             raise Invalid("period", f"{named} is {status}; an adjustment lands in an open period")
         return named
-    label: str | None = await conn.fetchval(
+    # Every later open period of the kind is locked, not just the first: if a close claims
+    # the first meanwhile, it drops out of the answer and the next one is still there.
+    later = await conn.fetch(
         "SELECT label FROM periods WHERE kind = $1 AND start_date > $2 AND status = 'open'"
-        " ORDER BY start_date LIMIT 1 FOR SHARE",
+        " ORDER BY start_date FOR SHARE",
         row["kind"],
         row["end_date"],
     )
-    if label is None:
+    if not later:
         raise Invalid(
             "period",
             f"no open {row['kind']} after {row['period']}: generate the next fiscal year,"
             " or name an open period",
         )
+    label: str = later[0]["label"]
     return label
 
 

@@ -154,11 +154,14 @@ async def test_a_declined_dispute_names_its_reason_and_pays_nothing(
 async def test_an_accepted_adjustment_is_exact_and_lands_in_an_open_period(
     db: AsyncEngine, client: Client, statements: Statements
 ) -> None:
-    auth = statements.auth
-    opened = await client.post(
-        _lines(statements.rep_1, 1), json={"message": "Missing deal D-9"}, headers=auth["rep"]
-    )
-    url = f"/api/v1/disputes/{opened.json()['id']}/resolve"
+    auth, sid = statements.auth, statements.rep_1
+
+    async def ask(line_no: int) -> tuple[int, str]:
+        opened = await client.post(_lines(sid, line_no), json={"message": "?"}, headers=auth["rep"])
+        assert opened.status_code == 201, opened.text
+        return opened.json()["id"], f"/api/v1/disputes/{opened.json()['id']}/resolve"
+
+    first, url = await ask(1)
     for body, field in [
         ({"outcome": "accepted"}, "adjustment"),
         ({"outcome": "accepted", "adjustment": "10.005"}, "adjustment"),
@@ -171,22 +174,41 @@ async def test_an_accepted_adjustment_is_exact_and_lands_in_an_open_period(
         assert refused.status_code == 422, (body, refused.text)
         assert refused.json()["errors"][0]["field"] == field
     assert await _adjustments(db) == []
-    accepted = await client.post(
+
+    # The next open quarter after Q1, skipping closed ones.
+    async with db.begin() as conn:
+        await conn.execute(
+            text("UPDATE periods SET status = 'closed' WHERE label IN ('2026-Q2', '2026-Q3')")
+        )
+    q4 = await client.post(
+        url, json={"outcome": "accepted", "adjustment": "1"}, headers=auth["finance"]
+    )
+    assert q4.json()["adjustment"]["period"] == "2026-Q4"
+
+    async with db.begin() as conn:
+        await conn.execute(text("UPDATE periods SET status = 'closed' WHERE label = '2026-Q4'"))
+    second, url = await ask(2)
+    none_open = await client.post(
+        url, json={"outcome": "accepted", "adjustment": "1"}, headers=auth["finance"]
+    )
+    assert none_open.status_code == 422
+    assert none_open.json()["errors"] == [
+        {
+            "field": "period",
+            "message": "no open quarter after 2026-Q1: generate the next fiscal year,"
+            " or name an open period",
+        }
+    ]
+    named = await client.post(
         url,
         json={"outcome": "accepted", "adjustment": "-0.01", "period": "2026-05"},
         headers=auth["finance"],
     )
-    assert accepted.status_code == 200, accepted.text
+    assert named.status_code == 200, named.text
+    accepted = f"on statement {sid} line"
     assert await _adjustments(db) == [
-        (
-            "rep-1",
-            "2026-05",
-            -1,
-            "USD",
-            f"Inquiry {opened.json()['id']} on statement {statements.rep_1} line 1 accepted",
-            opened.json()["id"],
-            None,
-        )
+        ("rep-1", "2026-Q4", 100, "USD", f"Inquiry {first} {accepted} 1 accepted", first, None),
+        ("rep-1", "2026-05", -1, "USD", f"Inquiry {second} {accepted} 2 accepted", second, None),
     ]
 
 
