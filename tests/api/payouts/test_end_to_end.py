@@ -1,5 +1,6 @@
 """From a real period close to a payroll file: statements made by the close, approved in bulk
-under the four-eyes rule, disputed, exported and marked paid, every amount to the cent."""
+under the four-eyes rule, disputed, exported and marked paid, and the accepted dispute paid
+by the next close, every amount to the cent."""
 
 from __future__ import annotations
 
@@ -48,5 +49,13 @@ async def test_a_closed_quarter_goes_from_draft_to_paid(client: Client, world: H
     assert paid.json()["amounts"] == {"USD": "1434.57"}
     after = await client.get("/api/v1/statements?period=2026-Q1", headers=auth["finance"])
     assert {s["status"] for s in after.json()} == {"paid"}
-    # The dispute changed no approved amount: the correction waits in the open quarter.
+    # The dispute changed no approved amount: the correction waits in the open quarter,
+    # and the statement that quarter's close makes pays it.
     assert sorted(s["total"] for s in after.json()) == ["100.00", "1284.57", "50.00"]
+    assert (await client.post("/api/v1/periods/2026-Q2/close", headers=auth["finance"])).is_success
+    [q2] = (await client.get("/api/v1/statements?period=2026-Q2", headers=auth["rep"])).json()
+    assert q2["total"] == "10.00"
+    lines = (await client.get(f"/api/v1/statements/{q2['id']}", headers=auth["rep"])).json()
+    assert [(line["kind"], line["amount"]) for line in lines["lines"]] == [("adjustment", "10.00")]
+    dispute = await client.get(f"/api/v1/disputes/{opened.json()['id']}", headers=auth["rep"])
+    assert dispute.json()["adjustment"]["statement"] == q2["id"]
