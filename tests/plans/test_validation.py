@@ -220,8 +220,8 @@ def test_caps_and_draws(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kind", "message"),
     [
-        ("contest", "'contest' plans are not supported yet; supported: commission"),
-        ("achievement", "'achievement' plans are not supported yet; supported: commission"),
+        ("contest", "contest files are not commission plans; only commission plans pay"),
+        ("achievement", "achievement files are not commission plans; only commission plans pay"),
         ("bonus", "must be one of: commission (got 'bonus')"),
     ],
 )

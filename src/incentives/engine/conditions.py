@@ -38,15 +38,27 @@ ACTIVITY_FIELDS: dict[str, FieldKind] = {
 }
 
 
+# Who may take part in a contest is filtered on these; participants have no free attributes.
+PARTICIPANT_FIELDS: dict[str, FieldKind] = {
+    "id": "text",
+    "name": "text",
+    "email": "text",
+    "currency": "text",
+    "start_date": "date",
+    "end_date": "date",
+}
+
+
 BUILT_IN_FIELDS: dict[str, dict[str, FieldKind]] = {
     "deals": DEAL_FIELDS,
     "activities": ACTIVITY_FIELDS,
+    "participants": PARTICIPANT_FIELDS,
 }
 
 
 def field_kind(source: str, name: str) -> FieldKind:
-    """The kind of a field of ``source`` (deals or activities); any field other than the
-    built-in ones is a free attribute (text, compared as a number in ranges)."""
+    """The kind of a field of ``source`` (deals, activities or participants); any field
+    other than the built-in ones is a free attribute (text, compared as a number in ranges)."""
     return BUILT_IN_FIELDS[source].get(name, "any")
 
 

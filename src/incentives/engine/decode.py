@@ -15,12 +15,12 @@ import difflib
 import re
 import types
 from decimal import Decimal
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
 from incentives.engine.plan import (
-    FUTURE_PLAN_KINDS,
+    OTHER_PLAN_KINDS,
     PLAN_KINDS,
     CommissionPlan,
     Component,
@@ -132,13 +132,24 @@ def _collect_leaf(value: Any, tp: Any, path: str, out: list[Problem]) -> None:
             out.append(Problem(path, f"expected {_FRIENDLY.get(tp, tp)}, got {value!r}"))
 
 
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def decode_as(raw: Any, tp: type[S]) -> tuple[S | None, list[Problem]]:
+    """Decode parsed data as any plan-file model ``tp``: the value, or None and every
+    problem of form (unknown keys, wrong types, missing fields), each with its path."""
+    problems: list[Problem] = []
+    _collect(raw, tp, "", problems)
+    return (None, problems) if problems else (_convert(raw, tp), [])
+
+
 def decode_plan(raw: Any) -> tuple[Plan | None, list[Problem]]:
     """Decode a parsed plan document; returns the plan (or None) and all its problems."""
     if not isinstance(raw, dict):
         return None, [Problem("", "a plan file must be a mapping of keys to values")]
     kind = raw.get("kind")
-    if kind in FUTURE_PLAN_KINDS:
-        message = f"'{kind}' plans are not supported yet; supported: {', '.join(PLAN_KINDS)}"
+    if kind in OTHER_PLAN_KINDS:
+        message = f"{kind} files are not commission plans; only commission plans pay"
         return None, [Problem("kind", message)]
     if kind not in PLAN_KINDS:
         message = f"must be one of: {', '.join(PLAN_KINDS)} (got {kind!r})"

@@ -14,8 +14,8 @@ from typing import Any, Literal
 import msgspec
 
 PLAN_KINDS: tuple[str, ...] = ("commission",)
-# Kinds announced in the format but not implemented yet: refused with a clear message.
-FUTURE_PLAN_KINDS: tuple[str, ...] = ("contest", "achievement")
+# Plan files of these kinds are games (incentives.games), not commission plans.
+OTHER_PLAN_KINDS: tuple[str, ...] = ("contest", "achievement")
 
 
 class Percent(Decimal):

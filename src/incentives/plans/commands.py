@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from incentives.plans.load import plan_files, read_plan
+from incentives.plans.load import plan_files, read_document
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,7 +34,7 @@ def validate_command(args: argparse.Namespace) -> int:
         return 1
     failed = 0
     for path in files:
-        plan, problems = read_plan(path)
+        plan, problems = read_document(path)
         if plan is None:
             failed += 1
             for problem in problems:

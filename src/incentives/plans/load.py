@@ -7,17 +7,22 @@ model as exactly ``Decimal('0.1')``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from incentives.engine.decode import Plan, decode_plan
+from incentives.engine.plan import OTHER_PLAN_KINDS, PLAN_KINDS
 from incentives.engine.validate import Problem
+from incentives.games.model import Achievement, Contest, decode_achievement, decode_contest
 
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")
+T = TypeVar("T")
+# Anything a plan file may hold: a commission plan, a contest or an achievement rule.
+Document = Plan | Contest | Achievement
 
 
 @dataclass(frozen=True)
@@ -49,16 +54,40 @@ def parse_text(text: str, suffix: str) -> Any:
     return yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds no objects
 
 
-def read_plan(path: Path) -> tuple[Plan | None, list[FileProblem]]:
-    """Read and validate one plan file; returns the plan (or None) and all its problems."""
+def _read(
+    path: Path, decode: Callable[[Any], tuple[T | None, list[Problem]]]
+) -> tuple[T | None, list[FileProblem]]:
     try:
         raw = parse_text(path.read_text(encoding="utf-8"), path.suffix.lower())
     except (OSError, UnicodeDecodeError) as exc:
         return None, [FileProblem(path, "", f"cannot read: {exc}")]
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         return None, [FileProblem(path, "", f"not valid YAML/JSON: {exc}")]
-    plan, problems = decode_plan(raw)
-    return plan, [_in_file(path, p) for p in problems]
+    value, problems = decode(raw)
+    return value, [_in_file(path, p) for p in problems]
+
+
+def read_plan(path: Path) -> tuple[Plan | None, list[FileProblem]]:
+    """Read and validate one commission plan file; returns it (or None) and all its problems."""
+    return _read(path, decode_plan)
+
+
+def decode_document(raw: Any) -> tuple[Document | None, list[Problem]]:
+    """Decode a parsed plan file of any kind; returns it (or None) and all its problems."""
+    kind = raw.get("kind") if isinstance(raw, dict) else None
+    if kind == "contest":
+        return decode_contest(raw)
+    if kind == "achievement":
+        return decode_achievement(raw)
+    if isinstance(raw, dict) and kind not in PLAN_KINDS:
+        kinds = ", ".join((*PLAN_KINDS, *OTHER_PLAN_KINDS))
+        return None, [Problem("kind", f"must be one of: {kinds} (got {kind!r})")]
+    return decode_plan(raw)
+
+
+def read_document(path: Path) -> tuple[Document | None, list[FileProblem]]:
+    """Read and validate one plan file of any kind (commission, contest, achievement)."""
+    return _read(path, decode_document)
 
 
 def load_plan(path: Path) -> Plan:
