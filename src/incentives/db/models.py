@@ -45,6 +45,9 @@ STATEMENT_STATUSES = ("draft", "submitted", "approved", "paid")
 STATEMENT_LINE_KINDS = ("earning", "adjustment", "draw", "recovery", "clawback", "spiff")
 JOB_RUN_STATUSES = ("running", "succeeded", "failed")
 DISPUTE_STATUSES = ("open", "answered", "accepted", "declined")
+CONTEST_STATUSES = ("draft", "scheduled", "live", "ended", "awarded", "cancelled")
+CONTEST_VISIBILITIES = ("public", "test")
+AWARD_SOURCES = ("contest", "achievement")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -625,7 +628,134 @@ class IdempotencyKey(Base):
     created_at: Mapped[dt.datetime] = _now()
 
 
+class Contest(Base):
+    """A contest: its definition (the contest file's content) and where it stands.
+
+    ``draft`` → ``scheduled`` → ``live`` (its window has begun) → ``ended`` (standings
+    frozen) → ``awarded``, or ``cancelled``. ``ranks_day`` is the day whose opening ranks
+    ``contest_standings.day_rank`` holds.
+    """
+
+    __tablename__ = "contests"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", CONTEST_STATUSES), name="status"),
+        CheckConstraint(_one_of("visibility", CONTEST_VISIBILITIES), name="visibility"),
+        CheckConstraint("ends_on >= starts_on", name="window"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(12), server_default="draft", index=True)
+    visibility: Mapped[str] = mapped_column(String(10))
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)  # inclusive
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    plan_version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
+    created_by: Mapped[str] = mapped_column(String(300))
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+    live_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    frozen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    awarded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    ranks_day: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ContestEntry(Base):
+    """A participant taking part in a contest: their score, target and when they reached
+    the score (the arrival of the last deal or activity that counts)."""
+
+    __tablename__ = "contest_entries"
+    __table_args__ = (Index(None, "contest_id", "team_id"),)
+
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id"), primary_key=True, index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    score: Mapped[Any] = mapped_column(Numeric, server_default="0")
+    target: Mapped[Any] = mapped_column(Numeric)
+    reached_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ContestStanding(Base):
+    """What a contest ranks: a participant, or a team (per the contest's scope), with the
+    value it is ranked on (the score, or percent of target as a fraction)."""
+
+    __tablename__ = "contest_standings"
+
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True
+    )
+    subject_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    score: Mapped[Any] = mapped_column(Numeric)
+    target: Mapped[Any] = mapped_column(Numeric)
+    value: Mapped[Any] = mapped_column(Numeric)
+    reached_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    members: Mapped[int] = mapped_column(Integer, server_default="1")
+    day_rank: Mapped[int | None] = mapped_column(Integer)
+    final_rank: Mapped[int | None] = mapped_column(Integer)
+
+
+class Award(Base):
+    """Points and a badge a participant won, once per source, rule, participant and
+    occasion; a revoked award keeps its row with when and why."""
+
+    __tablename__ = "awards"
+    __table_args__ = (
+        UniqueConstraint("source", "source_key", "participant_id", "occasion"),
+        CheckConstraint(_one_of("source", AWARD_SOURCES), name="source"),
+        CheckConstraint("points >= 0", name="points"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    source_key: Mapped[str] = mapped_column(String(200))
+    occasion: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    points: Mapped[int] = mapped_column(Integer, server_default="0")
+    badge: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    awarded_at: Mapped[dt.datetime] = _now()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PrizePayout(Base):
+    """A contest's cash prize, paid as a ``spiff`` line by the statement of ``period``
+    (which records itself in ``statement_id``)."""
+
+    __tablename__ = "prize_payouts"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "participant_id", "prize_no"),
+        CheckConstraint("amount_minor > 0", name="amount"),
+        CheckConstraint(_CURRENCY_CHECK, name="currency_code"),
+        Index(None, "period", "participant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    prize_no: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(20), ForeignKey("periods.label"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    name: Mapped[str] = mapped_column(String(300))
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id"))
+    created_at: Mapped[dt.datetime] = _now()
+
+
 __all__ = [
+    "AWARD_SOURCES",
+    "CONTEST_STATUSES",
+    "CONTEST_VISIBILITIES",
     "DEAL_STATUSES",
     "DISPUTE_STATUSES",
     "JOB_RUN_STATUSES",
@@ -639,8 +769,12 @@ __all__ = [
     "ApiToken",
     "Assignment",
     "AuditEntry",
+    "Award",
     "Base",
     "CalcRun",
+    "Contest",
+    "ContestEntry",
+    "ContestStanding",
     "Credit",
     "Deal",
     "DealHistory",
@@ -657,6 +791,7 @@ __all__ = [
     "PlanAssignment",
     "PlanVersion",
     "Principal",
+    "PrizePayout",
     "Quota",
     "Statement",
     "StatementLine",
