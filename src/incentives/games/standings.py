@@ -1,0 +1,338 @@
+"""Maintaining contest standings in PostgreSQL: rebuilt whole, or updated for a few people.
+
+A refresh computes the entries of its scope with one set-based query (``games.query``),
+writes only those that changed, recomputes the standings they affect (a participant, or
+the teams on both sides of a change) with the pure ``games.scoring``, and announces the
+changed subjects with ``NOTIFY standings_changed`` in the same transaction: listeners
+hear of standings only once they are readable, and never of a rolled-back refresh. Every
+refresh of a contest holds its transaction-scoped lock, so two refreshes of one contest
+(an ingest and a rebuild, or two ingests touching one team) never interleave.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.db.connection import driver_of, driver_transaction
+from incentives.games import scoring
+from incentives.games.model import Contest, decode_contest
+from incentives.games.query import EntriesQuery, entries_query
+from incentives.ingest.service import Touched
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "standings_changed"
+# Larger changes are announced as "everything": a payload is limited to 8000 bytes.
+_MAX_SUBJECTS = 500
+
+
+class Change(msgspec.Struct, frozen=True):
+    """A contest whose standings changed, and which subjects (None: any of them)."""
+
+    contest: int
+    subjects: frozenset[int] | None
+
+
+_DECODER = msgspec.json.Decoder(Change)
+
+
+def parse(payload: str) -> Change | None:
+    """The change a notification announces (None if unreadable)."""
+    try:
+        return _DECODER.decode(payload)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+
+
+async def announce(conn: asyncpg.Connection, contest: int, subjects: set[int] | None) -> None:
+    """Tell listeners, when the transaction commits, whose standings changed."""
+    many = subjects is None or len(subjects) > _MAX_SUBJECTS
+    change = Change(contest, None if many or subjects is None else frozenset(subjects))
+    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, msgspec.json.encode(change).decode())
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A contest as stored: its row's essentials and its decoded definition."""
+
+    id: int
+    key: str
+    name: str
+    status: str
+    revision: int
+    version: tuple[int, int, dt.datetime]  # what identifies this definition
+    contest: Contest
+
+
+# A definition never changes within a revision: decoded and compiled once per process.
+# (created_at keeps a contest apart from an earlier one that had its id.)
+_DECODED: dict[tuple[int, int, dt.datetime], Contest] = {}
+_QUERIES: dict[tuple[int, int, dt.datetime, bool], EntriesQuery] = {}
+_COLUMNS = "id, key, name, status, revision, created_at, definition"
+
+
+def stored(row: asyncpg.Record) -> Stored:
+    """A contest row (with ``_COLUMNS``) and its definition."""
+    cache_key = (row["id"], row["revision"], row["created_at"])
+    contest = _DECODED.get(cache_key)
+    if contest is None:
+        decoded, problems = decode_contest(row["definition"])
+        if decoded is None:
+            raise ValueError(f"contest {row['key']} is stored invalid: {problems}")
+        contest = _DECODED[cache_key] = decoded
+    return Stored(
+        row["id"], row["key"], row["name"], row["status"], row["revision"], cache_key, contest
+    )
+
+
+async def load(conn: asyncpg.Connection, contest_id: int) -> Stored | None:
+    """A stored contest by id."""
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM contests WHERE id = $1", contest_id)
+    return None if row is None else stored(row)
+
+
+async def lock(conn: asyncpg.Connection, contest_id: int) -> Stored | None:
+    """Take the contest's lock for the transaction and read it as it now stands."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('contest'), $1::int)", contest_id)
+    return await load(conn, contest_id)
+
+
+def reference_day(contest: Contest, today: dt.date) -> dt.date:
+    """The day team membership is read on: today, within the window."""
+    return min(max(today, contest.window.from_), contest.window.to)
+
+
+def _entry(row: asyncpg.Record) -> scoring.Entry:
+    return scoring.Entry(
+        row["participant_id"], row["team_id"], row["score"], row["target"], row["reached_at"]
+    )
+
+
+def _same(a: scoring.Entry, b: scoring.Entry) -> bool:
+    return (a.team, a.score, a.target, a.reached_at) == (b.team, b.score, b.target, b.reached_at)
+
+
+async def refresh(
+    conn: asyncpg.Connection, game: Stored, today: dt.date, people: set[int] | None = None
+) -> set[int]:
+    """Recompute the contest's entries (everyone's, or only ``people``'s) and the standings
+    they change, in the caller's transaction, which must hold the contest's lock. Returns
+    the subjects whose standings changed."""
+    contest = game.contest
+    scoped = people is not None
+    query_key = (*game.version, scoped)
+    query = _QUERIES.get(query_key)
+    if query is None:
+        query = _QUERIES[query_key] = entries_query(contest, scoped=scoped)
+    day = reference_day(contest, today)
+    fresh = [_entry(r) for r in await conn.fetch(query.sql, *query.args(day, sorted(people or ())))]
+    before = {
+        e.participant: e
+        for e in map(
+            _entry,
+            await conn.fetch(
+                "SELECT participant_id, team_id, score, target, reached_at FROM contest_entries"
+                " WHERE contest_id = $1 AND ($2::bigint[] IS NULL OR participant_id = ANY($2))",
+                game.id,
+                None if people is None else sorted(people),
+            ),
+        )
+    }
+    changed: list[scoring.Entry] = []
+    teams: set[int | None] = set()  # on both sides of a change
+    for entry in fresh:
+        old = before.pop(entry.participant, None)
+        if old is not None and old.score == entry.score:
+            # The score did not move, so neither did the moment it was reached.
+            entry = scoring.Entry(
+                entry.participant, entry.team, entry.score, entry.target, old.reached_at
+            )
+        if old is None or not _same(old, entry):
+            changed.append(entry)
+            teams |= {entry.team, None if old is None else old.team}
+    gone = list(before.values())
+    teams |= {e.team for e in gone}
+    await _write_entries(conn, game.id, changed, [e.participant for e in gone])
+    if contest.scope == "individuals":
+        subjects = {e.participant for e in [*changed, *gone]}
+        standings = [scoring.individual(e, contest.ranking.basis) for e in changed]
+    else:
+        subjects = {t for t in teams if t is not None}
+        standings = await _team_standings(conn, game, subjects)
+    await _write_standings(conn, game.id, standings, subjects)
+    if subjects:
+        await announce(conn, game.id, subjects)
+    return subjects
+
+
+async def _team_standings(
+    conn: asyncpg.Connection, game: Stored, teams: set[int]
+) -> list[scoring.Standing]:
+    rows = await conn.fetch(
+        "SELECT participant_id, team_id, score, target, reached_at FROM contest_entries"
+        " WHERE contest_id = $1 AND team_id = ANY($2::bigint[])",
+        game.id,
+        sorted(teams),
+    )
+    contest = game.contest
+    return scoring.standings(
+        map(_entry, rows),
+        scope="teams",
+        combine=contest.team_score,
+        basis=contest.ranking.basis,
+    )
+
+
+async def _write_entries(
+    conn: asyncpg.Connection, contest_id: int, changed: Sequence[scoring.Entry], gone: list[int]
+) -> None:
+    if gone:
+        await conn.execute(
+            "DELETE FROM contest_entries WHERE contest_id = $1 AND participant_id = ANY($2)",
+            contest_id,
+            gone,
+        )
+    if changed:
+        await conn.execute(
+            "INSERT INTO contest_entries (contest_id, participant_id, team_id, score, target,"
+            " reached_at) SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::numeric[],"
+            " $5::numeric[], $6::timestamptz[]) ON CONFLICT (contest_id, participant_id)"
+            " DO UPDATE SET team_id = EXCLUDED.team_id, score = EXCLUDED.score,"
+            " target = EXCLUDED.target, reached_at = EXCLUDED.reached_at",
+            contest_id,
+            [e.participant for e in changed],
+            [e.team for e in changed],
+            [e.score for e in changed],
+            [e.target for e in changed],
+            [e.reached_at for e in changed],
+        )
+
+
+async def _write_standings(
+    conn: asyncpg.Connection,
+    contest_id: int,
+    standings: Sequence[scoring.Standing],
+    subjects: Iterable[int],
+) -> None:
+    """Write these standings; the other ``subjects`` no longer stand and are removed."""
+    kept = {s.subject for s in standings}
+    removed = sorted(set(subjects) - kept)
+    if removed:
+        await conn.execute(
+            "DELETE FROM contest_standings WHERE contest_id = $1 AND subject_id = ANY($2)",
+            contest_id,
+            removed,
+        )
+    if standings:
+        await conn.execute(
+            "INSERT INTO contest_standings (contest_id, subject_id, score, target, value,"
+            " reached_at, members) SELECT $1, * FROM unnest($2::bigint[], $3::numeric[],"
+            " $4::numeric[], $5::numeric[], $6::timestamptz[], $7::int[])"
+            " ON CONFLICT (contest_id, subject_id) DO UPDATE SET score = EXCLUDED.score,"
+            " target = EXCLUDED.target, value = EXCLUDED.value,"
+            " reached_at = EXCLUDED.reached_at, members = EXCLUDED.members",
+            contest_id,
+            [s.subject for s in standings],
+            [s.score for s in standings],
+            [s.target for s in standings],
+            [s.value for s in standings],
+            [s.reached_at for s in standings],
+            [s.members for s in standings],
+        )
+
+
+def standing_of(row: asyncpg.Record) -> scoring.Standing:
+    """A ``contest_standings`` row as a standing."""
+    return scoring.Standing(
+        row["subject_id"],
+        row["score"],
+        row["target"],
+        row["value"],
+        row["reached_at"],
+        row["members"],
+    )
+
+
+async def ranked(conn: asyncpg.Connection, game: Stored) -> list[scoring.Ranked]:
+    """The contest's whole board as stored, ranked."""
+    rows = await conn.fetch(
+        "SELECT subject_id, score, target, value, reached_at, members FROM contest_standings"
+        " WHERE contest_id = $1",
+        game.id,
+    )
+    return scoring.rank(map(standing_of, rows), game.contest.ranking.tie_break)
+
+
+async def snapshot_day(conn: asyncpg.Connection, game: Stored, today: dt.date) -> None:
+    """Keep every subject's rank as the day's opening rank (movement is counted from it)."""
+    board = await ranked(conn, game)
+    await conn.execute(
+        "UPDATE contest_standings s SET day_rank = u.rank FROM unnest($2::bigint[], $3::int[])"
+        " AS u(subject, rank) WHERE s.contest_id = $1 AND s.subject_id = u.subject",
+        game.id,
+        [r.standing.subject for r in board],
+        [r.rank for r in board],
+    )
+    await conn.execute("UPDATE contests SET ranks_day = $2 WHERE id = $1", game.id, today)
+    await announce(conn, game.id, None)
+
+
+async def rebuild(engine: AsyncEngine, contest_id: int, today: dt.date) -> bool:
+    """Recompute a live contest whole and take the day's opening ranks; False if it is not
+    live (any more)."""
+    async with driver_transaction(engine) as conn:
+        game = await lock(conn, contest_id)
+        if game is None or game.status != "live":
+            return False
+        await refresh(conn, game, today)
+        await snapshot_day(conn, game, today)
+    return True
+
+
+def _touches(contest: Contest, touched: Touched) -> set[int]:
+    """The people an ingest touched inside this contest's window (or its target's period)."""
+    window = contest.window
+    people = {pid for pid, day in touched.on_dates if window.from_ <= day <= window.to}
+    target = contest.ranking.target
+    if target is not None:
+        people |= {pid for pid, period in touched.in_periods if period == target.period}
+    return people
+
+
+async def update_after_ingest(engine: AsyncEngine, touched: Touched, today: dt.date) -> int:
+    """Update the live contests an ingest touched, one transaction per contest so each
+    board moves as soon as its own update commits; returns how many were updated."""
+    if not touched:
+        return 0
+    async with engine.connect() as sa_conn:
+        conn = await driver_of(sa_conn)
+        rows = await conn.fetch(
+            f"SELECT {_COLUMNS} FROM contests WHERE status = 'live' ORDER BY id"
+        )
+    updated = 0
+    for row in rows:
+        people = _touches(stored(row).contest, touched)
+        if not people:
+            continue
+        async with driver_transaction(engine) as conn:
+            game = await lock(conn, row["id"])
+            if game is None or game.status != "live":
+                continue
+            await refresh(conn, game, today, people)
+            updated += 1
+    return updated
+
+
+async def update_in_background(engine: AsyncEngine, touched: Touched, today: dt.date) -> None:
+    """``update_after_ingest`` for a background task: a failure is logged, never raised."""
+    try:
+        await update_after_ingest(engine, touched, today)
+    except Exception:
+        logger.exception("updating contest standings after an ingest failed")
