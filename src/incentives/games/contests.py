@@ -158,6 +158,7 @@ async def _move(
     await conn.execute(
         f"UPDATE contests SET status = $2, updated_at = now(){at} WHERE id = $1", game.id, status
     )
+    await standings.announce(conn, game.id, None)  # boards show the contest's status
     await audit.record(
         conn,
         actor,
@@ -263,7 +264,6 @@ async def finish(engine: AsyncEngine, contest_id: int, today: dt.date, actor: au
             [r.rank for r in board],
         )
         await _move(conn, game, ("live",), "ended", actor, "frozen_at")
-        await standings.announce(conn, game.id, None)
     return True
 
 
@@ -333,7 +333,7 @@ async def award(engine: AsyncEngine, contest_id: int, actor: audit.Actor) -> set
         if awards:
             await conn.execute(
                 "INSERT INTO awards (participant_id, source, source_key, occasion, points,"
-                " badge, name, detail) SELECT u.person, 'contest', $1, u.occasion, u.points,"
+                " badge, name, detail) SELECT u.person, 'contest', $1::text, u.occasion, u.points,"
                 " u.badge, u.name, jsonb_build_object('contest', $1::text)"
                 " FROM unnest($2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[])"
                 " AS u(person, occasion, points, badge, name) ON CONFLICT DO NOTHING",

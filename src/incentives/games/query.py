@@ -21,7 +21,13 @@ from decimal import Decimal
 from incentives.engine.conditions import field_kind, is_attribute, parse_value
 from incentives.engine.money import KNOWN_CURRENCIES, exponent
 from incentives.engine.plan import Condition
-from incentives.games.model import Contest, PointsScore, TotalScore
+from incentives.games.model import (
+    ActivitiesTrigger,
+    Contest,
+    DealTrigger,
+    PointsScore,
+    TotalScore,
+)
 
 # A free attribute compared in a range is read as a number when it looks like one.
 _NUMBER = r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*$"
@@ -181,51 +187,58 @@ def activities_in(window: tuple[str, str], people: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class EntriesQuery:
-    """Each eligible participant's team, score, the time they reached it and target.
-
-    Its arguments: the window's first and last day, the day team membership is read on,
-    then (scoped) the participant ids to compute, then the query's own values.
-    """
+class Query:
+    """Generated SQL and its values; the participant ids (scoped queries) and the day team
+    membership is read on (contest entries) are filled in per run."""
 
     sql: str
     values: tuple[object, ...]
-    scoped: bool
+    people_at: int | None = None
+    day_at: int | None = None
 
-    def args(self, reference_day: dt.date, people: Sequence[int] = ()) -> list[object]:
-        """The arguments for one run (``people`` only counts when scoped)."""
+    def args(self, people: Sequence[int] = (), day: dt.date | None = None) -> list[object]:
+        """The arguments for one run."""
         out = list(self.values)
-        out[2] = reference_day
-        if self.scoped:
-            out[3] = list(people)
+        if self.people_at is not None:
+            out[self.people_at] = list(people)
+        if self.day_at is not None:
+            out[self.day_at] = day
         return out
 
 
-def entries_query(contest: Contest, *, scoped: bool) -> EntriesQuery:
-    """The query computing a contest's entries: everyone's, or (``scoped``) only those of
-    the participant ids given to ``args``."""
+def _start(first: dt.date, last: dt.date, scoped: bool) -> tuple[Params, str | None]:
+    """Parameters beginning with a span of days ($1, $2) and, scoped, the people ($3)."""
+    params = Params([first, last, *([None] if scoped else [])])
+    return params, "$3::bigint[]" if scoped else None
+
+
+def entries_query(contest: Contest, *, scoped: bool) -> Query:
+    """The query computing a contest's entries (participant, team, score, when it was
+    reached, target): everyone's, or (``scoped``) only the given people's."""
     window = contest.window
-    params = Params([window.from_, window.to, None, *([None] if scoped else [])])
-    span = ("$1::date", "$2::date")
-    people = "$4::bigint[]" if scoped else None
+    params, people = _start(window.from_, window.to, scoped)
+    day, day_at = params.add(None, "date"), len(params.values) - 1
     currency = None if contest.currency is None else params.add(contest.currency, "text")
     amount = None
     if currency is not None and contest.currency is not None:
         amount = converted_amount(contest.currency, currency)
-    parts = [_score_part(rule, params, span, people, currency, amount) for rule in _rules(contest)]
+    parts = [_score_part(rule, params, SPAN, people, currency, amount) for rule in _rules(contest)]
     scores = (
         "SELECT participant_id, sum(value) AS score,"
         " max(at) FILTER (WHERE value > 0) AS reached_at"
         f" FROM ({' UNION ALL '.join(parts)}) v WHERE value IS NOT NULL GROUP BY participant_id"
     )
-    eligible = _eligible(contest, params, people)
+    eligible = _eligible(contest, params, people, day)
     target = _target(contest, params)
     sql = (
         f"WITH eligible AS ({eligible}), scores AS ({scores})"
         " SELECT e.participant_id, e.team_id, coalesce(s.score, 0) AS score, s.reached_at,"
         f" {target} AS target FROM eligible e LEFT JOIN scores s USING (participant_id)"
     )
-    return EntriesQuery(sql, tuple(params.values), scoped)
+    return Query(sql, tuple(params.values), 2 if scoped else None, day_at)
+
+
+SPAN = ("$1::date", "$2::date")
 
 
 # A scoring rule: what it counts (deals or activities), the points per event (None: a
@@ -273,7 +286,7 @@ def _score_part(
     )
 
 
-def _eligible(contest: Contest, params: Params, people: str | None) -> str:
+def _eligible(contest: Contest, params: Params, people: str | None, day: str) -> str:
     who = contest.participants
     tests = [
         "(p.start_date IS NULL OR p.start_date <= $2::date)",
@@ -293,7 +306,7 @@ def _eligible(contest: Contest, params: Params, people: str | None) -> str:
     return (
         "SELECT p.id AS participant_id, t.team_id FROM participants p"
         " LEFT JOIN LATERAL (SELECT a.team_id FROM assignments a WHERE a.participant_id = p.id"
-        " AND a.valid_from <= $3::date AND (a.valid_to IS NULL OR a.valid_to >= $3::date)"
+        f" AND a.valid_from <= {day} AND (a.valid_to IS NULL OR a.valid_to >= {day})"
         " LIMIT 1) t ON true WHERE " + " AND ".join(tests)
     )
 
@@ -310,3 +323,58 @@ def _target(contest: Contest, params: Params) -> str:
         f" WHERE q.participant_id = e.participant_id AND q.measure = {measure}"
         f" AND q.period = {period})"
     )
+
+
+def deal_awards_query(
+    trigger: DealTrigger, currency: str | None, first: dt.date, last: dt.date, *, scoped: bool
+) -> Query:
+    """Won deals closed from ``first`` to ``last`` matching the trigger: (participant
+    credited, deal's external id)."""
+    params, people = _start(first, last, scoped)
+    currency_param = None if currency is None else params.add(currency, "text")
+    amount = (
+        None
+        if currency is None or currency_param is None
+        else converted_amount(currency, currency_param)
+    )
+    test = (
+        "true"
+        if trigger.where is None
+        else condition_sql(trigger.where, "deals", _deal_column(amount), params)
+    )
+    fx = "" if currency_param is None else fx_join(currency_param)
+    sql = (
+        "SELECT DISTINCT c.participant_id, d.external_id AS deal"
+        f" FROM {deal_credits(SPAN, people)} {fx} WHERE {test}"
+    )
+    return Query(sql, tuple(params.values), 2 if scoped else None)
+
+
+def first_deals_query(last: dt.date, *, scoped: bool) -> Query:
+    """Each participant's start date and the close date of their first won deal until
+    ``last``."""
+    params, people = _start(dt.date.min, last, scoped)
+    sql = (
+        "SELECT c.participant_id, p.start_date, min(d.close_date) AS first_close"
+        f" FROM {deal_credits(SPAN, people)} JOIN participants p ON p.id = c.participant_id"
+        " GROUP BY c.participant_id, p.start_date"
+    )
+    return Query(sql, tuple(params.values), 2 if scoped else None)
+
+
+def activity_days_query(
+    trigger: ActivitiesTrigger, first: dt.date, last: dt.date, *, scoped: bool
+) -> Query:
+    """Per participant and day (UTC), the quantity of activities matching the trigger."""
+    params, people = _start(first, last, scoped)
+    test = (
+        "true"
+        if trigger.where is None
+        else condition_sql(trigger.where, "activities", _activity_column, params)
+    )
+    sql = (
+        "SELECT a.participant_id, (a.occurred_at AT TIME ZONE 'UTC')::date AS day,"
+        f" sum(a.quantity) AS quantity FROM {activities_in(SPAN, people)} AND {test}"
+        " GROUP BY 1, 2"
+    )
+    return Query(sql, tuple(params.values), 2 if scoped else None)

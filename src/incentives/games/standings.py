@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.games import scoring
 from incentives.games.model import Contest, decode_contest
-from incentives.games.query import EntriesQuery, entries_query
+from incentives.games.query import Query, entries_query
 from incentives.ingest.service import Touched
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class Stored:
 # A definition never changes within a revision: decoded and compiled once per process.
 # (created_at keeps a contest apart from an earlier one that had its id.)
 _DECODED: dict[tuple[int, int, dt.datetime], Contest] = {}
-_QUERIES: dict[tuple[int, int, dt.datetime, bool], EntriesQuery] = {}
+_QUERIES: dict[tuple[int, int, dt.datetime, bool], Query] = {}
 _COLUMNS = "id, key, name, status, revision, created_at, definition"
 
 
@@ -132,7 +132,8 @@ async def refresh(
     if query is None:
         query = _QUERIES[query_key] = entries_query(contest, scoped=scoped)
     day = reference_day(contest, today)
-    fresh = [_entry(r) for r in await conn.fetch(query.sql, *query.args(day, sorted(people or ())))]
+    args = query.args(sorted(people or ()), day)
+    fresh = [_entry(r) for r in await conn.fetch(query.sql, *args)]
     before = {
         e.participant: e
         for e in map(
