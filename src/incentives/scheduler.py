@@ -37,6 +37,7 @@ from incentives.audit.log import Actor
 from incentives.calc.runs import calculate
 from incentives.config import Settings
 from incentives.db.connection import driver_of, driver_transaction
+from incentives.games import schedule as games
 from incentives.periods.close import CloseRefused, close_period
 
 logger = logging.getLogger(__name__)
@@ -177,6 +178,22 @@ def configured_jobs(settings: Settings) -> list[Job]:
             "recompute-open-periods",
             DailyAt(settings.recompute_at, settings.timezone),
             functools.partial(recompute_open_periods, timezone=settings.timezone),
+        ),
+        # Contests start, end and are awarded as their days come; nightly, at the start of
+        # the day, live boards are rebuilt with the day's opening ranks.
+        Job(
+            "advance-contests",
+            Every(settings.close_check_minutes),
+            functools.partial(
+                games.advance_contests, timezone=settings.timezone, actor=SCHEDULER_ACTOR
+            ),
+        ),
+        Job(
+            "games-nightly",
+            DailyAt(dt.time(0, 0), settings.timezone),
+            functools.partial(
+                games.games_nightly, timezone=settings.timezone, actor=SCHEDULER_ACTOR
+            ),
         ),
     ]
 

@@ -1,0 +1,285 @@
+"""Live leaderboards in each API process: boards kept in memory, moved by announcements.
+
+One connection per process listens to ``standings_changed`` (and ``results_changed``, for
+the period leaderboards). A board is loaded whole the first time it is read, then kept up
+to date by re-reading only the subjects an announcement names, and every subscriber of
+its stream (an asyncio queue each, never a database connection each) is told what moved.
+Boards and cached period leaderboards are used only while the process is listening:
+before the listener is up or after its connection is lost, every read goes to the
+database, so a missed announcement never serves a stale board.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.calc import changes as results_changes
+from incentives.db.connection import driver_of
+from incentives.games import scoring, standings
+from incentives.games.model import Contest
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_RETRY_SECONDS = 1.0
+# Updates a slow stream client may fall behind by before it is sent a fresh snapshot.
+_QUEUE = 64
+
+
+@dataclass
+class LiveBoard:
+    """A contest's ranked standings with the names and opening ranks to show them."""
+
+    id: int
+    key: str
+    name: str
+    status: str
+    visibility: str
+    created_by_id: int | None
+    contest: Contest
+    ranks_day: Any
+    board: scoring.Board
+    labels: dict[int, tuple[str, str]] = field(default_factory=dict)
+    day_ranks: dict[int, int] = field(default_factory=dict)
+
+
+_HEAD = (
+    "SELECT c.id, c.key, c.name, c.status, c.visibility, c.created_by_id, c.revision,"
+    " c.created_at, c.definition, c.ranks_day FROM contests c WHERE c.id = $1"
+)
+
+
+def _rows_sql(scope: str, some: bool) -> str:
+    names = "teams" if scope == "teams" else "participants"
+    return (
+        "SELECT s.subject_id, s.score, s.target, s.value, s.reached_at, s.members, s.day_rank,"
+        f" n.external_id, n.name FROM contest_standings s JOIN {names} n ON n.id = s.subject_id"
+        " WHERE s.contest_id = $1" + (" AND s.subject_id = ANY($2::bigint[])" if some else "")
+    )
+
+
+async def load_board(conn: asyncpg.Connection, contest_id: int) -> LiveBoard | None:
+    """A contest's board read whole from the database."""
+    head = await conn.fetchrow(_HEAD, contest_id)
+    if head is None:
+        return None
+    game = standings.stored(head)
+    live = LiveBoard(
+        head["id"],
+        head["key"],
+        head["name"],
+        head["status"],
+        head["visibility"],
+        head["created_by_id"],
+        game.contest,
+        head["ranks_day"],
+        scoring.Board(game.contest.ranking.tie_break),
+    )
+    _apply(live, await conn.fetch(_rows_sql(game.contest.scope, False), contest_id), None)
+    return live
+
+
+def _apply(live: LiveBoard, rows: list[asyncpg.Record], asked: frozenset[int] | None) -> None:
+    found = []
+    for row in rows:
+        live.labels[row["subject_id"]] = (row["external_id"], row["name"])
+        if row["day_rank"] is not None:
+            live.day_ranks[row["subject_id"]] = row["day_rank"]
+        found.append(standings.standing_of(row))
+    live.board.put(found)
+    if asked is not None:
+        live.board.drop(asked - {s.subject for s in found})
+
+
+@dataclass(frozen=True)
+class Update:
+    """What moved on a board: these subjects, or (None) possibly all of it."""
+
+    subjects: frozenset[int] | None
+
+
+class Subscriber:
+    """One stream client's queue of updates."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[Update] = asyncio.Queue(_QUEUE)
+
+    def tell(self, update: Update) -> None:
+        """Queue an update; one that falls too far behind gets a fresh snapshot instead."""
+        try:
+            self.queue.put_nowait(update)
+        except asyncio.QueueFull:
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(Update(None))
+
+
+@dataclass
+class _Refresh:
+    """A board's pending re-reads: subjects, or None for the whole board."""
+
+    pending: set[int] | None = field(default_factory=set)
+    running: bool = False
+
+
+class Live:
+    """This process's live boards, their stream subscribers, and cached period reads."""
+
+    def __init__(self) -> None:
+        self.listening = False
+        self._engine: AsyncEngine | None = None
+        self._boards: dict[int, LiveBoard] = {}
+        self._refresh: dict[int, _Refresh] = {}
+        self._subscribers: dict[int, set[Subscriber]] = {}
+        self._periods: dict[Hashable, object] = {}
+        self._generation = 0
+        # Announcements heard per contest: a board read while one arrived is not kept.
+        self._heard: dict[int, int] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def board(self, engine: AsyncEngine, contest_id: int) -> LiveBoard | None:
+        """The contest's board: the kept one while listening, else read now."""
+        if self.listening and contest_id in self._boards:
+            return self._boards[contest_id]
+        listening, heard = self.listening, self._heard.get(contest_id, 0)
+        async with engine.connect() as sa_conn:
+            live = await load_board(await driver_of(sa_conn), contest_id)
+        unchanged = heard == self._heard.get(contest_id, 0)
+        if live is not None and listening and self.listening and unchanged:
+            self._boards.setdefault(contest_id, live)
+        return live
+
+    def subscribe(self, contest_id: int) -> Subscriber:
+        """A new subscriber to a contest's updates."""
+        subscriber = Subscriber()
+        self._subscribers.setdefault(contest_id, set()).add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, contest_id: int, subscriber: Subscriber) -> None:
+        """Stop telling a subscriber."""
+        found = self._subscribers.get(contest_id)
+        if found is not None:
+            found.discard(subscriber)
+            if not found:
+                del self._subscribers[contest_id]
+
+    async def period_read(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
+        """A period leaderboard: the kept copy while no run has changed results."""
+        if self.listening and key in self._periods:
+            return cast(T, self._periods[key])
+        generation, listening = self._generation, self.listening
+        value = await fetch()
+        if listening and self.listening and generation == self._generation:
+            self._periods[key] = value
+        return value
+
+    def _results_changed(self, *_: object) -> None:
+        self._generation += 1
+        self._periods.clear()
+
+    def _standings_changed(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        change = standings.parse(str(payload))
+        if change is None:
+            self._forget_all()
+            return
+        self._heard[change.contest] = self._heard.get(change.contest, 0) + 1
+        if change.contest not in self._boards and change.contest not in self._subscribers:
+            return
+        refresh = self._refresh.setdefault(change.contest, _Refresh())
+        if change.subjects is None or refresh.pending is None:
+            refresh.pending = None
+        else:
+            refresh.pending |= change.subjects
+        if not refresh.running:
+            refresh.running = True
+            task = asyncio.create_task(self._refresh_board(change.contest, refresh))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _refresh_board(self, contest_id: int, refresh: _Refresh) -> None:
+        """Re-read what announcements named, one read at a time per board, until caught up."""
+        try:
+            while refresh.pending is None or refresh.pending:
+                asked, refresh.pending = refresh.pending, set()
+                assert self._engine is not None
+                async with self._engine.connect() as sa_conn:
+                    conn = await driver_of(sa_conn)
+                    live = self._boards.get(contest_id)
+                    if asked is None or live is None:
+                        fresh = await load_board(conn, contest_id)
+                        if fresh is None:
+                            self._boards.pop(contest_id, None)
+                        else:
+                            self._boards[contest_id] = fresh
+                        update = Update(None)
+                    else:
+                        subjects = frozenset(asked)
+                        rows = await conn.fetch(
+                            _rows_sql(live.contest.scope, True), contest_id, sorted(subjects)
+                        )
+                        _apply(live, rows, subjects)
+                        update = Update(subjects)
+                for subscriber in list(self._subscribers.get(contest_id, ())):
+                    subscriber.tell(update)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("live board %s could not be re-read: %s", contest_id, exc)
+            self._boards.pop(contest_id, None)
+        finally:
+            refresh.running = False
+
+    def _forget_all(self) -> None:
+        self._boards.clear()
+        self._results_changed()
+        for subscribers in self._subscribers.values():
+            for subscriber in subscribers:
+                subscriber.tell(Update(None))
+
+    async def listen(self, engine: AsyncEngine) -> None:
+        """Hold a connection listening for announcements, reconnecting when it is lost."""
+        self._engine = engine
+        while True:
+            try:
+                async with engine.connect() as sa_conn:
+                    await self._listen_on(await driver_of(sa_conn))
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("live boards' listener lost its connection: %s", exc)
+            await asyncio.sleep(_RETRY_SECONDS)
+
+    async def _listen_on(self, conn: asyncpg.Connection) -> None:
+        lost = asyncio.Event()
+
+        def on_close(_conn: Any) -> None:
+            lost.set()
+
+        conn.add_termination_listener(on_close)
+        await conn.add_listener(standings.CHANNEL, self._standings_changed)
+        await conn.add_listener(results_changes.CHANNEL, self._results_changed)
+        self.listening = True
+        try:
+            await lost.wait()
+        finally:
+            self.listening = False
+            self._forget_all()
+            conn.remove_termination_listener(on_close)
+            if not conn.is_closed():
+                await conn.remove_listener(standings.CHANNEL, self._standings_changed)
+                await conn.remove_listener(results_changes.CHANNEL, self._results_changed)
+
+
+@contextlib.asynccontextmanager
+async def listening(live: Live, engine: AsyncEngine) -> AsyncIterator[None]:
+    """Keep ``live`` listening while the block runs (the app's lifespan)."""
+    task = asyncio.create_task(live.listen(engine))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
