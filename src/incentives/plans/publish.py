@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 import msgspec
@@ -17,7 +19,18 @@ import yaml
 
 from incentives.audit import log as audit
 from incentives.engine.decode import Plan, decode_plan
-from incentives.plans.load import FileProblem, PlanFileError, parse_text
+from incentives.engine.validate import Problem
+from incentives.games import contests
+from incentives.games.model import Contest
+from incentives.plans.load import (
+    Document,
+    FileProblem,
+    PlanFileError,
+    decode_document,
+    parse_text,
+)
+
+T = TypeVar("T")
 
 
 class PublishConflict(Exception):
@@ -47,17 +60,30 @@ _COLUMNS = (
 )
 
 
-def parse(source: str, name: str) -> Plan:
-    """Validate plan text (YAML, or JSON when ``name`` ends in .json) or raise PlanFileError."""
+def _decode(
+    source: str, name: str, decode: Callable[[Any], tuple[T | None, list[Problem]]]
+) -> tuple[T, Any]:
+    """Decoded plan text (YAML, or JSON when ``name`` ends in .json) and the parsed data,
+    or PlanFileError naming the file, path and problem of each problem."""
     where = Path(name)
     try:
         raw = parse_text(source, where.suffix.lower() or ".yaml")
     except (yaml.YAMLError, ValueError) as exc:
         raise PlanFileError([FileProblem(where, "", f"not valid YAML/JSON: {exc}")]) from exc
-    plan, problems = decode_plan(raw)
-    if plan is None or problems:
+    value, problems = decode(raw)
+    if value is None or problems:
         raise PlanFileError([FileProblem(where, p.path, p.message) for p in problems])
-    return plan
+    return value, raw
+
+
+def parse(source: str, name: str) -> Plan:
+    """Validate commission plan text or raise PlanFileError."""
+    return _decode(source, name, decode_plan)[0]
+
+
+def parse_document(source: str, name: str) -> tuple[Document, Any]:
+    """Validate the text of a plan file of any kind; the document and its parsed data."""
+    return _decode(source, name, decode_document)
 
 
 def content_hash(source: str) -> str:
@@ -68,8 +94,9 @@ def content_hash(source: str) -> str:
 async def publish(
     conn: asyncpg.Connection, source: str, name: str, actor: audit.Actor
 ) -> PublishedVersion:
-    """Store a new version of the plan in ``source`` (idempotent for identical content)."""
-    plan = parse(source, name)
+    """Store a new version of the plan, contest or achievement rule in ``source``
+    (idempotent for identical content); a contest file also schedules its contest."""
+    plan, raw = parse_document(source, name)
     digest = content_hash(source)
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('plan:' || $1))", plan.key)
     same = await conn.fetchrow(
@@ -105,6 +132,12 @@ async def publish(
         actor.name,
     )
     assert row is not None
+    if isinstance(plan, Contest):
+        # A contest file schedules its contest (or is refused once that has gone live).
+        try:
+            await contests.publish_file(conn, row["id"], raw, plan, actor)
+        except contests.ContestConflict as exc:
+            raise PublishConflict(f"{plan.key}: {exc}") from exc
     version = PublishedVersion(**dict(row), created=True)
     await audit.record(
         conn,
