@@ -3,8 +3,8 @@
 A statement is made when its period closes, from the period's earning lines (every plan
 whose period it is): earnings, prior-period adjustments, draws and their recoveries,
 clawbacks, SPIFFs; then the manual adjustments (accepted disputes) made to land in the
-period. Its total is the sum of its lines. It reads as JSON, CSV or a
-printable HTML page.
+period, and the contests' cash prizes placed in it (as SPIFF lines). Its total is the sum
+of its lines. It reads as JSON, CSV or a printable HTML page.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ FROM (
     SELECT participant_id, period, currency, amount_minor FROM earning_lines WHERE period = $1
     UNION ALL
     SELECT participant_id, period, currency, amount_minor FROM manual_adjustments
+    WHERE period = $1 AND statement_id IS NULL
+    UNION ALL
+    SELECT participant_id, period, currency, amount_minor FROM prize_payouts
     WHERE period = $1 AND statement_id IS NULL
 ) pay
 GROUP BY participant_id, period, currency
@@ -85,6 +88,31 @@ WHERE s.participant_id = m.participant_id AND s.period = m.period AND s.currency
 """
 
 
+# Contest cash prizes placed in the period follow as SPIFF lines, and record the statement.
+_CREATE_PRIZE_LINES = """
+INSERT INTO statement_lines (statement_id, line_no, kind, plan_key, component, name,
+                             amount_minor, currency, trace)
+SELECT s.id,
+       coalesce((SELECT max(x.line_no) FROM statement_lines x WHERE x.statement_id = s.id), 0)
+           + row_number() OVER (PARTITION BY s.id ORDER BY z.id),
+       'spiff', NULL, left('contest:' || c.key, 100), z.name, z.amount_minor, z.currency,
+       jsonb_build_object('kind', 'spiff', 'contest', c.key, 'rank', z.rank,
+                          'prize_payout', z.id, 'note', z.name)
+FROM prize_payouts z
+JOIN contests c ON c.id = z.contest_id
+JOIN statements s ON s.participant_id = z.participant_id AND s.period = z.period
+    AND s.currency = z.currency
+WHERE z.period = $1 AND z.statement_id IS NULL
+"""
+
+_TAKE_UP_PRIZES = """
+UPDATE prize_payouts z SET statement_id = s.id
+FROM statements s
+WHERE s.participant_id = z.participant_id AND s.period = z.period AND s.currency = z.currency
+  AND z.period = $1 AND z.statement_id IS NULL
+"""
+
+
 class Created(msgspec.Struct):
     """Statements a close created: how many, and their total per currency."""
 
@@ -94,7 +122,14 @@ class Created(msgspec.Struct):
 
 async def create_statements(conn: asyncpg.Connection, period: str) -> Created:
     """Freeze the period's earning lines into draft statements (in the caller's transaction)."""
-    for statement in (_CREATE, _CREATE_LINES, _CREATE_MANUAL_LINES, _TAKE_UP_MANUAL):
+    for statement in (
+        _CREATE,
+        _CREATE_LINES,
+        _CREATE_MANUAL_LINES,
+        _TAKE_UP_MANUAL,
+        _CREATE_PRIZE_LINES,
+        _TAKE_UP_PRIZES,
+    ):
         await conn.execute(statement, period)
     rows = await conn.fetch(
         "SELECT currency, count(*) AS n, sum(total_minor)::bigint AS total FROM statements"
