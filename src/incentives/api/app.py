@@ -16,6 +16,7 @@ from incentives.api import problems, results_cache, routes
 from incentives.api.audit import audit_router
 from incentives.api.deps import provide_conn
 from incentives.api.disputes import disputes_router
+from incentives.api.games import games_router, live_boards
 from incentives.api.pay import pay_router
 from incentives.api.payouts import payouts_router
 from incentives.api.plans import plans_router
@@ -23,6 +24,7 @@ from incentives.api.results_cache import ResultsCache
 from incentives.api.security import RecentTokens, TokenAuthentication
 from incentives.api.statements import statements_router
 from incentives.config import Settings, load_settings
+from incentives.games.live import Live
 from incentives.ingest.problems import BatchRejected
 from incentives.scheduler import lifespan as scheduling
 
@@ -36,6 +38,7 @@ def create_app(
         on_shutdown=[engine.dispose] if owns_engine else [],
         lifespan=[
             results_cache.listening,
+            live_boards,
             *([scheduling(engine, scheduler)] if scheduler is not None else []),
         ],
         route_handlers=[
@@ -50,6 +53,7 @@ def create_app(
             payouts_router,
             disputes_router,
             audit_router,
+            games_router,
         ],
         dependencies={"conn": Provide(provide_conn)},
         state=State(
@@ -57,6 +61,8 @@ def create_app(
                 "engine": engine,
                 "tokens": RecentTokens(),
                 "results": ResultsCache(),
+                "live": Live(),
+                "contest_ids": {},
                 "four_eyes": load_settings().four_eyes,
             }
         ),

@@ -1,0 +1,761 @@
+"""Contests, live leaderboards, period leaderboards and achievements.
+
+Managers (and finance, admin) create and run contests; everyone reads public ones once
+they are scheduled. A contest in test mode is seen only by the manager who made it and by
+finance and admin, as is a draft by anyone but managers. A contest nobody may see
+answers 404. Leaderboards show names, ranks and contest scores; period leaderboards show a
+rep only their own figures beside everyone's name and rank, never another rep's pay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any, Literal
+
+import asyncpg
+import msgspec
+from litestar import Litestar, Request, Router, get, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.exceptions import (
+    ClientException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from litestar.params import Body, JSONBody, PathParameter, QueryParameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from incentives.api.deps import today
+from incentives.api.plans import Conflict
+from incentives.api.security import roles
+from incentives.auth.access import SEES_ALL, visible_participants
+from incentives.auth.principals import Principal
+from incentives.db.connection import driver_of, driver_transaction
+from incentives.engine.money import exponent
+from incentives.games import contests, live, rules, scoring
+from incentives.games.achievements import rules_in_force
+from incentives.games.model import LevelsTrigger, TotalScore
+
+Conn = NamedDependency[asyncpg.Connection]
+MANAGERS = roles("manager", "finance", "admin")
+ContestRef = Annotated[str, PathParameter(description="the contest's key or id")]
+Limit = Annotated[int, QueryParameter(ge=1, le=500)]
+Offset = Annotated[int, QueryParameter(ge=0)]
+NO_CONTEST = "No such contest"
+_KEEP_ALIVE_SECONDS = 15.0
+_STREAM_TOP = 10
+
+
+def _invalid(exc: contests.ContestInvalid) -> ClientException:
+    return ClientException(
+        f"The contest is not valid: {len(exc.problems)} problem(s)",
+        status_code=422,
+        extra=[{"key": p.path or "(body)", "message": p.message} for p in exc.problems],
+    )
+
+
+# --- who sees and runs which contest ------------------------------------------------
+
+
+def may_view(principal: Principal, status: str, visibility: str, created_by: int | None) -> bool:
+    """Whether the principal may see a contest at all."""
+    if principal.role in SEES_ALL or created_by == principal.id:
+        return True
+    if visibility == "test":
+        return False
+    return status != "draft" or principal.role == "manager"
+
+
+def may_manage(principal: Principal, created_by: int | None) -> bool:
+    """Whether the principal may change a contest: finance, admin, or its manager."""
+    return principal.role in SEES_ALL or (
+        principal.role == "manager" and created_by == principal.id
+    )
+
+
+_ROW = (
+    "SELECT c.id, c.key, c.name, c.status, c.visibility, c.starts_on, c.ends_on, c.definition,"
+    " c.created_by, c.created_by_id, c.revision, c.created_at, c.updated_at, c.live_at,"
+    " c.frozen_at, c.awarded_at, c.cancelled_at,"
+    " (SELECT count(*) FROM contest_entries e WHERE e.contest_id = c.id) AS participants"
+    " FROM contests c"
+)
+
+
+async def _row(conn: asyncpg.Connection, ref: str, principal: Principal) -> asyncpg.Record:
+    """The contest ``ref`` names (a key, or an id), if the principal may see it."""
+    by_id = int(ref) if ref.isdigit() else None
+    row = await conn.fetchrow(_ROW + " WHERE c.key = $1 OR c.id = $2", ref, by_id)
+    if row is None or not may_view(
+        principal, row["status"], row["visibility"], row["created_by_id"]
+    ):
+        raise NotFoundException(NO_CONTEST)
+    return row
+
+
+async def _managed(conn: asyncpg.Connection, ref: str, principal: Principal) -> int:
+    row = await _row(conn, ref, principal)
+    if not may_manage(principal, row["created_by_id"]):
+        raise PermissionDeniedException(
+            "Only the contest's manager, finance or admin may change it"
+        )
+    return int(row["id"])
+
+
+# --- contests ------------------------------------------------------------------------
+
+
+class Window(msgspec.Struct):
+    """Both days included."""
+
+    from_: str = msgspec.field(name="from")
+    to: str
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+class ContestView(msgspec.Struct):
+    """A contest: where it stands and its definition (the contest file's content)."""
+
+    id: int
+    key: str
+    name: str
+    status: str
+    visibility: str
+    window: Window
+    participants: int
+    created_by: str
+    revision: int
+    definition: dict[str, Any]
+    created_at: str | None
+    updated_at: str | None
+    live_at: str | None
+    frozen_at: str | None
+    awarded_at: str | None
+    cancelled_at: str | None
+
+
+def _view(row: asyncpg.Record) -> ContestView:
+    return ContestView(
+        id=row["id"],
+        key=row["key"],
+        name=row["name"],
+        status=row["status"],
+        visibility=row["visibility"],
+        window=Window(row["starts_on"].isoformat(), row["ends_on"].isoformat()),
+        participants=row["participants"],
+        created_by=row["created_by"],
+        revision=row["revision"],
+        definition=row["definition"],
+        **{
+            name: _iso(row[name])
+            for name in ("created_at", "updated_at", "live_at", "frozen_at", "awarded_at")
+        },
+        cancelled_at=_iso(row["cancelled_at"]),
+    )
+
+
+Definition = Annotated[
+    dict[str, Any], Body(description="a contest, as in a contest file (kind may be left out)")
+]
+
+
+@post("/contests", guards=[MANAGERS], status_code=201)
+async def create_contest(
+    state: State, request: Request[Principal, Any, Any], data: Definition
+) -> ContestView:
+    """Create a contest as a draft; 422 naming each bad field, 409 if its key is taken."""
+    try:
+        async with driver_transaction(state.engine) as conn:
+            contest_id = await contests.create(conn, data, request.user.actor())
+            return _view(await _row(conn, str(contest_id), request.user))
+    except contests.ContestInvalid as exc:
+        raise _invalid(exc) from exc
+    except contests.ContestConflict as exc:
+        raise Conflict(str(exc)) from exc
+
+
+@get("/contests")
+async def list_contests(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    status: Annotated[str | None, QueryParameter(description="draft, scheduled, live, …")] = None,
+) -> list[ContestView]:
+    """The contests you may see, newest window first."""
+    rows = await conn.fetch(
+        _ROW + " WHERE $1::text IS NULL OR c.status = $1 ORDER BY c.starts_on DESC, c.id DESC",
+        status,
+    )
+    user = request.user
+    return [
+        _view(r) for r in rows if may_view(user, r["status"], r["visibility"], r["created_by_id"])
+    ]
+
+
+@get("/contests/{contest:str}")
+async def get_contest(
+    conn: Conn, request: Request[Principal, Any, Any], contest: ContestRef
+) -> ContestView:
+    """A contest."""
+    return _view(await _row(conn, contest, request.user))
+
+
+@put("/contests/{contest:str}", guards=[MANAGERS])
+async def edit_contest(
+    state: State, request: Request[Principal, Any, Any], contest: ContestRef, data: Definition
+) -> ContestView:
+    """Replace a draft or scheduled contest's definition (409 once it is live)."""
+    try:
+        async with driver_transaction(state.engine) as conn:
+            contest_id = await _managed(conn, contest, request.user)
+            await contests.replace(conn, contest_id, data, request.user.actor())
+            return _view(await _row(conn, str(contest_id), request.user))
+    except contests.ContestInvalid as exc:
+        raise _invalid(exc) from exc
+    except contests.ContestConflict as exc:
+        raise Conflict(str(exc)) from exc
+
+
+@post("/contests/{contest:str}/schedule", guards=[MANAGERS], status_code=200)
+async def schedule_contest(
+    state: State, request: Request[Principal, Any, Any], contest: ContestRef
+) -> ContestView:
+    """Schedule a draft: it goes live on its first day (at once if that has come)."""
+    day = today()
+    try:
+        async with driver_transaction(state.engine) as conn:
+            contest_id = await _managed(conn, contest, request.user)
+            await contests.schedule(conn, contest_id, request.user.actor(), day)
+    except contests.ContestConflict as exc:
+        raise Conflict(str(exc)) from exc
+    await contests.start(state.engine, contest_id, day, request.user.actor())
+    async with state.engine.connect() as sa_conn:
+        return _view(await _row(await driver_of(sa_conn), str(contest_id), request.user))
+
+
+@post("/contests/{contest:str}/cancel", guards=[MANAGERS], status_code=200)
+async def cancel_contest(
+    state: State, request: Request[Principal, Any, Any], contest: ContestRef
+) -> ContestView:
+    """Call a draft, scheduled or live contest off; nothing is awarded."""
+    try:
+        async with driver_transaction(state.engine) as conn:
+            contest_id = await _managed(conn, contest, request.user)
+            await contests.cancel(conn, contest_id, request.user.actor())
+            return _view(await _row(conn, str(contest_id), request.user))
+    except contests.ContestConflict as exc:
+        raise Conflict(str(exc)) from exc
+
+
+class CloneRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """What the copy changes: its key (default: the original's with ``-copy``), its name,
+    its window."""
+
+    key: str | None = None
+    name: str | None = None
+    window: dict[str, str] | None = None
+
+
+@post("/contests/{contest:str}/clone", guards=[MANAGERS], status_code=201)
+async def clone_contest(
+    state: State,
+    request: Request[Principal, Any, Any],
+    contest: ContestRef,
+    data: JSONBody[CloneRequest | None] = None,
+) -> ContestView:
+    """A new draft with this contest's definition, yours to edit."""
+    changes = {} if data is None else {k: v for k, v in msgspec.to_builtins(data).items() if v}
+    try:
+        async with driver_transaction(state.engine) as conn:
+            original = await _row(conn, contest, request.user)
+            contest_id = await contests.clone(conn, original["id"], request.user.actor(), changes)
+            return _view(await _row(conn, str(contest_id), request.user))
+    except contests.ContestInvalid as exc:
+        raise _invalid(exc) from exc
+    except contests.ContestConflict as exc:
+        raise Conflict(str(exc)) from exc
+
+
+class Participation(msgspec.Struct):
+    """Someone taking part, with their team and score."""
+
+    participant: str
+    name: str
+    team: str | None
+    score: str
+
+
+@get("/contests/{contest:str}/participants", guards=[MANAGERS])
+async def participation(
+    conn: Conn, request: Request[Principal, Any, Any], contest: ContestRef
+) -> list[Participation]:
+    """Who takes part (the contest's manager, finance, admin)."""
+    contest_id = await _managed(conn, contest, request.user)
+    board = await live.load_board(conn, contest_id)
+    assert board is not None
+    rows = await conn.fetch(
+        "SELECT p.external_id, p.name, t.external_id AS team, e.score FROM contest_entries e"
+        " JOIN participants p ON p.id = e.participant_id LEFT JOIN teams t ON t.id = e.team_id"
+        " WHERE e.contest_id = $1 ORDER BY p.name, p.external_id",
+        contest_id,
+    )
+    return [
+        Participation(r["external_id"], r["name"], r["team"], _score(board, r["score"]))
+        for r in rows
+    ]
+
+
+# --- leaderboards --------------------------------------------------------------------
+
+
+class BoardRow(msgspec.Struct, omit_defaults=True):
+    """A place on a leaderboard. ``movement``: places gained since the day's opening
+    ranks (negative: lost); ``percent``: of the target, when there is one."""
+
+    rank: int
+    subject: str
+    name: str
+    score: str
+    target: str | None = None
+    percent: str | None = None
+    movement: int | None = None
+    members: int | None = None
+
+
+class Leaderboard(msgspec.Struct):
+    """A contest's standings: a page of them, and yours."""
+
+    contest: str
+    name: str
+    status: str
+    scope: str
+    ranked_on: str
+    unit: str
+    subjects: int
+    opening_ranks_of: str | None
+    rows: list[BoardRow]
+    me: BoardRow | None
+
+
+def _unit(contest: Any) -> str:
+    score = contest.score
+    if contest.is_money:
+        return str(contest.currency)
+    if isinstance(score, TotalScore):
+        return score.source if score.aggregate == "count" else "quantity"
+    return "points"
+
+
+def _score(board: live.LiveBoard, value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    contest = board.contest
+    if contest.is_money and contest.currency:
+        places = Decimal(1).scaleb(-exponent(contest.currency))
+        return str(value.quantize(places, rounding=ROUND_HALF_UP))
+    return f"{value.normalize():f}"
+
+
+def _percent(fraction: Decimal | None) -> str | None:
+    if fraction is None:
+        return None
+    return str((fraction * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _board_row(board: live.LiveBoard, item: scoring.Ranked) -> BoardRow:
+    standing = item.standing
+    subject, name = board.labels.get(standing.subject, (str(standing.subject), ""))
+    return BoardRow(
+        rank=item.rank,
+        subject=subject,
+        name=name,
+        score=_score(board, standing.score),
+        target=None if standing.target is None else _score(board, standing.target),
+        percent=_percent(standing.percent),
+        movement=scoring.movement(board.day_ranks, standing.subject, item.rank),
+        members=standing.members if board.contest.scope == "teams" else None,
+    )
+
+
+def _row_of(board: live.LiveBoard, subject: int | None) -> BoardRow | None:
+    if subject is None:
+        return None
+    standing = board.board.get(subject)
+    rank = board.board.rank_of(subject)
+    if standing is None or rank is None:
+        return None
+    return _board_row(board, scoring.Ranked(rank, standing))
+
+
+async def _my_subject(state: State, board: live.LiveBoard, principal: Principal) -> int | None:
+    me = principal.participant_id
+    if me is None or board.contest.scope == "individuals":
+        return me
+    async with state.engine.connect() as sa_conn:
+        team: int | None = await (await driver_of(sa_conn)).fetchval(
+            "SELECT team_id FROM contest_entries WHERE contest_id = $1 AND participant_id = $2",
+            board.id,
+            me,
+        )
+    return team
+
+
+def _leaderboard(board: live.LiveBoard, offset: int, limit: int, me: int | None) -> Leaderboard:
+    contest = board.contest
+    return Leaderboard(
+        contest=board.key,
+        name=board.name,
+        status=board.status,
+        scope=contest.scope,
+        ranked_on=contest.ranking.basis,
+        unit=_unit(contest),
+        subjects=len(board.board),
+        opening_ranks_of=None if board.ranks_day is None else board.ranks_day.isoformat(),
+        rows=[_board_row(board, r) for r in board.board.page(offset, limit)],
+        me=_row_of(board, me),
+    )
+
+
+async def _visible_board(
+    state: State, request: Request[Principal, Any, Any], ref: str
+) -> live.LiveBoard:
+    boards: live.Live = state.live
+    contest_id = int(ref) if ref.isdigit() else await _id_of(state, ref)
+    board = None if contest_id is None else await boards.board(state.engine, contest_id)
+    if board is None or not may_view(
+        request.user, board.status, board.visibility, board.created_by_id
+    ):
+        raise NotFoundException(NO_CONTEST)
+    return board
+
+
+async def _id_of(state: State, key: str) -> int | None:
+    keys: dict[str, int] = state.contest_ids
+    if key not in keys:
+        async with state.engine.connect() as sa_conn:
+            found = await (await driver_of(sa_conn)).fetchval(
+                "SELECT id FROM contests WHERE key = $1", key
+            )
+        if found is None:
+            return None
+        keys[key] = int(found)  # a contest's key never changes
+    return keys[key]
+
+
+@get("/contests/{contest:str}/leaderboard")
+async def leaderboard(
+    state: State,
+    request: Request[Principal, Any, Any],
+    contest: ContestRef,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Leaderboard:
+    """A page of the contest's standings (rank, who, score, percent of target, movement
+    since the day's opening ranks), and your own place."""
+    board = await _visible_board(state, request, contest)
+    me = await _my_subject(state, board, request.user)
+    return _leaderboard(board, offset, limit, me)
+
+
+def _event(name: str, payload: Any) -> ServerSentEventMessage:
+    return ServerSentEventMessage(data=msgspec.json.encode(payload).decode(), event=name)
+
+
+class Standings(msgspec.Struct):
+    """What moved: the subjects whose standings changed, the top of the board, and you."""
+
+    contest: str
+    status: str
+    changes: list[BoardRow]
+    top: list[BoardRow]
+    me: BoardRow | None
+
+
+@get("/contests/{contest:str}/leaderboard/stream")
+async def leaderboard_stream(
+    state: State, request: Request[Principal, Any, Any], contest: ContestRef
+) -> ServerSentEvent:
+    """Server-Sent Events: a ``leaderboard`` event with the top of the board, then a
+    ``standings`` event each time standings change (those that moved, the top ten, and
+    you); a fresh ``leaderboard`` when too much moved at once."""
+    board = await _visible_board(state, request, contest)
+    me = await _my_subject(state, board, request.user)
+    boards: live.Live = state.live
+    subscriber = boards.subscribe(board.id)
+
+    async def events() -> AsyncIterator[ServerSentEventMessage]:
+        try:
+            yield _event("leaderboard", _leaderboard(board, 0, _STREAM_TOP, me))
+            while True:
+                try:
+                    update = await asyncio.wait_for(subscriber.queue.get(), _KEEP_ALIVE_SECONDS)
+                except TimeoutError:
+                    yield ServerSentEventMessage(comment="keep-alive")
+                    continue
+                current = await boards.board(state.engine, board.id)
+                if current is None:
+                    return
+                if update.subjects is None:
+                    yield _event("leaderboard", _leaderboard(current, 0, _STREAM_TOP, me))
+                    continue
+                moved = [_row_of(current, s) for s in sorted(update.subjects)]
+                yield _event(
+                    "standings",
+                    Standings(
+                        contest=current.key,
+                        status=current.status,
+                        changes=[row for row in moved if row is not None],
+                        top=[_board_row(current, r) for r in current.board.page(0, _STREAM_TOP)],
+                        me=_row_of(current, me),
+                    ),
+                )
+        finally:
+            boards.unsubscribe(board.id, subscriber)
+
+    return ServerSentEvent(events())
+
+
+class PeriodRow(msgspec.Struct):
+    """A place on a period leaderboard. ``value`` and ``attainment`` only where you may
+    see that participant's pay: your own (and, for a manager, your reporting line's)."""
+
+    rank: int
+    participant: str
+    name: str
+    value: str | None
+    attainment: str | None
+    unit: str
+
+
+class PeriodLeaderboard(msgspec.Struct):
+    """Everyone with the measure in the period, ranked."""
+
+    measure: str
+    period: str
+    by: str
+    participants: int
+    rows: list[PeriodRow]
+    me: PeriodRow | None
+
+
+# Per participant, the plan where the measure counts most that period.
+_MEASURES = """
+SELECT DISTINCT ON (r.participant_id) r.participant_id, p.external_id, p.name, r.currency,
+       (m->>'value')::numeric AS value, (m->>'attainment')::numeric AS attainment,
+       (m->>'is_money')::boolean AS is_money
+FROM participant_results r
+JOIN participants p ON p.id = r.participant_id
+CROSS JOIN jsonb_array_elements(r.measures) m
+WHERE r.period = $1 AND m->>'key' = $2
+ORDER BY r.participant_id, (m->>'attainment')::numeric DESC NULLS LAST,
+         (m->>'value')::numeric DESC
+"""
+
+
+async def _period_board(
+    state: State, period: str, measure: str, by: str
+) -> list[tuple[int, asyncpg.Record]]:
+    async def fetch() -> list[tuple[int, asyncpg.Record]]:
+        async with state.engine.connect() as sa_conn:
+            rows = await (await driver_of(sa_conn)).fetch(_MEASURES, period, measure)
+        by_id = {r["participant_id"]: r for r in rows}
+        ranked = scoring.rank(
+            (
+                scoring.Standing(
+                    r["participant_id"],
+                    r["value"],
+                    None,
+                    r["attainment"] if by == "attainment" else r["value"],
+                    None,
+                )
+                for r in rows
+            ),
+            "shared",
+        )
+        return [(item.rank, by_id[item.standing.subject]) for item in ranked]
+
+    boards: live.Live = state.live
+    return await boards.period_read(("period", period, measure, by), fetch)
+
+
+def _period_row(rank: int, row: asyncpg.Record, shown: bool) -> PeriodRow:
+    unit = row["currency"] if row["is_money"] else "count"
+    value: Decimal = row["value"]
+    if row["is_money"]:
+        value = value.quantize(Decimal(1).scaleb(-exponent(unit)), rounding=ROUND_HALF_UP)
+    return PeriodRow(
+        rank=rank,
+        participant=row["external_id"],
+        name=row["name"],
+        value=(f"{value:f}" if row["is_money"] else f"{value.normalize():f}") if shown else None,
+        attainment=_percent(row["attainment"]) if shown else None,
+        unit=unit,
+    )
+
+
+@get("/leaderboards")
+async def period_leaderboard(
+    state: State,
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    measure: Annotated[str, QueryParameter(description="a measure key of the plans: bookings")],
+    period: Annotated[str, QueryParameter(description="2026-Q1, 2026-03 or 2026")],
+    by: Annotated[Literal["attainment", "value"], QueryParameter()] = "attainment",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PeriodLeaderboard:
+    """Everyone with results for a commission measure in a period, ranked by attainment or
+    by value (equal figures share a rank). Names and ranks for all; figures only for
+    those whose pay you may see."""
+    ranked = await _period_board(state, period, measure, by)
+    visible = await visible_participants(conn, request.user, today())
+
+    def row(rank: int, record: asyncpg.Record) -> PeriodRow:
+        shown = visible is None or record["participant_id"] in visible
+        return _period_row(rank, record, shown)
+
+    mine = request.user.participant_id
+    me = next((row(r, rec) for r, rec in ranked if rec["participant_id"] == mine), None)
+    return PeriodLeaderboard(
+        measure=measure,
+        period=period,
+        by=by,
+        participants=len(ranked),
+        rows=[row(r, rec) for r, rec in ranked[offset : offset + limit]],
+        me=me,
+    )
+
+
+# --- achievements --------------------------------------------------------------------
+
+
+class AwardView(msgspec.Struct):
+    """Points and a badge won, and what for; a revoked award says when and why."""
+
+    source: str
+    key: str
+    occasion: str
+    name: str
+    points: int
+    badge: str | None
+    awarded_at: str | None
+    revoked_at: str | None
+    revoked_reason: str | None
+    detail: dict[str, Any]
+
+
+class LevelView(msgspec.Struct):
+    """A level and the points it takes."""
+
+    name: str
+    points: int
+
+
+class Achievements(msgspec.Struct):
+    """A participant's points (from awards that stand), level, badges and awards."""
+
+    participant: str
+    name: str
+    points: int
+    level: LevelView | None
+    next_level: LevelView | None
+    badges: list[str]
+    awards: list[AwardView]
+
+
+async def _achievements(conn: asyncpg.Connection, participant_id: int) -> Achievements:
+    who = await conn.fetchrow(
+        "SELECT external_id, name FROM participants WHERE id = $1", participant_id
+    )
+    if who is None:
+        raise NotFoundException("No such participant")
+    rows = await conn.fetch(
+        "SELECT source, source_key, occasion, name, points, badge, awarded_at, revoked_at,"
+        " revoked_reason, detail FROM awards WHERE participant_id = $1"
+        " ORDER BY awarded_at DESC, id DESC",
+        participant_id,
+    )
+    standing = [r for r in rows if r["revoked_at"] is None]
+    points = sum(r["points"] for r in standing)
+    levels = next(
+        (r.when.levels for r in await rules_in_force(conn) if isinstance(r.when, LevelsTrigger)),
+        [],
+    )
+    reached = rules.levels_reached(points, levels)
+    upcoming = rules.next_level(points, levels)
+    return Achievements(
+        participant=who["external_id"],
+        name=who["name"],
+        points=points,
+        level=LevelView(reached[-1].name, reached[-1].points) if reached else None,
+        next_level=None if upcoming is None else LevelView(upcoming.name, upcoming.points),
+        badges=sorted({r["badge"] for r in standing if r["badge"]}),
+        awards=[
+            AwardView(
+                source=r["source"],
+                key=r["source_key"],
+                occasion=r["occasion"],
+                name=r["name"],
+                points=r["points"],
+                badge=r["badge"],
+                awarded_at=_iso(r["awarded_at"]),
+                revoked_at=_iso(r["revoked_at"]),
+                revoked_reason=r["revoked_reason"],
+                detail=r["detail"],
+            )
+            for r in rows
+        ],
+    )
+
+
+@get("/me/achievements")
+async def my_achievements(conn: Conn, request: Request[Principal, Any, Any]) -> Achievements:
+    """Your points, level, badges and awards."""
+    if request.user.participant_id is None:
+        raise NotFoundException("You are not a participant")
+    return await _achievements(conn, request.user.participant_id)
+
+
+@get("/participants/{participant:str}/achievements")
+async def their_achievements(
+    conn: Conn,
+    participant: Annotated[str, PathParameter(description="the participant's external id")],
+) -> Achievements:
+    """A participant's profile of points, level and badges (no pay in it: anyone may look)."""
+    found = await conn.fetchval("SELECT id FROM participants WHERE external_id = $1", participant)
+    if found is None:
+        raise NotFoundException("No such participant")
+    return await _achievements(conn, found)
+
+
+games_router = Router(
+    path="/api/v1",
+    route_handlers=[
+        create_contest,
+        list_contests,
+        get_contest,
+        edit_contest,
+        schedule_contest,
+        cancel_contest,
+        clone_contest,
+        participation,
+        leaderboard,
+        leaderboard_stream,
+        period_leaderboard,
+        my_achievements,
+        their_achievements,
+    ],
+    tags=["games"],
+)
+
+
+@contextlib.asynccontextmanager
+async def live_boards(app: Litestar) -> AsyncIterator[None]:
+    """App lifespan: the process's live boards listen while the app runs."""
+    async with live.listening(app.state.live, app.state.engine):
+        yield

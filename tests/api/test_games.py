@@ -1,0 +1,235 @@
+"""Contests through the API: managers run them, everyone reads the boards they may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.audit.log import CLI_ACTOR
+from incentives.auth import principals
+from incentives.db.connection import driver_transaction
+from incentives.games import contests
+from incentives.ingest.service import ingest
+from tests.api.conftest import Client
+from tests.games.conftest import floor  # noqa: F401 - the fixture
+
+MARCH_20 = dt.date(2026, 3, 20)
+BLITZ: dict[str, Any] = {
+    "key": "blitz",
+    "name": "March blitz",
+    "window": {"from": "2026-03-01", "to": "2026-03-31"},
+    "currency": "USD",
+    "participants": {"teams": ["east", "west"]},
+    "score": {
+        "type": "total",
+        "source": "deals",
+        "aggregate": "sum",
+        "where": {"field": "product", "equals": "Platform"},
+    },
+    "prizes": [{"rank": 1, "cash": "500", "badge": "blitz-winner", "points": 100}],
+}
+Headers = dict[str, dict[str, str]]
+
+
+@pytest.fixture
+def on_march_20(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API's clock reads 2026-03-20 (the floor's deals are in March 2026)."""
+    for module in ("incentives.api.games", "incentives.api.routes"):
+        monkeypatch.setattr(f"{module}.today", lambda: MARCH_20)
+
+
+@pytest.fixture
+async def tokens(db: AsyncEngine, floor: None) -> Headers:  # noqa: F811 - the fixture
+    """ana and cy as reps; max and mia managers; finance; integration."""
+    async with driver_transaction(db) as conn:
+        await ingest(
+            conn,
+            "participants",
+            [
+                {"external_id": "max", "name": "Max", "currency": "USD"},
+                {"external_id": "mia", "name": "Mia", "currency": "USD"},
+            ],
+            CLI_ACTOR,
+        )
+        headers: Headers = {}
+        for name, role, who in [
+            ("ana", "rep", "ana"),
+            ("cy", "rep", "cy"),
+            ("max", "manager", "max"),
+            ("mia", "manager", "mia"),
+            ("finance", "finance", None),
+            ("integration", "integration", None),
+        ]:
+            _, token = await principals.create(
+                conn, name=name, role=role, participant=who, actor=CLI_ACTOR
+            )
+            headers[name] = {"Authorization": f"Bearer {token}"}
+    return headers
+
+
+async def live(client: Client, tokens: Headers, body: dict[str, Any], who: str = "max") -> None:
+    created = await client.post("/api/v1/contests", json=body, headers=tokens[who])
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "draft"
+    scheduled = await client.post(f"/api/v1/contests/{body['key']}/schedule", headers=tokens[who])
+    assert scheduled.status_code == 200, scheduled.text
+    assert scheduled.json()["status"] == "live"
+
+
+def places(board: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [(r["rank"], r["subject"], r["score"], r.get("percent")) for r in board["rows"]]
+
+
+@pytest.mark.usefixtures("on_march_20")
+async def test_an_individual_contest_and_its_board(client: Client, tokens: Headers) -> None:
+    await live(client, tokens, BLITZ)
+    got = await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["ana"])
+    assert got.status_code == 200, got.text
+    board = got.json()
+    assert places(board) == [
+        (1, "ana", "2500.00", None),
+        (2, "bo", "2200.00", None),  # 2,000 EUR at 1.1
+        (3, "cy", "1500.00", None),  # half of D-4
+    ]
+    assert board["unit"] == "USD" and board["subjects"] == 3
+    assert board["me"]["subject"] == "ana" and board["me"]["movement"] == 0
+    paged = await client.get(
+        "/api/v1/contests/blitz/leaderboard?limit=1&offset=2", headers=tokens["cy"]
+    )
+    assert places(paged.json()) == [(3, "cy", "1500.00", None)]
+
+
+@pytest.mark.usefixtures("on_march_20")
+async def test_a_team_contest_with_a_handicap(client: Client, tokens: Headers) -> None:
+    body = {
+        **BLITZ,
+        "key": "teams",
+        "scope": "teams",
+        "ranking": {
+            "basis": "percent_of_target",
+            "target": {"measure": "bookings", "period": "2026-Q1"},
+        },
+        "prizes": [],
+    }
+    await live(client, tokens, body)
+    board = (await client.get("/api/v1/contests/teams/leaderboard", headers=tokens["cy"])).json()
+    # Targets are Q1 quotas prorated to March (31 of 90 days): east 14,000 × 31/90 =
+    # 4,822.22 for 4,700 of bookings (97.47%); west 2,000 × 31/90 = 688.89 for 1,500.
+    assert places(board) == [(1, "west", "1500.00", "217.74"), (2, "east", "4700.00", "97.47")]
+    assert [(r["target"], r["members"]) for r in board["rows"]] == [("688.89", 1), ("4822.22", 2)]
+    assert board["me"]["subject"] == "west"
+
+
+@pytest.mark.usefixtures("on_march_20")
+async def test_a_bad_contest_is_refused_naming_each_field(client: Client, tokens: Headers) -> None:
+    body = {**BLITZ, "window": {"from": "2026-03-31", "to": "2026-03-01"}, "scope": "squads"}
+    refused = await client.post("/api/v1/contests", json=body, headers=tokens["max"])
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["errors"] == [
+        {"field": "scope", "message": "must be one of: individuals, teams (got 'squads')"}
+    ]
+    body = {**BLITZ, "window": {"from": "2026-03-31", "to": "2026-03-01"}}
+    refused = await client.post("/api/v1/contests", json=body, headers=tokens["max"])
+    assert refused.json()["errors"] == [{"field": "window.to", "message": "ends before it starts"}]
+    listed = await client.get("/api/v1/contests", headers=tokens["finance"])
+    assert listed.json() == []  # nothing half-written
+
+
+@pytest.mark.usefixtures("on_march_20")
+async def test_a_rep_can_neither_create_nor_see_a_test_mode_contest(
+    client: Client, tokens: Headers
+) -> None:
+    denied = await client.post("/api/v1/contests", json=BLITZ, headers=tokens["ana"])
+    assert denied.status_code == 403
+    await live(client, tokens, {**BLITZ, "visibility": "test"})
+    for path in ("", "/leaderboard", "/leaderboard/stream"):
+        hidden = await client.get(f"/api/v1/contests/blitz{path}", headers=tokens["ana"])
+        assert hidden.status_code == 404, path
+    assert (await client.get("/api/v1/contests", headers=tokens["ana"])).json() == []
+    # Another manager does not see it either; its own manager and finance do.
+    assert (await client.get("/api/v1/contests/blitz", headers=tokens["mia"])).status_code == 404
+    for who in ("max", "finance"):
+        seen = await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens[who])
+        assert seen.status_code == 200 and len(seen.json()["rows"]) == 3
+
+
+@pytest.mark.usefixtures("on_march_20")
+async def test_managers_edit_clone_and_cancel(client: Client, tokens: Headers) -> None:
+    created = await client.post("/api/v1/contests", json=BLITZ, headers=tokens["max"])
+    contest_id = created.json()["id"]
+    # A draft is not shown to reps; another manager sees it but may not change it.
+    assert (await client.get("/api/v1/contests/blitz", headers=tokens["ana"])).status_code == 404
+    foreign = await client.put("/api/v1/contests/blitz", json=BLITZ, headers=tokens["mia"])
+    assert foreign.status_code == 403
+    edited = await client.put(
+        f"/api/v1/contests/{contest_id}",
+        json={**BLITZ, "name": "Spring blitz"},
+        headers=tokens["max"],
+    )
+    assert edited.status_code == 200 and edited.json()["revision"] == 2
+    renamed = await client.put(
+        "/api/v1/contests/blitz", json={**BLITZ, "key": "other"}, headers=tokens["max"]
+    )
+    assert renamed.status_code == 422
+    await client.post("/api/v1/contests/blitz/schedule", headers=tokens["max"])
+    late = await client.put("/api/v1/contests/blitz", json=BLITZ, headers=tokens["max"])
+    assert late.status_code == 409  # live: no more edits
+    copy = await client.post(
+        "/api/v1/contests/blitz/clone", json={"name": "April blitz"}, headers=tokens["mia"]
+    )
+    assert copy.status_code == 201, copy.text
+    assert (copy.json()["key"], copy.json()["name"], copy.json()["status"]) == (
+        "blitz-copy",
+        "April blitz",
+        "draft",
+    )
+    cancelled = await client.post("/api/v1/contests/blitz/cancel", headers=tokens["max"])
+    assert cancelled.json()["status"] == "cancelled"
+    participation = await client.get("/api/v1/contests/blitz/participants", headers=tokens["max"])
+    assert [(p["participant"], p["team"], p["score"]) for p in participation.json()] == [
+        ("ana", "east", "2500.00"),
+        ("bo", "east", "2200.00"),
+        ("cy", "west", "1500.00"),
+    ]
+
+
+@pytest.mark.usefixtures("on_march_20")
+async def test_a_deal_moves_the_board_and_frozen_results_stay(
+    db: AsyncEngine, client: Client, tokens: Headers
+) -> None:
+    await live(client, tokens, BLITZ)
+    deal = {
+        "external_id": "D-9",
+        "owner": "cy",
+        "amount": "1200",
+        "currency": "USD",
+        "close_date": "2026-03-20",
+        "status": "won",
+        "product": "Platform",
+    }
+    pushed = await client.post(
+        "/api/v1/ingest/deals", json={"items": [deal]}, headers=tokens["integration"]
+    )
+    assert pushed.status_code == 200
+    board = (await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["cy"])).json()
+    assert places(board) == [
+        (1, "cy", "2700.00", None),
+        (2, "ana", "2500.00", None),
+        (3, "bo", "2200.00", None),
+    ]
+    assert board["me"]["movement"] == 2  # from third at the day's start to first
+    # The window ends; the next day the scheduler freezes the standings and awards.
+    await contests.advance(db, dt.date(2026, 4, 1), CLI_ACTOR)
+    # A change to a March deal after the end changes nothing on the frozen board.
+    edited = {**deal, "amount": "100"}
+    pushed = await client.post(
+        "/api/v1/ingest/deals", json={"items": [edited]}, headers=tokens["integration"]
+    )
+    assert pushed.json()["updated"] == 1
+    after = (await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["cy"])).json()
+    assert after["status"] == "awarded"
+    assert places(after) == places(board)
