@@ -108,7 +108,7 @@ async def _owed(
             for r in await conn.fetch(q.sql, *q.args(people or ()))
         ]
         for occasion in rules.activity_occasions(days, when.per, when.at_least):
-            owe(occasion, **{when.per: occasion[1]})
+            owe(occasion, **{when.per: occasion[1].removeprefix(f"{when.per}:")})
         return Owed(occasions, f"fewer activities than {when.at_least} in that {when.per} now")
     assert isinstance(when, StreakTrigger)
     periods = [

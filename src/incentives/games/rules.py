@@ -76,10 +76,11 @@ def bucket(day: dt.date, per: Per) -> str:
 def activity_occasions(
     days: Iterable[tuple[int, dt.date, Decimal]], per: Per, at_least: Decimal
 ) -> list[Occasion]:
-    """Per participant, each day, week or month whose activities add up to ``at_least``."""
+    """Per participant, each day, week or month whose activities add up to ``at_least``
+    (occasions ``week:2026-W11``, ``day:2026-03-09``, ``month:2026-03``)."""
     totals: dict[Occasion, Decimal] = {}
     for participant, day, quantity in days:
-        key = (participant, bucket(day, per))
+        key = (participant, f"{per}:{bucket(day, per)}")
         totals[key] = totals.get(key, Decimal(0)) + quantity
     return sorted(key for key, total in totals.items() if total >= at_least)
 
