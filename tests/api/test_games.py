@@ -233,3 +233,97 @@ async def test_a_deal_moves_the_board_and_frozen_results_stay(
     after = (await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["cy"])).json()
     assert after["status"] == "awarded"
     assert places(after) == places(board)
+
+
+PLAN = """
+kind: commission
+key: flat
+version: 1
+name: Flat ten percent
+effective: {from: 2026-01-01, to: 2026-12-31}
+payout_currency: USD
+period: quarter
+measures:
+  - {key: bookings, name: Bookings, source: deals, aggregate: sum, quota: true}
+components:
+  - {key: commission, name: Commission, type: rate, measure: bookings, rate: 10%}
+"""
+
+
+@pytest.mark.usefixtures("on_march_20")
+async def test_a_cash_prize_is_a_spiff_line_on_the_winners_next_statement(
+    db: AsyncEngine, client: Client, tokens: Headers
+) -> None:
+    published = await client.post("/api/v1/plans", json={"source": PLAN}, headers=tokens["finance"])
+    assert published.status_code == 201
+    on_plan = [
+        {"plan": "flat", "participant": p, "valid_from": "2026-01-01", "currency": "USD"}
+        for p in ("ana", "bo", "cy")
+    ]
+    pushed = await client.post(
+        "/api/v1/ingest/plan_assignments", json={"items": on_plan}, headers=tokens["integration"]
+    )
+    assert pushed.status_code == 200
+    run = await client.post(
+        "/api/v1/calc-runs", json={"period": "2026-Q1"}, headers=tokens["finance"]
+    )
+    assert run.json()["status"] == "succeeded"
+    await live(client, tokens, BLITZ)
+    # April 1st: the contest ends and ana, first, wins 500 USD, 100 points and a badge.
+    assert (await contests.advance(db, dt.date(2026, 4, 1), CLI_ACTOR))["awarded"] == ["blitz"]
+    closed = await client.post("/api/v1/periods/2026-Q1/close", headers=tokens["finance"])
+    assert closed.status_code == 200, closed.text
+    listed = await client.get(
+        "/api/v1/statements?period=2026-Q1&participant=ana", headers=tokens["finance"]
+    )
+    [summary] = listed.json()
+    statement = (
+        await client.get(f"/api/v1/statements/{summary['id']}", headers=tokens["ana"])
+    ).json()
+    # 10% of ana's 3,000 of Q1 bookings (D-1, D-2 and half of D-4), then the prize.
+    assert [(line["kind"], line["name"], line["amount"]) for line in statement["lines"]] == [
+        ("earning", "Commission", "300.00"),
+        ("spiff", "March blitz: 1st place", "500.00"),
+    ]
+    assert statement["subtotals"] == {"earning": "300.00", "spiff": "500.00"}
+    assert statement["total"] == "800.00"
+    assert statement["lines"][1]["trace"]["contest"] == "blitz"
+    mine = (await client.get("/api/v1/me/achievements", headers=tokens["ana"])).json()
+    assert (mine["points"], mine["badges"]) == (100, ["blitz-winner"])
+    # Awarding again (a second scheduler firing) pays nothing twice.
+    assert (await contests.advance(db, dt.date(2026, 4, 2), CLI_ACTOR))["awarded"] == []
+    async with driver_transaction(db) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM prize_payouts") == 1
+
+
+async def test_period_leaderboards_show_reps_names_and_ranks_not_pay(
+    client: Client, world: Headers
+) -> None:
+    async def board(who: str, by: str) -> list[tuple[Any, ...]]:
+        got = await client.get(
+            f"/api/v1/leaderboards?measure=bookings&period=2026-Q1&by={by}", headers=world[who]
+        )
+        assert got.status_code == 200, got.text
+        return [
+            (r["rank"], r["participant"], r["value"], r["attainment"]) for r in got.json()["rows"]
+        ]
+
+    # Bookings: rep-1 12,345.67 + half of 1,000; rep-3 999.99; rep-2 the other half.
+    assert await board("finance", "value") == [
+        (1, "rep-1", "12845.67", "12.85"),
+        (2, "rep-3", "999.99", None),
+        (3, "rep-2", "500.00", None),
+    ]
+    # Only rep-1 has a quota: the others have no attainment and share the last rank.
+    assert [row[:2] for row in await board("finance", "attainment")] == [
+        (1, "rep-1"),
+        (2, "rep-2"),
+        (2, "rep-3"),
+    ]
+    # A rep sees everyone's name and rank but only their own figures; a manager their line's.
+    assert await board("rep", "value") == [
+        (1, "rep-1", "12845.67", "12.85"),
+        (2, "rep-3", None, None),
+        (3, "rep-2", None, None),
+    ]
+    assert [row[2] for row in await board("manager", "value")] == ["12845.67", None, "500.00"]

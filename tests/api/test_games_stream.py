@@ -1,0 +1,101 @@
+"""A deal ingested during a contest moves the board on a live stream within a second."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.api.app import create_app
+from incentives.games.live import Live
+from tests.api.test_games import BLITZ, Headers, on_march_20, tokens  # noqa: F401 - fixtures
+from tests.games.conftest import floor  # noqa: F401 - the fixture
+
+
+@contextlib.asynccontextmanager
+async def serving(db: AsyncEngine) -> AsyncIterator[str]:
+    """The app on a loopback port, on this loop, once its live boards are listening."""
+    app = create_app(db)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    boards: Live = app.state.live
+    for _ in range(1000):
+        if server.started and boards.listening:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the server did not start listening")
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def events(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
+    """Server-Sent Events as (event, decoded data); comments are skipped."""
+    name, data = "message", ""
+    async for line in response.aiter_lines():
+        if line.startswith("event: "):
+            name = line[len("event: ") :]
+        elif line.startswith("data: "):
+            data += line[len("data: ") :]
+        elif line == "" and data:
+            yield name, json.loads(data)
+            name, data = "message", ""
+
+
+@pytest.mark.usefixtures("on_march_20")
+async def test_a_deal_moves_the_board_on_the_stream(
+    db: AsyncEngine,
+    tokens: Headers,  # noqa: F811 - the fixture
+) -> None:
+    async with serving(db) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
+        body = {**BLITZ, "prizes": []}
+        assert (await client.post("/api/v1/contests", json=body, headers=tokens["max"])).is_success
+        scheduled = await client.post("/api/v1/contests/blitz/schedule", headers=tokens["max"])
+        assert scheduled.json()["status"] == "live"
+        url = "/api/v1/contests/blitz/leaderboard/stream"
+        async with client.stream("GET", url, headers=tokens["cy"]) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            stream = events(response)
+            name, first = await anext(stream)
+            assert name == "leaderboard"
+            assert [(r["rank"], r["subject"]) for r in first["rows"]] == [
+                (1, "ana"),
+                (2, "bo"),
+                (3, "cy"),
+            ]
+            deal = {
+                "external_id": "D-9",
+                "owner": "cy",
+                "amount": "1200",
+                "currency": "USD",
+                "close_date": "2026-03-20",
+                "status": "won",
+                "product": "Platform",
+            }
+            pushed = await client.post(
+                "/api/v1/ingest/deals", json={"items": [deal]}, headers=tokens["integration"]
+            )
+            assert pushed.status_code == 200
+            committed = time.monotonic()
+            name, moved = await asyncio.wait_for(anext(stream), timeout=1.0)
+            assert time.monotonic() - committed < 1.0
+            assert name == "standings"
+            assert [(r["rank"], r["subject"], r["score"]) for r in moved["changes"]] == [
+                (1, "cy", "2700.00")
+            ]
+            assert [r["subject"] for r in moved["top"]] == ["cy", "ana", "bo"]
+            assert moved["me"]["rank"] == 1 and moved["me"]["movement"] == 2
