@@ -11,6 +11,7 @@ refresh of a contest holds its transaction-scoped lock, so two refreshes of one 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
@@ -109,6 +110,12 @@ def reference_day(contest: Contest, today: dt.date) -> dt.date:
     return min(max(today, contest.window.from_), contest.window.to)
 
 
+_ENTRIES = (
+    "SELECT participant_id, team_id, score, target, reached_at FROM contest_entries"
+    " WHERE contest_id = $1"
+)
+
+
 def _entry(row: asyncpg.Record) -> scoring.Entry:
     return scoring.Entry(
         row["participant_id"], row["team_id"], row["score"], row["target"], row["reached_at"]
@@ -134,18 +141,14 @@ async def refresh(
     day = reference_day(contest, today)
     args = query.args(sorted(people or ()), day)
     fresh = [_entry(r) for r in await conn.fetch(query.sql, *args)]
-    before = {
-        e.participant: e
-        for e in map(
-            _entry,
-            await conn.fetch(
-                "SELECT participant_id, team_id, score, target, reached_at FROM contest_entries"
-                " WHERE contest_id = $1 AND ($2::bigint[] IS NULL OR participant_id = ANY($2))",
-                game.id,
-                None if people is None else sorted(people),
-            ),
-        )
-    }
+    # Two statements rather than "$2 IS NULL OR …": a prepared statement's generic plan
+    # could not use the key for the few people of an update.
+    stored_entries = (
+        await conn.fetch(_ENTRIES, game.id)
+        if people is None
+        else await conn.fetch(_ENTRIES + " AND participant_id = ANY($2)", game.id, sorted(people))
+    )
+    before = {e.participant: e for e in map(_entry, stored_entries)}
     changed: list[scoring.Entry] = []
     teams: set[int | None] = set()  # on both sides of a change
     for entry in fresh:
@@ -176,12 +179,7 @@ async def refresh(
 async def _team_standings(
     conn: asyncpg.Connection, game: Stored, teams: set[int]
 ) -> list[scoring.Standing]:
-    rows = await conn.fetch(
-        "SELECT participant_id, team_id, score, target, reached_at FROM contest_entries"
-        " WHERE contest_id = $1 AND team_id = ANY($2::bigint[])",
-        game.id,
-        sorted(teams),
-    )
+    rows = await conn.fetch(_ENTRIES + " AND team_id = ANY($2::bigint[])", game.id, sorted(teams))
     contest = game.contest
     return scoring.standings(
         map(_entry, rows),
@@ -307,28 +305,36 @@ def _touches(contest: Contest, touched: Touched) -> set[int]:
     return people
 
 
+# Contests updated at once after an ingest: each holds a pooled connection meanwhile.
+_AT_ONCE = 4
+
+
 async def update_after_ingest(engine: AsyncEngine, touched: Touched, today: dt.date) -> int:
-    """Update the live contests an ingest touched, one transaction per contest so each
-    board moves as soon as its own update commits; returns how many were updated."""
+    """Update the live contests an ingest touched, a few at a time and each in its own
+    transaction, so each board moves as soon as its update commits; returns how many were
+    updated."""
     if not touched:
         return 0
     async with engine.connect() as sa_conn:
-        conn = await driver_of(sa_conn)
-        rows = await conn.fetch(
+        rows = await (await driver_of(sa_conn)).fetch(
             f"SELECT {_COLUMNS} FROM contests WHERE status = 'live' ORDER BY id"
         )
-    updated = 0
-    for row in rows:
-        people = _touches(stored(row).contest, touched)
-        if not people:
-            continue
-        async with driver_transaction(engine) as conn:
-            game = await lock(conn, row["id"])
+    slots = asyncio.Semaphore(_AT_ONCE)
+
+    async def update(contest_id: int, people: set[int]) -> bool:
+        async with slots, driver_transaction(engine) as conn:
+            # Standings are derived and rebuilt nightly: a crash may lose the last update
+            # but never corrupts one, so the commit need not wait for the disk.
+            await conn.execute("SET LOCAL synchronous_commit = off")
+            game = await lock(conn, contest_id)
             if game is None or game.status != "live":
-                continue
+                return False
             await refresh(conn, game, today, people)
-            updated += 1
-    return updated
+            return True
+
+    work = [(row["id"], _touches(stored(row).contest, touched)) for row in rows]
+    done = await asyncio.gather(*(update(c, people) for c, people in work if people))
+    return sum(done)
 
 
 async def update_in_background(engine: AsyncEngine, touched: Touched, today: dt.date) -> None:
