@@ -30,6 +30,16 @@ prizes:
 """
 
 
+LEVELS = """
+kind: achievement
+key: levels
+version: 1
+name: Level
+effective: {from: 2026-01-01, to: 2026-12-31}
+when: {type: levels, levels: [{name: bronze, points: 100}]}
+"""
+
+
 def clock(day: str) -> Any:
     """The scheduler's clock at 00:05 UTC on a day."""
     return lambda: dt.datetime.fromisoformat(f"{day}T00:05:00+00:00")
@@ -55,6 +65,7 @@ BOARD = (
 async def test_a_published_contest_goes_live_ends_and_awards_on_its_days(db: AsyncEngine) -> None:
     async with driver_transaction(db) as conn:
         await publish(conn, CONTEST, "plans/blitz.yaml", CLI_ACTOR)
+        await publish(conn, LEVELS, "plans/levels.yaml", CLI_ACTOR)
     assert await query(db, STATUS) == [("blitz", "scheduled")]
     assert (await advance(db, "2026-02-28"))["started"] == []
     assert (await advance(db, "2026-03-01"))["started"] == ["blitz"]
@@ -72,13 +83,15 @@ async def test_a_published_contest_goes_live_ends_and_awards_on_its_days(db: Asy
         ("bo", 2),
         ("cy", 3),
     ]
-    # First place wins the badge; everyone at 2,000 or more 10 points.
+    # First place wins the badge; everyone at 2,000 or more 10 points; ana's 110 points
+    # reach the first level.
     awarded = await query(
         db,
         "SELECT p.external_id, a.occasion, a.name, a.points, a.badge FROM awards a"
         " JOIN participants p ON p.id = a.participant_id ORDER BY 1, 2",
     )
     assert awarded == [
+        ("ana", "level:bronze", "Level: bronze", 0, "bronze"),
         ("ana", "prize:0", "March blitz: 1st place", 100, "blitz-winner"),
         ("ana", "prize:1", "March blitz: reached 2000", 10, None),
         ("bo", "prize:1", "March blitz: reached 2000", 10, None),

@@ -21,7 +21,7 @@ from incentives.audit import log as audit
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.engine.money import to_minor
 from incentives.engine.validate import Problem
-from incentives.games import scoring, standings
+from incentives.games import achievements, scoring, standings
 from incentives.games.model import Contest, Prize, decode_contest
 
 EDITABLE = ("draft", "scheduled")
@@ -388,10 +388,14 @@ async def advance(engine: AsyncEngine, today: dt.date, actor: audit.Actor) -> di
         if await finish(engine, row["id"], today, actor):
             done["ended"].append(row["key"])
         try:
-            if await award(engine, row["id"], actor) is not None:
-                done["awarded"].append(row["key"])
+            winners = await award(engine, row["id"], actor)
         except AwardError as exc:
             done["not_awarded"].append(f"{row['key']}: {exc}")
+            continue
+        if winners is not None:
+            done["awarded"].append(row["key"])
+            # Their new points may reach a level.
+            await achievements.evaluate(engine, winners, today, actor)
     return {"today": today.isoformat(), **done}
 
 
