@@ -35,9 +35,9 @@ from incentives.auth.access import SEES_ALL, visible_participants
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.engine.money import exponent
-from incentives.games import contests, live, rules, scoring
+from incentives.games import contests, live, rules, scoring, standings
 from incentives.games.achievements import rules_in_force
-from incentives.games.model import LevelsTrigger, TotalScore
+from incentives.games.model import Contest, LevelsTrigger, TotalScore
 
 Conn = NamedDependency[asyncpg.Connection]
 MANAGERS = roles("manager", "finance", "admin")
@@ -296,8 +296,8 @@ async def participation(
 ) -> list[Participation]:
     """Who takes part (the contest's manager, finance, admin)."""
     contest_id = await _managed(conn, contest, request.user)
-    board = await live.load_board(conn, contest_id)
-    assert board is not None
+    game = await standings.load(conn, contest_id)
+    assert game is not None
     rows = await conn.fetch(
         "SELECT p.external_id, p.name, t.external_id AS team, e.score FROM contest_entries e"
         " JOIN participants p ON p.id = e.participant_id LEFT JOIN teams t ON t.id = e.team_id"
@@ -305,7 +305,7 @@ async def participation(
         contest_id,
     )
     return [
-        Participation(r["external_id"], r["name"], r["team"], _score(board, r["score"]))
+        Participation(r["external_id"], r["name"], r["team"], _score(game.contest, r["score"]))
         for r in rows
     ]
 
@@ -342,7 +342,7 @@ class Leaderboard(msgspec.Struct):
     me: BoardRow | None
 
 
-def _unit(contest: Any) -> str:
+def _unit(contest: Contest) -> str:
     score = contest.score
     if contest.is_money:
         return str(contest.currency)
@@ -351,10 +351,7 @@ def _unit(contest: Any) -> str:
     return "points"
 
 
-def _score(board: live.LiveBoard, value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    contest = board.contest
+def _score(contest: Contest, value: Decimal) -> str:
     if contest.is_money and contest.currency:
         places = Decimal(1).scaleb(-exponent(contest.currency))
         return str(value.quantize(places, rounding=ROUND_HALF_UP))
@@ -374,8 +371,8 @@ def _board_row(board: live.LiveBoard, item: scoring.Ranked) -> BoardRow:
         rank=item.rank,
         subject=subject,
         name=name,
-        score=_score(board, standing.score),
-        target=None if standing.target is None else _score(board, standing.target),
+        score=_score(board.contest, standing.score),
+        target=None if standing.target is None else _score(board.contest, standing.target),
         percent=_percent(standing.percent),
         movement=scoring.movement(board.day_ranks, standing.subject, item.rank),
         members=standing.members if board.contest.scope == "teams" else None,
@@ -390,19 +387,6 @@ def _row_of(board: live.LiveBoard, subject: int | None) -> BoardRow | None:
     if standing is None or rank is None:
         return None
     return _board_row(board, scoring.Ranked(rank, standing))
-
-
-async def _my_subject(state: State, board: live.LiveBoard, principal: Principal) -> int | None:
-    me = principal.participant_id
-    if me is None or board.contest.scope == "individuals":
-        return me
-    async with state.engine.connect() as sa_conn:
-        team: int | None = await (await driver_of(sa_conn)).fetchval(
-            "SELECT team_id FROM contest_entries WHERE contest_id = $1 AND participant_id = $2",
-            board.id,
-            me,
-        )
-    return team
 
 
 def _leaderboard(board: live.LiveBoard, offset: int, limit: int, me: int | None) -> Leaderboard:
@@ -458,8 +442,7 @@ async def leaderboard(
     """A page of the contest's standings (rank, who, score, percent of target, movement
     since the day's opening ranks), and your own place."""
     board = await _visible_board(state, request, contest)
-    me = await _my_subject(state, board, request.user)
-    return _leaderboard(board, offset, limit, me)
+    return _leaderboard(board, offset, limit, board.subject_of(request.user.participant_id))
 
 
 def _event(name: str, payload: Any) -> ServerSentEventMessage:
@@ -484,7 +467,7 @@ async def leaderboard_stream(
     ``standings`` event each time standings change (those that moved, the top ten, and
     you); a fresh ``leaderboard`` when too much moved at once."""
     board = await _visible_board(state, request, contest)
-    me = await _my_subject(state, board, request.user)
+    me = board.subject_of(request.user.participant_id)
     boards: live.Live = state.live
     subscriber = boards.subscribe(board.id)
 

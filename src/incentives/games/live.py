@@ -48,6 +48,14 @@ class LiveBoard:
     board: scoring.Board
     labels: dict[int, tuple[str, str]] = field(default_factory=dict)
     day_ranks: dict[int, int] = field(default_factory=dict)
+    # Team contests: each participant's team, so that a reader finds their own row.
+    teams: dict[int, int] = field(default_factory=dict)
+
+    def subject_of(self, participant: int | None) -> int | None:
+        """The participant's place on this board: themselves, or their team."""
+        if participant is None or self.contest.scope == "individuals":
+            return participant
+        return self.teams.get(participant)
 
 
 _HEAD = (
@@ -83,7 +91,21 @@ async def load_board(conn: asyncpg.Connection, contest_id: int) -> LiveBoard | N
         scoring.Board(game.contest.ranking.tie_break),
     )
     _apply(live, await conn.fetch(_rows_sql(game.contest.scope, False), contest_id), None)
+    if game.contest.scope == "teams":
+        await _read_teams(conn, live, None)
     return live
+
+
+async def _read_teams(conn: asyncpg.Connection, live: LiveBoard, teams: list[int] | None) -> None:
+    rows = (
+        await conn.fetch(_MEMBERS, live.id)
+        if teams is None
+        else await conn.fetch(_MEMBERS + " AND team_id = ANY($2::bigint[])", live.id, teams)
+    )
+    live.teams.update((r["participant_id"], r["team_id"]) for r in rows)
+
+
+_MEMBERS = "SELECT participant_id, team_id FROM contest_entries WHERE contest_id = $1"
 
 
 def _apply(live: LiveBoard, rows: list[asyncpg.Record], asked: frozenset[int] | None) -> None:
@@ -225,6 +247,8 @@ class Live:
                             _rows_sql(live.contest.scope, True), contest_id, sorted(subjects)
                         )
                         _apply(live, rows, subjects)
+                        if live.contest.scope == "teams":
+                            await _read_teams(conn, live, sorted(subjects))
                         update = Update(subjects)
                 for subscriber in list(self._subscribers.get(contest_id, ())):
                     subscriber.tell(update)
