@@ -1,6 +1,7 @@
 """Games: contests with live standings, points, badges and achievements.
 
-``model`` (the file format), ``query`` (conditions as SQL) and ``scoring`` (standings,
-ranks, prizes, achievements) are pure; ``standings``, ``contests``, ``achievements`` and
-``live`` are the database and process shell around them.
+``model`` (the file format), ``query`` (contests' and rules' conditions as SQL),
+``scoring`` (standings, ranks, prizes) and ``rules`` (what achievements owe) are pure;
+``standings``, ``contests``, ``achievements``, ``live`` and ``schedule`` are the database,
+process and scheduler shell around them.
 """
