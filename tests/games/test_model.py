@@ -157,3 +157,10 @@ def test_an_unknown_kind_lists_every_kind(tmp_path: Path) -> None:
     assert read(tmp_path, "kind: raffle\nkey: x\n")[1] == [
         ("kind", "must be one of: commission, contest, achievement (got 'raffle')")
     ]
+
+
+def test_a_contest_key_needs_a_letter(tmp_path: Path) -> None:
+    text = CONTEST.replace("key: march-blitz", "key: '2026'")
+    assert read(tmp_path, text)[1] == [
+        ("key", "needs a letter: a number alone reads as a contest's id")
+    ]

@@ -41,7 +41,7 @@ from incentives.games.model import Contest, LevelsTrigger, TotalScore
 
 Conn = NamedDependency[asyncpg.Connection]
 MANAGERS = roles("manager", "finance", "admin")
-ContestRef = Annotated[str, PathParameter(description="the contest's key or id")]
+ContestRef = Annotated[str, PathParameter(description="the contest's id, or its key")]
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Offset = Annotated[int, QueryParameter(ge=0)]
 NO_CONTEST = "No such contest"
@@ -86,9 +86,12 @@ _ROW = (
 
 
 async def _row(conn: asyncpg.Connection, ref: str, principal: Principal) -> asyncpg.Record:
-    """The contest ``ref`` names (a key, or an id), if the principal may see it."""
-    by_id = int(ref) if ref.isdigit() else None
-    row = await conn.fetchrow(_ROW + " WHERE c.key = $1 OR c.id = $2", ref, by_id)
+    """The contest ``ref`` names (its id when all digits, else its key), if the principal
+    may see it."""
+    if ref.isdigit():
+        row = await conn.fetchrow(_ROW + " WHERE c.id = $1", int(ref))
+    else:
+        row = await conn.fetchrow(_ROW + " WHERE c.key = $1", ref)
     if row is None or not may_view(
         principal, row["status"], row["visibility"], row["created_by_id"]
     ):

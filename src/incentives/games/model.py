@@ -240,6 +240,8 @@ def _check_badge(badge: str | None, path: str) -> Iterator[Problem]:
 
 def _check_contest(contest: Contest) -> Iterator[Problem]:
     yield from _check_common(contest.key, contest.version, contest.window, "window")
+    if contest.key.isdigit():
+        yield Problem("key", "needs a letter: a number alone reads as a contest's id")
     if not contest.name.strip():
         yield Problem("name", "must not be empty")
     score = contest.score
