@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 from sqlalchemy import text
@@ -39,4 +40,21 @@ async def test_upgrade_to_head_downgrade_to_base_and_again(server_url: str) -> N
         assert set(Base.metadata.tables) <= await _tables(url)
     finally:
         await engine.dispose()
+        await drop_database(server_url, name)
+
+
+async def test_processes_starting_together_migrate_once(server_url: str) -> None:
+    # API workers and replicas all migrate as they start, at the same moment.
+    name = f"incentives_migrations_{secrets.token_hex(4)}"
+    url = await create_database(server_url, name)
+    engines = [make_engine(url) for _ in range(4)]
+    try:
+        # Unserialised, they fail on duplicate objects or deadlock: bounded, so that fails too.
+        await asyncio.wait_for(
+            asyncio.gather(*(migrate.upgrade(engine) for engine in engines)), timeout=60
+        )
+        assert set(Base.metadata.tables) <= await _tables(url)
+    finally:
+        for engine in engines:
+            await engine.dispose()
         await drop_database(server_url, name)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
@@ -22,15 +22,22 @@ def _config(connection: Connection) -> Config:
     return cfg
 
 
+# Every process migrates on start (each API worker and replica, each CLI command): they
+# take turns, and whoever comes second finds the database already at head.
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('incentives:migrate'))")
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Migrate the database up to ``revision`` in one transaction."""
+    """Migrate the database up to ``revision`` in one transaction, one process at a time."""
     async with engine.begin() as conn:
+        await conn.execute(_LOCK)
         await conn.run_sync(lambda sync: command.upgrade(_config(sync), revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
     """Migrate the database down to ``revision`` (``base`` empties it)."""
     async with engine.begin() as conn:
+        await conn.execute(_LOCK)
         await conn.run_sync(lambda sync: command.downgrade(_config(sync), revision))
 
 
