@@ -165,11 +165,21 @@ class Live:
         # Announcements heard per contest: a board read while one arrived is not kept.
         self._heard: dict[int, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._loading: dict[int, asyncio.Future[LiveBoard | None]] = {}
 
     async def board(self, engine: AsyncEngine, contest_id: int) -> LiveBoard | None:
-        """The contest's board: the kept one while listening, else read now."""
+        """The contest's board: the kept one while listening, else read now (one read at
+        a time per board: readers arriving meanwhile wait for it rather than read again)."""
         if self.listening and contest_id in self._boards:
             return self._boards[contest_id]
+        loading = self._loading.get(contest_id)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(engine, contest_id))
+            self._loading[contest_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(contest_id, None))
+        return await asyncio.shield(loading)
+
+    async def _load(self, engine: AsyncEngine, contest_id: int) -> LiveBoard | None:
         listening, heard = self.listening, self._heard.get(contest_id, 0)
         async with engine.connect() as sa_conn:
             live = await load_board(await driver_of(sa_conn), contest_id)
