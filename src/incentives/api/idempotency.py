@@ -21,7 +21,7 @@ import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import ClientException
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_transaction
@@ -35,8 +35,8 @@ T = TypeVar("T")
 # Declared by each handler that takes a key, so that the OpenAPI docs show it.
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header=HEADER,
+    HeaderParameter(
+        name=HEADER,
         description="Replays the first response for a retry with the same key; never acts twice",
     ),
 ]
