@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
+import uvloop
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.config import Settings, load_settings
@@ -63,4 +64,7 @@ def run_with_database(work: Callable[[AsyncEngine], Awaitable[int]]) -> int:
         async with open_database(load_settings()) as engine:
             return await work(engine)
 
-    return asyncio.run(main())
+    # uvloop: uvicorn only installs it when it creates the loop itself (several workers);
+    # here the loop is ours, and on it a request costs markedly less than on asyncio's own.
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main())
