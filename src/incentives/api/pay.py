@@ -12,9 +12,10 @@ from typing import Annotated, Any, TypeVar
 
 import asyncpg
 import msgspec
-from litestar import Request, Router, get, post
+from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from incentives.api.deps import today
@@ -91,33 +92,51 @@ async def _explain(
 
 async def _mine(
     request: Request[Principal, Any, Any],
-    reader: Callable[[asyncpg.Connection, int, str | None], Awaitable[T]],
+    reader: Callable[[asyncpg.Connection, int, str | None], Awaitable[object]],
     period: str | None,
-) -> T:
-    """The caller's own results: the process's copy while no run has changed them."""
+) -> Response[bytes]:
+    """The caller's own results as JSON: the process's copy while no run has changed them.
+
+    The copy is the encoded body, so a repeated read costs neither a query nor encoding.
+    """
     subject = _own(request.user)
     state = request.app.state
 
-    async def fetch() -> T:
+    async def fetch() -> bytes:
         async with state.engine.connect() as sa_conn:
-            return await reader(await driver_of(sa_conn), subject, period)
+            return msgspec.json.encode(await reader(await driver_of(sa_conn), subject, period))
 
     cache: ResultsCache = state.results
-    return await cache.read(subject, (reader.__name__, period), fetch)
+    body = await cache.read(subject, (reader.__name__, period), fetch)
+    return Response(content=body, media_type=MediaType.JSON)
 
 
-@get("/me/attainment")
+@get(
+    "/me/attainment",
+    responses={
+        200: ResponseSpec(
+            list[read.MeasureView], description="Request fulfilled", generate_examples=False
+        )
+    },
+)
 async def my_attainment(
     request: Request[Principal, Any, Any], period: Period = None
-) -> list[read.MeasureView]:
+) -> Response[bytes]:
     """Your attainment per plan, period and measure."""
     return await _mine(request, read.attainment, period)
 
 
-@get("/me/earnings")
+@get(
+    "/me/earnings",
+    responses={
+        200: ResponseSpec(
+            list[read.LineView], description="Request fulfilled", generate_examples=False
+        )
+    },
+)
 async def my_earnings(
     request: Request[Principal, Any, Any], period: Period = None
-) -> list[read.LineView]:
+) -> Response[bytes]:
     """Your earning lines, each with its trace."""
     return await _mine(request, read.earnings, period)
 
