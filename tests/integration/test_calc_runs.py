@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import CLI_ACTOR
-from incentives.calc import persist, runs
+from incentives.calc import incremental, persist, runs
 from incentives.db.connection import driver_transaction
 from incentives.demo.commands import load
 from incentives.demo.dataset import build
@@ -130,3 +131,33 @@ async def test_a_partial_run_replaces_only_its_participants(demo: AsyncEngine) -
             partial.id,
         )
     assert [r["external_id"] for r in rewritten] == ["emea-rep-03"]
+
+
+async def test_managers_asked_for_meanwhile_are_recomputed_in_one_run(demo: AsyncEngine) -> None:
+    async with driver_transaction(demo) as conn:
+        found = await conn.fetch(
+            "SELECT external_id, id FROM participants WHERE external_id = ANY($1)",
+            ["emea-rep-03", "emea-rep-04", "emea-rep-05"],
+        )
+    ids: dict[str, int] = {r["external_id"]: r["id"] for r in found}
+    rollups = incremental.Rollups()
+    async with driver_transaction(demo) as holder:
+        # A run over emea-rep-03 is writing: the first merged run waits for it...
+        await runs.lock(holder, "account-executive", ["2026-Q1"], {ids["emea-rep-03"]}, wait=True)
+        first = asyncio.create_task(
+            rollups.recompute(demo, "2026", {ids["emea-rep-03"]}, CLI_ACTOR)
+        )
+        await asyncio.sleep(0.2)
+        # ...and two more requests arrive meanwhile.
+        later = [
+            asyncio.create_task(rollups.recompute(demo, "2026", {ids[who]}, CLI_ACTOR))
+            for who in ("emea-rep-04", "emea-rep-05")
+        ]
+        await asyncio.sleep(0.2)
+        assert not first.done()
+    done = await asyncio.gather(first, *later)
+    assert all(run.status == "succeeded" for run in done)
+    assert done[1].id == done[2].id != done[0].id
+    assert sorted(done[1].scope["participants"]) == sorted([ids["emea-rep-04"], ids["emea-rep-05"]])
+    async with driver_transaction(demo) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM calc_runs") == 2

@@ -23,6 +23,7 @@ from incentives.api.plans import plans_router
 from incentives.api.results_cache import ResultsCache
 from incentives.api.security import RecentTokens, TokenAuthentication
 from incentives.api.statements import statements_router
+from incentives.calc.incremental import Rollups
 from incentives.config import Settings, load_settings
 from incentives.games.live import Live
 from incentives.ingest.problems import BatchRejected
@@ -61,6 +62,7 @@ def create_app(
                 "engine": engine,
                 "tokens": RecentTokens(),
                 "results": ResultsCache(),
+                "rollups": Rollups(),
                 "live": Live(),
                 "contest_ids": {},
                 "four_eyes": load_settings().four_eyes,

@@ -87,7 +87,7 @@ async def ingest_batch(
     # (a streak reads the attainment the recompute has just written).
     after = [
         BackgroundTask(standings.update_in_background, state.engine, touched, today()),
-        BackgroundTask(recompute_in_background, state.engine, touched, actor),
+        BackgroundTask(recompute_in_background, state.engine, touched, actor, state.rollups),
         BackgroundTask(achievements.evaluate_in_background, state.engine, touched, today(), actor),
     ]
     return Response(result, background=BackgroundTasks(after) if touched else None)
