@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
-import asyncpg
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.calc import changes
-from incentives.db.connection import driver_of
+from incentives.db.listen import listen
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
-_RETRY_SECONDS = 1.0
 
 
 class ResultsCache:
@@ -71,33 +67,21 @@ class ResultsCache:
         self.changed(changes.parse(str(payload)))
 
     async def listen(self, engine: AsyncEngine) -> None:
-        """Hold a connection listening for announcements, reconnecting when it is lost."""
-        while True:
-            try:
-                async with engine.connect() as sa_conn:
-                    conn = await driver_of(sa_conn)
-                    await self._listen_on(conn)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("results cache listener lost its connection: %s", exc)
-            await asyncio.sleep(_RETRY_SECONDS)
+        """Listen for announcements for as long as the task runs (see ``db.listen``)."""
+        await listen(
+            engine,
+            {changes.CHANNEL: self._on_notification},
+            up=self._up,
+            down=self._down,
+            name="results cache listener",
+        )
 
-    async def _listen_on(self, conn: asyncpg.Connection) -> None:
-        lost = asyncio.Event()
-
-        def on_close(_conn: Any) -> None:
-            lost.set()
-
-        conn.add_termination_listener(on_close)
-        await conn.add_listener(changes.CHANNEL, self._on_notification)
+    def _up(self) -> None:
         self.listening = True
-        try:
-            await lost.wait()
-        finally:
-            self.listening = False
-            self.changed(changes.Change(None))
-            conn.remove_termination_listener(on_close)
-            if not conn.is_closed():
-                await conn.remove_listener(changes.CHANNEL, self._on_notification)
+
+    def _down(self) -> None:
+        self.listening = False
+        self.changed(changes.Change(None))
 
 
 _MISSING = object()

@@ -23,12 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.calc import changes as results_changes
 from incentives.db.connection import driver_of
+from incentives.db.listen import listen
 from incentives.games import scoring, standings
 from incentives.games.model import Contest
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_RETRY_SECONDS = 1.0
 # Updates a slow stream client may fall behind by before it is sent a fresh snapshot.
 _QUEUE = 64
 
@@ -276,35 +276,25 @@ class Live:
                 subscriber.tell(Update(None))
 
     async def listen(self, engine: AsyncEngine) -> None:
-        """Hold a connection listening for announcements, reconnecting when it is lost."""
+        """Listen for announcements for as long as the task runs (see ``db.listen``)."""
         self._engine = engine
-        while True:
-            try:
-                async with engine.connect() as sa_conn:
-                    await self._listen_on(await driver_of(sa_conn))
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("live boards' listener lost its connection: %s", exc)
-            await asyncio.sleep(_RETRY_SECONDS)
+        await listen(
+            engine,
+            {
+                standings.CHANNEL: self._standings_changed,
+                results_changes.CHANNEL: self._results_changed,
+            },
+            up=self._up,
+            down=self._down,
+            name="live boards' listener",
+        )
 
-    async def _listen_on(self, conn: asyncpg.Connection) -> None:
-        lost = asyncio.Event()
-
-        def on_close(_conn: Any) -> None:
-            lost.set()
-
-        conn.add_termination_listener(on_close)
-        await conn.add_listener(standings.CHANNEL, self._standings_changed)
-        await conn.add_listener(results_changes.CHANNEL, self._results_changed)
+    def _up(self) -> None:
         self.listening = True
-        try:
-            await lost.wait()
-        finally:
-            self.listening = False
-            self._forget_all()
-            conn.remove_termination_listener(on_close)
-            if not conn.is_closed():
-                await conn.remove_listener(standings.CHANNEL, self._standings_changed)
-                await conn.remove_listener(results_changes.CHANNEL, self._results_changed)
+
+    def _down(self) -> None:
+        self.listening = False
+        self._forget_all()
 
 
 @contextlib.asynccontextmanager
