@@ -23,6 +23,7 @@ import asyncpg
 import msgspec
 
 from incentives.calc.load import Loaded
+from incentives.calc.persist import copy_lines
 from incentives.engine.explain import money
 from incentives.engine.money import from_minor
 from incentives.engine.periods import Period, periods_between
@@ -378,22 +379,7 @@ async def write_adjustments(
                 run_id,
             )
         )
-    await conn.copy_records_to_table(
-        "earning_lines",
-        records=rows,
-        columns=[
-            "participant_id",
-            "plan_key",
-            "period",
-            "line_no",
-            "component",
-            "name",
-            "amount_minor",
-            "currency",
-            "trace",
-            "run_id",
-        ],
-    )
+    await copy_lines(conn, rows)
     await conn.execute(
         "UPDATE participant_results r SET total_minor = r.total_minor + t.amount"
         " FROM unnest($3::bigint[], $4::bigint[]) AS t(pid, amount)"

@@ -117,9 +117,19 @@ async def replace_results(
             "notes",
         ],
     )
+    await copy_lines(conn, line_rows)
+    written.results, written.lines = len(result_rows), len(line_rows)
+    written.credits = await _write_credits(conn, run_id, loaded, evaluation, keep)
+    return written
+
+
+# Credit sets per COPY chunk: a few thousand keep a chunk to tens of MiB at most.
+async def copy_lines(conn: asyncpg.Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    """COPY earning lines, given as (participant_id, plan_key, period, line_no, component,
+    name, amount_minor, currency, trace JSON text, run_id)."""
     await conn.copy_records_to_table(
         "earning_lines",
-        records=line_rows,
+        records=rows,
         columns=[
             "participant_id",
             "plan_key",
@@ -133,12 +143,8 @@ async def replace_results(
             "run_id",
         ],
     )
-    written.results, written.lines = len(result_rows), len(line_rows)
-    written.credits = await _write_credits(conn, run_id, loaded, evaluation, keep)
-    return written
 
 
-# Credit sets per COPY chunk: a few thousand keep a chunk to tens of MiB at most.
 _SETS_PER_CHUNK = 2000
 
 
