@@ -13,9 +13,10 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
+
+import msgspec
 
 from incentives.games.model import Prize
 
@@ -27,8 +28,7 @@ AVERAGE_PLACES = Decimal("1e-6")
 _NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True, gc=False):
     """A participant in a contest: score, target (None: none) and when they reached the
     score (None while it is nothing)."""
 
@@ -39,8 +39,10 @@ class Entry:
     reached_at: dt.datetime | None
 
 
-@dataclass(frozen=True)
-class Standing:
+# Boards keep hundreds of thousands of standings for the life of a process: as Structs
+# untracked by the cyclic garbage collector (they hold no cycles), a full collection does
+# not walk them (it would take ~90 ms for 200,000 tracked objects, stalling readers).
+class Standing(msgspec.Struct, frozen=True, gc=False):
     """A ranked subject (participant or team) and the value it is ranked on."""
 
     subject: int
@@ -56,8 +58,7 @@ class Standing:
         return percent_of(self.score, self.target)
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(msgspec.Struct, frozen=True, gc=False):
     """A standing with its rank."""
 
     rank: int
@@ -208,8 +209,7 @@ class Board:
         return self.page(0, len(self._keys))
 
 
-@dataclass(frozen=True)
-class Win:
+class Win(msgspec.Struct, frozen=True):
     """A prize won: by which subject, which prize (its position in the contest), at what rank."""
 
     subject: int

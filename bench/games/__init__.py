@@ -1,0 +1,1 @@
+"""Games benchmark: live leaderboards under ingest, and leaderboard reads."""
