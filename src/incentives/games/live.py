@@ -185,11 +185,8 @@ class Live:
             live = await load_board(await driver_of(sa_conn), contest_id)
         unchanged = heard == self._heard.get(contest_id, 0)
         if live is not None and listening and self.listening and unchanged:
-            self._keep(contest_id, live)
+            self._boards.setdefault(contest_id, live)
         return live
-
-    def _keep(self, contest_id: int, live: LiveBoard) -> None:
-        self._boards[contest_id] = live
 
     def subscribe(self, contest_id: int) -> Subscriber:
         """A new subscriber to a contest's updates."""
@@ -252,7 +249,7 @@ class Live:
                         if fresh is None:
                             self._boards.pop(contest_id, None)
                         else:
-                            self._keep(contest_id, fresh)
+                            self._boards[contest_id] = fresh
                         update = Update(None)
                     else:
                         subjects = frozenset(asked)
