@@ -77,6 +77,9 @@ async def test_a_deal_moves_the_board_on_the_stream(
                 (2, "bo"),
                 (3, "cy"),
             ]
+            board = "/api/v1/contests/blitz/leaderboard"
+            before = (await client.get(board, headers=tokens["cy"])).json()
+            assert before["me"]["rank"] == 3  # the page is now kept, encoded, for cy
             deal = {
                 "external_id": "D-9",
                 "owner": "cy",
@@ -99,3 +102,7 @@ async def test_a_deal_moves_the_board_on_the_stream(
             ]
             assert [r["subject"] for r in moved["top"]] == ["cy", "ana", "bo"]
             assert moved["me"]["rank"] == 1 and moved["me"]["movement"] == 2
+            # The kept page went with the change: a read shows the board as it is now.
+            after = (await client.get(board, headers=tokens["cy"])).json()
+            assert [r["subject"] for r in after["rows"]] == ["cy", "ana", "bo"]
+            assert after["me"]["rank"] == 1

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 import asyncpg
 import msgspec
-from litestar import Litestar, Request, Router, get, post, put
+from litestar import Litestar, MediaType, Request, Response, Router, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import (
@@ -25,6 +25,7 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
+from litestar.openapi import ResponseSpec
 from litestar.params import Body, JSONBody, PathParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
@@ -434,18 +435,28 @@ async def _id_of(state: State, key: str) -> int | None:
     return keys[key]
 
 
-@get("/contests/{contest:str}/leaderboard")
+@get(
+    "/contests/{contest:str}/leaderboard",
+    responses={
+        200: ResponseSpec(Leaderboard, description="Request fulfilled", generate_examples=False)
+    },
+)
 async def leaderboard(
     state: State,
     request: Request[Principal, Any, Any],
     contest: ContestRef,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Leaderboard:
+) -> Response[bytes]:
     """A page of the contest's standings (rank, who, score, percent of target, movement
     since the day's opening ranks), and your own place."""
     board = await _visible_board(state, request, contest)
-    return _leaderboard(board, offset, limit, board.subject_of(request.user.participant_id))
+    me = board.subject_of(request.user.participant_id)
+    body = board.page(
+        (offset, limit, me),
+        lambda: msgspec.json.encode(_leaderboard(board, offset, limit, me)),
+    )
+    return Response(content=body, media_type=MediaType.JSON)
 
 
 def _event(name: str, payload: Any) -> ServerSentEventMessage:

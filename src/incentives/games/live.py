@@ -28,6 +28,8 @@ from incentives.games import scoring, standings
 from incentives.games.model import Contest
 
 log = logging.getLogger(__name__)
+# Encoded pages kept per board: readers' own places make one each.
+_MAX_PAGES = 10_000
 T = TypeVar("T")
 # Updates a slow stream client may fall behind by before it is sent a fresh snapshot.
 _QUEUE = 64
@@ -50,6 +52,18 @@ class LiveBoard:
     day_ranks: dict[int, int] = field(default_factory=dict)
     # Team contests: each participant's team, so that a reader finds their own row.
     teams: dict[int, int] = field(default_factory=dict)
+    # Encoded pages as readers asked for them (by offset, limit and their own place): the
+    # board changes far less often than it is read. Emptied whenever the board changes.
+    pages: dict[tuple[int, int, int | None], bytes] = field(default_factory=dict)
+
+    def page(self, key: tuple[int, int, int | None], render: Callable[[], bytes]) -> bytes:
+        """The encoded page for ``key``, rendered once per state of the board."""
+        found = self.pages.get(key)
+        if found is None:
+            if len(self.pages) >= _MAX_PAGES:
+                self.pages.clear()
+            found = self.pages[key] = render()
+        return found
 
     def subject_of(self, participant: int | None) -> int | None:
         """The participant's place on this board: themselves, or their team."""
@@ -109,6 +123,7 @@ _MEMBERS = "SELECT participant_id, team_id FROM contest_entries WHERE contest_id
 
 
 def _apply(live: LiveBoard, rows: list[asyncpg.Record], asked: frozenset[int] | None) -> None:
+    live.pages.clear()
     found = []
     for row in rows:
         live.labels[row["subject_id"]] = (row["external_id"], row["name"])
