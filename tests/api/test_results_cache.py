@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.api import results_cache
 from incentives.api.app import create_app
 from incentives.calc import changes
+from incentives.calc.copies import ResultsCache
 from incentives.db.connection import driver_transaction
 from tests.api.conftest import Headers
 
@@ -27,7 +28,7 @@ async def test_a_run_replaces_what_a_rep_reads_from_the_copy(
     db: AsyncEngine, world: Headers
 ) -> None:
     app = create_app(db)
-    cache: results_cache.ResultsCache = app.state.results
+    cache: ResultsCache = app.state.results
     transport = httpx.ASGITransport(app=cast(Any, app))
     async with (
         results_cache.listening(app),
@@ -70,7 +71,7 @@ async def test_a_run_replaces_what_a_rep_reads_from_the_copy(
 
 
 async def test_reads_begun_before_a_change_are_not_kept() -> None:
-    cache = results_cache.ResultsCache()
+    cache = ResultsCache()
     cache.listening = True
     fetches = 0
 

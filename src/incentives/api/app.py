@@ -20,9 +20,9 @@ from incentives.api.games import games_router, live_boards
 from incentives.api.pay import pay_router
 from incentives.api.payouts import payouts_router
 from incentives.api.plans import plans_router
-from incentives.api.results_cache import ResultsCache
 from incentives.api.security import RecentTokens, TokenAuthentication
 from incentives.api.statements import statements_router
+from incentives.calc.copies import ResultsCache
 from incentives.calc.incremental import Rollups
 from incentives.config import Settings, load_settings
 from incentives.games.live import Live

@@ -19,10 +19,10 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from incentives.api.deps import today
-from incentives.api.results_cache import ResultsCache
 from incentives.auth.access import may_see, visible_participants
 from incentives.auth.principals import Principal
 from incentives.calc import read
+from incentives.calc.copies import ResultsCache
 from incentives.calc.estimate import Estimate, EstimateError, HypotheticalDeal, estimate
 from incentives.db.connection import driver_of
 

@@ -16,18 +16,21 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.calc import changes as results_changes
+from incentives.calc.copies import ResultsCache
 from incentives.db.connection import driver_of
 from incentives.db.listen import listen
 from incentives.games import scoring, standings
 from incentives.games.model import Contest
 
 log = logging.getLogger(__name__)
+# The bucket period leaderboards are kept under: they belong to no one participant.
+_EVERYONE = 0
 # Encoded pages kept per board: readers' own places make one each.
 _MAX_PAGES = 10_000
 T = TypeVar("T")
@@ -175,8 +178,8 @@ class Live:
         self._boards: dict[int, LiveBoard] = {}
         self._refresh: dict[int, _Refresh] = {}
         self._subscribers: dict[int, set[Subscriber]] = {}
-        self._periods: dict[Hashable, object] = {}
-        self._generation = 0
+        # Period leaderboards rank everyone: any run's change drops them all.
+        self._periods = ResultsCache()
         # Announcements heard per contest: a board read while one arrived is not kept.
         self._heard: dict[int, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -219,17 +222,10 @@ class Live:
 
     async def period_read(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
         """A period leaderboard: the kept copy while no run has changed results."""
-        if self.listening and key in self._periods:
-            return cast(T, self._periods[key])
-        generation, listening = self._generation, self.listening
-        value = await fetch()
-        if listening and self.listening and generation == self._generation:
-            self._periods[key] = value
-        return value
+        return await self._periods.read(_EVERYONE, key, fetch)
 
     def _results_changed(self, *_: object) -> None:
-        self._generation += 1
-        self._periods.clear()
+        self._periods.changed(results_changes.Change(None))
 
     def _standings_changed(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         change = standings.parse(str(payload))
@@ -305,10 +301,10 @@ class Live:
         )
 
     def _up(self) -> None:
-        self.listening = True
+        self.listening = self._periods.listening = True
 
     def _down(self) -> None:
-        self.listening = False
+        self.listening = self._periods.listening = False
         self._forget_all()
 
 
