@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.demo.commands import load
 from incentives.demo.dataset import build
 from tests.http import api_client
+
+NOVEMBER = dt.date(2026, 11, 23)
 
 
 def test_the_demo_data_set_is_deterministic_and_realistic() -> None:
@@ -21,8 +25,8 @@ def test_the_demo_data_set_is_deterministic_and_realistic() -> None:
 
 async def test_demo_loads_replays_and_hands_out_working_tokens(db: AsyncEngine) -> None:
     data = build()
-    tokens = await load(db, data)
-    again = await load(db, data)
+    tokens = await load(db, data, NOVEMBER)
+    again = await load(db, data, NOVEMBER)
     async with db.connect() as conn:
         counts = (
             await conn.execute(
@@ -48,3 +52,11 @@ async def test_demo_loads_replays_and_hands_out_working_tokens(db: AsyncEngine) 
             for token in (tokens[role], again[role]):
                 me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
                 assert me.json()["role"] == role
+        # Its contests are live: everyone on the individual board, five teams on the other.
+        rep = {"Authorization": f"Bearer {tokens['rep']}"}
+        live = await client.get("/api/v1/contests?status=live", headers=rep)
+        assert {c["key"] for c in live.json()} == {"november-sprint", "q4-team-cup"}
+        board = await client.get("/api/v1/contests/november-sprint/leaderboard", headers=rep)
+        assert board.json()["subjects"] == len(data.participants)
+        teams = await client.get("/api/v1/contests/q4-team-cup/leaderboard", headers=rep)
+        assert teams.json()["subjects"] == 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from incentives.calc.runs import calculate
 from incentives.db.connection import driver_transaction
 from incentives.db.runtime import run_with_database
 from incentives.demo.dataset import PLAN_FILES, YEAR, DemoData, build
+from incentives.games import contests
 from incentives.ingest.items import KINDS
 from incentives.ingest.service import ingest
 from incentives.periods.store import generate
@@ -32,8 +34,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=_demo)
 
 
-async def load(engine: AsyncEngine, data: DemoData) -> dict[str, str]:
-    """Ingest the data set (a replay changes nothing) and return a token per demo user."""
+async def load(engine: AsyncEngine, data: DemoData, today: dt.date | None = None) -> dict[str, str]:
+    """Ingest the data set (a replay changes nothing) and return a token per demo user;
+    with ``today``, its contests are taken live (or to their end) as of that day, as the
+    scheduler would, instead of waiting for it."""
     async with driver_transaction(engine) as conn:
         await generate(conn, YEAR, 1, CLI_ACTOR)
         for kind in KINDS:
@@ -50,18 +54,21 @@ async def load(engine: AsyncEngine, data: DemoData) -> dict[str, str]:
             "finance": ("demo finance", "finance", None),
             "admin": ("demo admin", "admin", None),
         }
-        return {
+        tokens = {
             label: await principals.ensure(
                 conn, name=name, role=role, participant=who, actor=CLI_ACTOR
             )
             for label, (name, role, who) in users.items()
         }
+    if today is not None:
+        await contests.advance(engine, today, CLI_ACTOR)
+    return tokens
 
 
 def _demo(args: argparse.Namespace) -> int:
     async def work(engine: AsyncEngine) -> int:
         data = build()
-        tokens = await load(engine, data)
+        tokens = await load(engine, data, dt.datetime.now(dt.UTC).date())
         run = await calculate(engine, period=str(YEAR), trigger="cli", actor=CLI_ACTOR)
         print(
             f"Demo data: {len(data.participants)} participants, {len(data.deals)} deals, "

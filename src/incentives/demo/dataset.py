@@ -73,7 +73,12 @@ TEAMS = (
 PRODUCTS = (("Platform", 0.5), ("Analytics", 0.3), ("Services", 0.2))
 ACTIVITY_TYPES = (("call", 0.55), ("meeting", 0.3), ("demo", 0.15))
 YEAR = 2026
-PLAN_FILES = ("account-executive.yaml", "manager-overlay.yaml")
+PLAN_FILES = (
+    "account-executive.yaml",
+    "manager-overlay.yaml",
+    "contest-november-sprint.yaml",
+    "contest-q4-team-cup.yaml",
+)
 REP_QUARTER_QUOTA = 700_000
 REP_TARGET_INCENTIVE = 60_000
 MANAGER_TARGET_INCENTIVE = 80_000
