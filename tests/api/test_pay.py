@@ -66,6 +66,22 @@ async def test_nobody_reads_pay_they_may_not_see(client: Client, world: Headers)
     assert rep_runs.status_code == 403
 
 
+async def test_teams_lists_only_the_teams_whose_pay_the_caller_may_see(
+    client: Client, world: Headers
+) -> None:
+    async def teams(role: str) -> list[tuple[str, int]]:
+        listed = await client.get("/api/v1/teams", headers=world[role])
+        assert listed.status_code == 200, listed.text
+        return [(t["id"], t["members"]) for t in listed.json()]
+
+    # mgr-1's line is rep-1 and rep-2 in east; finance sees both teams whole.
+    assert await teams("manager") == [("east", 2)]
+    assert await teams("finance") == [("east", 2), ("west", 1)]
+    assert await teams("rep") == [("east", 1)]
+    assert await teams("integration") == []
+    assert (await client.get("/api/v1/teams")).status_code == 401
+
+
 async def test_an_ingested_deal_is_recomputed_and_matches_a_full_run(
     db: AsyncEngine, client: Client, world: Headers
 ) -> None:

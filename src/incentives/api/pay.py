@@ -267,6 +267,31 @@ async def team_attainment(
     return views
 
 
+class TeamView(msgspec.Struct):
+    """A team and how many of its members (today) you may see."""
+
+    id: str
+    name: str
+    members: int
+
+
+@get("/teams")
+async def visible_teams(conn: Conn, request: Request[Principal, Any, Any]) -> list[TeamView]:
+    """The teams with members today whose pay you may read (finance and admin: every
+    team with members), by name."""
+    visible = await visible_participants(conn, request.user, today())
+    rows = await conn.fetch(
+        "SELECT t.external_id, t.name, count(*) AS members FROM assignments a"
+        " JOIN teams t ON t.id = a.team_id WHERE a.valid_from <= $1"
+        " AND (a.valid_to IS NULL OR a.valid_to >= $1)"
+        " AND ($2::bigint[] IS NULL OR a.participant_id = ANY($2::bigint[]))"
+        " GROUP BY t.id ORDER BY t.name",
+        today(),
+        None if visible is None else list(visible),
+    )
+    return [TeamView(r["external_id"], r["name"], r["members"]) for r in rows]
+
+
 pay_router = Router(
     path="/api/v1",
     route_handlers=[
@@ -280,6 +305,7 @@ pay_router = Router(
         their_explanation,
         their_statements,
         team_attainment,
+        visible_teams,
     ],
     tags=["pay"],
 )
