@@ -13,7 +13,8 @@ from incentives.api.app import create_app
 from incentives.api.security import RecentTokens
 from tests.api.conftest import Client
 
-PUBLIC = {"/health", "/schema"}
+# The web page's files hold no data: the page signs in with a token like any client.
+PUBLIC = {"/health", "/schema", "/", "/app", "/app/{file_path:path}"}
 
 
 def _routes(app: Litestar) -> list[tuple[str, str]]:
@@ -35,6 +36,26 @@ async def test_health_and_docs_are_public(client: Client) -> None:
     schema = await client.get("/schema/openapi.json")
     assert schema.status_code == 200
     assert "/api/v1/ingest/{kind}" in schema.json()["paths"]
+
+
+async def test_the_web_page_is_public_and_locked_to_this_origin(client: Client) -> None:
+    home = await client.get("/")
+    assert home.status_code in {301, 302, 307, 308}
+    assert home.headers["location"] == "/app/"
+    page = await client.get("/app/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<script type="module" src="js/main.js">' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    script = await client.get("/app/js/main.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert (await client.get("/app/js/nothing.js")).status_code == 404
+    # Files outside the page's folder stay out of reach.
+    assert (await client.get("/app/%2E%2E/pages.py")).status_code == 404
+    assert (await client.get("/api/v1/me")).status_code == 401
 
 
 async def test_every_other_endpoint_answers_401_without_a_token(

@@ -28,6 +28,7 @@ from incentives.config import Settings, load_settings
 from incentives.games.live import Live
 from incentives.ingest.problems import BatchRejected
 from incentives.scheduler import lifespan as scheduling
+from incentives.web import pages
 
 
 def create_app(
@@ -55,6 +56,8 @@ def create_app(
             disputes_router,
             audit_router,
             games_router,
+            pages.home,
+            pages.assets,
         ],
         dependencies={"conn": Provide(provide_conn)},
         state=State(

@@ -1,0 +1,125 @@
+// The API is the single source of truth: every figure on the page comes from it, with
+// the token the user signed in with, kept for this browser tab's session only.
+
+const KEY = "incentives.token";
+const BASE = "/api/v1";
+
+/** A failed request: the HTTP status, the problem's title and the fields it names. */
+export class ApiError extends Error {
+  constructor(status, title, errors = []) {
+    super(title || `The request failed (${status})`);
+    this.status = status;
+    this.errors = errors;
+  }
+}
+
+export const token = {
+  get: () => sessionStorage.getItem(KEY),
+  set: (value) => sessionStorage.setItem(KEY, value),
+  clear: () => sessionStorage.removeItem(KEY),
+};
+
+let onSignedOut = () => {};
+
+/** What to do when the server no longer accepts the token (401). */
+export function whenSignedOut(handler) {
+  onSignedOut = handler;
+}
+
+function headers(extra = {}) {
+  const out = { Accept: "application/json", ...extra };
+  const current = token.get();
+  if (current) out.Authorization = `Bearer ${current}`;
+  return out;
+}
+
+async function failure(response) {
+  let body = {};
+  try {
+    body = await response.json();
+  } catch {
+    // Not problem details (a proxy's page, say): the status says enough.
+  }
+  if (response.status === 401) onSignedOut();
+  return new ApiError(response.status, body.title || body.detail, body.errors || []);
+}
+
+/** Call the API: GET by default, JSON in and out. Throws ApiError on a non-2xx answer. */
+export async function api(path, { method = "GET", body, signal } = {}) {
+  const init = { method, signal, headers: headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const response = await fetch(BASE + path, init);
+  if (!response.ok) throw await failure(response);
+  return response.status === 204 ? null : response.json();
+}
+
+/**
+ * Follow a Server-Sent Events stream with the bearer token (EventSource cannot send
+ * one). Calls ``onEvent(name, data)`` for each event and reconnects after a drop, until
+ * ``signal`` aborts.
+ */
+export async function follow(path, onEvent, signal) {
+  let wait = 1000;
+  while (!signal.aborted) {
+    try {
+      const response = await fetch(BASE + path, { headers: headers({ Accept: "text/event-stream" }), signal });
+      if (!response.ok) throw await failure(response);
+      wait = 1000;
+      await read(response.body, onEvent);
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof ApiError && error.status < 500) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = Math.min(wait * 2, 30000);
+  }
+}
+
+async function read(stream, onEvent) {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n?/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith(":")) continue;
+        const colon = line.indexOf(":");
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const text = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+        if (field === "event") name = text;
+        else if (field === "data") data.push(text);
+      }
+      if (data.length) onEvent(name, JSON.parse(data.join("\n")));
+    }
+  }
+}
+
+/** Show a failure's field messages beside the inputs named by ``data-field``, and
+ * return the messages no input claims. */
+export function markFields(form, error) {
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const el of form.querySelectorAll(".field-error")) el.remove();
+  const unclaimed = [];
+  for (const problem of error.errors || []) {
+    const input = form.querySelector(`[data-field="${CSS.escape(problem.field)}"]`);
+    if (!input) {
+      unclaimed.push(problem);
+      continue;
+    }
+    const note = document.createElement("span");
+    note.className = "field-error";
+    note.id = `${input.id}-error`;
+    note.textContent = `${problem.field}: ${problem.message}`;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", note.id);
+    input.closest("label, .field")?.append(note);
+  }
+  return unclaimed;
+}

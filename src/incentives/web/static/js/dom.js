@@ -1,0 +1,166 @@
+// Building the page: elements from data with textContent only (never HTML from data),
+// and exact decimal formatting of the API's amounts, which arrive as strings.
+
+/** An element with attributes (on* keys become listeners) and children. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") {
+      el.addEventListener(key.slice(2), value);
+    } else if (key === "class") {
+      el.className = value;
+    } else if (key in el && typeof value !== "string") {
+      el[key] = value;
+    } else {
+      el.setAttribute(key, value === true ? "" : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replace an element's children. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+/** A table: caption, column heads ({label, num}) and rows of cells. */
+export function table(caption, heads, rows) {
+  return h(
+    "div",
+    { class: "scroll" },
+    h(
+      "table",
+      {},
+      caption ? h("caption", {}, caption) : null,
+      h("thead", {}, h("tr", {}, heads.map((c) => h("th", { scope: "col", class: c.num ? "num" : "" }, c.label)))),
+      h("tbody", {}, rows),
+    ),
+  );
+}
+
+// --- decimals, exactly: a decimal string as a BigInt and a scale -----------------
+
+function parse(text) {
+  const match = /^(-?)(\d*)(?:\.(\d*))?$/.exec(String(text).trim());
+  if (!match) return null;
+  const fraction = match[3] || "";
+  return { value: BigInt((match[1] || "") + ((match[2] || "0") + fraction)), scale: fraction.length };
+}
+
+/** ``text`` rounded half away from zero to ``places`` places, as a plain string. */
+export function round(text, places) {
+  const d = parse(text);
+  if (!d) return String(text);
+  let value = d.value;
+  if (d.scale > places) {
+    const unit = 10n ** BigInt(d.scale - places);
+    const negative = value < 0n;
+    const size = negative ? -value : value;
+    let q = size / unit;
+    if ((size % unit) * 2n >= unit) q += 1n;
+    value = negative ? -q : q;
+  } else {
+    value *= 10n ** BigInt(places - d.scale);
+  }
+  const negative = value < 0n;
+  let digits = (negative ? -value : value).toString().padStart(places + 1, "0");
+  if (places > 0) digits = `${digits.slice(0, -places)}.${digits.slice(-places)}`;
+  return `${negative ? "-" : ""}${digits}`;
+}
+
+/** Thousands separators on a plain decimal string. */
+export function grouped(text) {
+  const [whole, fraction] = String(text).split(".");
+  const sign = whole.startsWith("-") ? "-" : "";
+  const digits = whole.replace("-", "").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${sign}${digits}${fraction !== undefined ? `.${fraction}` : ""}`;
+}
+
+const PLACES = { JPY: 0, KRW: 0, CLP: 0, ISK: 0, BHD: 3, KWD: 3, OMR: 3, TND: 3, JOD: 3 };
+
+/** An amount in its currency: "12,345.67 USD". */
+export function money(amount, currency) {
+  const places = currency in PLACES ? PLACES[currency] : 2;
+  return `${grouped(round(amount, places))} ${currency}`;
+}
+
+/** A plain number with separators, at most ``places`` decimals, trailing zeros dropped. */
+export function number(text, places = 2) {
+  let out = round(text, places);
+  if (out.includes(".")) out = out.replace(/\.?0+$/, "");
+  return grouped(out);
+}
+
+/** A fraction ("0.1284") as a percentage ("12.8%"). */
+export function percent(fraction, places = 1) {
+  const d = parse(fraction);
+  if (!d) return "–";
+  const shifted = d.scale >= 2 ? shift(d, -2) : `${d.value}${"0".repeat(2 - d.scale)}`;
+  return `${grouped(round(shifted, places))}%`;
+}
+
+function shift(d, by) {
+  const scale = d.scale + by;
+  const negative = d.value < 0n;
+  const digits = (negative ? -d.value : d.value).toString().padStart(scale + 1, "0");
+  const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return `${negative ? "-" : ""}${text}`;
+}
+
+/** A whole-number percentage (0-100) of a fraction, for progress bars. */
+export function percentValue(fraction) {
+  const d = parse(fraction);
+  if (!d) return 0;
+  const whole = Number(round(d.scale >= 2 ? shift(d, -2) : `${d.value}${"0".repeat(2 - d.scale)}`, 0));
+  return Math.max(0, whole);
+}
+
+/** A status as a small labelled badge. */
+export function badge(status) {
+  return h("span", { class: `badge ${status}` }, status);
+}
+
+/** Say something to screen readers and sighted users alike, for a few seconds. */
+export function announce(text) {
+  const region = document.getElementById("status");
+  region.textContent = text;
+  clearTimeout(announce.timer);
+  announce.timer = setTimeout(() => { region.textContent = ""; }, 4000);
+}
+
+/** A control with its visible label beside it (not around it, so that the control's
+ * accessible name is the label alone). */
+export function labelled(id, text, control) {
+  return h("div", { class: "field" }, h("label", { for: id }, text), control);
+}
+
+/** The exact sum of decimal strings, as a decimal string. */
+export function sum(texts) {
+  const parts = texts.map(parse).filter(Boolean);
+  const scale = Math.max(0, ...parts.map((d) => d.scale));
+  const total = parts.reduce((acc, d) => acc + d.value * 10n ** BigInt(scale - d.scale), 0n);
+  return shift({ value: total, scale: 0 }, scale);
+}
+
+/** Amounts in several currencies, summed per currency: "1,000.00 USD + 20.00 EUR". */
+export function totals(items) {
+  const by = new Map();
+  for (const item of items) by.set(item.currency, [...(by.get(item.currency) || []), item.amount]);
+  return [...by].map(([currency, amounts]) => money(sum(amounts), currency)).join(" + ");
+}
+
+/** A measure's figure: money to the cent, a count as it is. */
+export function figure(text, unit) {
+  return unit === "money" ? grouped(round(text, 2)) : number(text, 2);
+}

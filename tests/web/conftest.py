@@ -1,0 +1,185 @@
+"""The web page in headless Chromium (Debian's package, driven by Playwright), against
+the API served by a real ``incentives serve`` process on the test database.
+
+Every test gets a fresh server (no caches carried over from another test's data), a
+fresh browser context, a record of the page's console (an error there fails the test
+unless the test expects it) and a guard that fails any request leaving this machine.
+A failing test leaves a screenshot in ``INCENTIVES_SCREENSHOTS`` (default
+``test-artifacts/screenshots``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import sys
+from collections.abc import AsyncIterator, Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from subprocess import DEVNULL, PIPE
+
+import httpx
+import pytest
+from playwright.async_api import Browser, ConsoleMessage, Page, Request, Route, async_playwright
+
+from tests.api.conftest import Headers, auth, client, world  # noqa: F401 - fixtures used here
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(
+    os.environ.get("INCENTIVES_SCREENSHOTS", ROOT / "test-artifacts" / "screenshots")
+)
+CHROMIUM = os.environ.get("INCENTIVES_CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking switches Chromium keeps calling home, which a closed
+# network refuses; as root it needs --no-sandbox.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL = re.compile(r"^(https?://127\.0\.0\.1(:\d+)?/|data:|about:|blob:)")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the test, so fixtures know whether it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The system's Chromium; the test command's set-up installs Debian's package."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not at {CHROMIUM}; scripts/test installs Debian's chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    """One headless Chromium for the session."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def site(database_url: str, world: Headers) -> AsyncIterator[str]:  # noqa: F811
+    """The API and the page served by a child ``incentives serve`` on the test world."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "INCENTIVES_DATABASE_URL": database_url,
+        "INCENTIVES_SCHEDULER": "off",
+    }
+    program = str(Path(sys.executable).with_name("incentives"))
+    server = await asyncio.create_subprocess_exec(
+        program, "serve", "--port", str(port), env=env, stdout=DEVNULL, stderr=PIPE
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base) as probe:
+            for _ in range(300):
+                if server.returncode is not None:
+                    _, err = await server.communicate()
+                    pytest.fail(f"the server exited: {err.decode()[-2000:]}")
+                try:
+                    if (await probe.get("/health")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)
+            else:
+                pytest.fail("the server did not answer /health within 15 s")
+        yield base
+    finally:
+        server.terminate()
+        try:
+            await asyncio.wait_for(server.communicate(), 10)
+        except TimeoutError:
+            server.kill()
+            await server.communicate()
+
+
+@dataclass
+class Console:
+    """What the page said: errors fail the test unless they match an expected pattern."""
+
+    errors: list[str] = field(default_factory=list)
+    expected: list[re.Pattern[str]] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+    def expect(self, pattern: str) -> None:
+        """Let errors matching ``pattern`` through (a refusal the test provokes)."""
+        self.expected.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        """Errors no expected pattern covers."""
+        return [e for e in self.errors if not any(p.search(e) for p in self.expected)]
+
+
+@pytest.fixture
+def console() -> Console:
+    """The page's console record."""
+    return Console()
+
+
+@pytest.fixture
+async def page(
+    browser: Browser, site: str, console: Console, request: pytest.FixtureRequest
+) -> AsyncIterator[Page]:
+    """A new page on the site; screenshot on failure, console errors checked at the end."""
+    context = await browser.new_context(base_url=site, viewport={"width": 1280, "height": 900})
+
+    async def local_only(route: Route, req: Request) -> None:
+        if LOCAL.match(req.url):
+            await route.continue_()
+        else:
+            console.outside.append(req.url)
+            await route.abort()
+
+    await context.route("**/*", local_only)
+    opened = await context.new_page()
+    opened.set_default_timeout(10_000)
+
+    def said(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            console.errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    opened.on("console", said)
+    opened.on("pageerror", lambda exc: console.errors.append(f"uncaught: {exc}"))
+    yield opened
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        await opened.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    await context.close()
+    assert not console.outside, f"the page fetched from outside this machine: {console.outside}"
+    assert not console.unexpected(), f"errors in the browser console: {console.unexpected()}"
+
+
+def token_of(headers: dict[str, str]) -> str:
+    """The bearer token in an Authorization header."""
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+async def sign_in(page: Page, headers: dict[str, str]) -> None:
+    """Sign in through the form, as a user would."""
+    await page.goto("/app/")
+    await page.get_by_label("API token").fill(token_of(headers))
+    await page.get_by_role("button", name="Sign in").click()
+    await page.locator("#nav a").first.wait_for()

@@ -1,0 +1,129 @@
+"""Managers and finance on the web page: the team's attainment, a contest made through
+the form, statements approved in bulk."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+from playwright.async_api import Page, expect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.audit.log import CLI_ACTOR
+from incentives.auth import principals
+from incentives.db.connection import driver_transaction
+from tests.api.conftest import Headers
+from tests.web.conftest import Console, sign_in
+
+
+async def test_a_manager_sees_the_team_and_opens_a_members_pay(page: Page, world: Headers) -> None:
+    await sign_in(page, world["manager"])
+    await page.get_by_role("link", name="Team").click()
+    await page.get_by_label("Period", exact=True).select_option("2026-Q1")
+    table = page.get_by_role("table", name="Attainment, 2026-Q1")
+    rows = table.locator("tbody tr")
+    await expect(rows).to_have_count(2)
+    await expect(rows.filter(has_text="Rita Rep").locator("td")).to_have_text(
+        ["Rita Rep", "Bookings (flat)", "12,845.67", "100,000.00", "12.85%"]
+    )
+    await rows.filter(has_text="REP-2").get_by_role("link").click()
+    await expect(page.get_by_role("heading", name="Pay of rep-2")).to_be_visible()
+    await expect(page.locator("details.line .amount")).to_have_text("50.00 USD")
+
+
+async def test_a_manager_creates_a_contest_through_the_form(
+    page: Page, site: str, world: Headers, console: Console
+) -> None:
+    console.expect(r"status of 422")
+    # A contest can only be scheduled while its window is ahead.
+    first = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=10)
+    last = first + dt.timedelta(days=29)
+    await sign_in(page, world["manager"])
+    await page.get_by_role("link", name="New contest").click()
+    await page.get_by_label("Name").fill("April Push")
+    await expect(page.get_by_label("Key")).to_have_value("april-push")
+    await page.get_by_label("First day").fill(last.isoformat())
+    await page.get_by_label("Last day").fill(first.isoformat())
+    await page.get_by_label("Cash").fill("250")
+    await page.get_by_role("button", name="Create contest").click()
+    # The API's message, beside the field it names and in the summary.
+    last_day = page.get_by_label("Last day")
+    await expect(last_day).to_have_attribute("aria-invalid", "true")
+    async with httpx.AsyncClient(base_url=site, headers=world["manager"]) as api:
+        refused = await api.post(
+            "/api/v1/contests",
+            json={
+                "key": "x",
+                "name": "x",
+                "window": {"from": last.isoformat(), "to": first.isoformat()},
+                "score": {"type": "total", "source": "deals", "aggregate": "sum"},
+                "currency": "USD",
+            },
+        )
+    problem = next(p for p in refused.json()["errors"] if p["field"] == "window.to")
+    note = f"window.to: {problem['message']}"
+    await expect(page.locator(".field-error")).to_have_text(note)
+    await expect(page.get_by_role("alert").first).to_contain_text(note)
+
+    await last_day.fill(last.isoformat())
+    await page.get_by_label("First day").fill(first.isoformat())
+    await page.get_by_role("checkbox", name="east").check()
+    await page.get_by_role("button", name="Create contest").click()
+    await expect(page.locator("[data-contest=april-push]")).to_contain_text("as a draft")
+    await expect(last_day).not_to_have_attribute("aria-invalid", "true")
+    await page.get_by_role("button", name="Schedule it").click()
+    await expect(page.locator("[data-contest=april-push]")).to_contain_text(
+        f"is scheduled; it goes live on {first.isoformat()}"
+    )
+
+    async with httpx.AsyncClient(base_url=site, headers=world["manager"]) as api:
+        made = (await api.get("/api/v1/contests/april-push")).json()
+    assert made["status"] == "scheduled"
+    assert made["window"] == {"from": first.isoformat(), "to": last.isoformat()}
+    definition = made["definition"]
+    assert definition["participants"] == {"teams": ["east"]}
+    assert definition["prizes"] == [{"rank": 1, "cash": "250"}]
+    assert definition["score"] == {"type": "total", "source": "deals", "aggregate": "sum"}
+
+
+async def test_finance_approves_a_submitted_statement(
+    page: Page, site: str, db: AsyncEngine, world: Headers, console: Console
+) -> None:
+    console.expect(r"status of 403")
+    async with httpx.AsyncClient(base_url=site, headers=world["finance"]) as api:
+        closed = await api.post("/api/v1/periods/2026-Q1/close")
+        assert closed.status_code == 200, closed.text
+        listed = await api.get("/api/v1/statements?period=2026-Q1&participant=rep-1")
+        statement = listed.json()[0]["id"]
+        submitted = await api.post(f"/api/v1/statements/{statement}/submit")
+        assert submitted.status_code == 200, submitted.text
+    async with driver_transaction(db) as conn:
+        _, second = await principals.create(
+            conn, name="second finance", role="finance", participant=None, actor=CLI_ACTOR
+        )
+
+    # Whoever submitted may not approve: the page says so and nothing changes.
+    await sign_in(page, world["finance"])
+    await page.goto("/app/#/finance?period=2026-Q1&status=submitted")
+    row = page.locator(f'tr[data-statement="{statement}"]')
+    await expect(row).to_contain_text("1,284.57 USD")
+    await expect(page.locator("caption")).to_have_text("1 submitted statement(s), 1,284.57 USD")
+    await row.get_by_role("checkbox").check()
+    await page.get_by_role("button", name="Approve").click()
+    await expect(page.get_by_role("status").filter(has_text="Result of approve")).to_contain_text(
+        "Rita Rep:"
+    )
+    await expect(row.locator(".badge")).to_have_text("submitted")
+
+    await page.get_by_role("button", name="Sign out").click()
+    await sign_in(page, {"Authorization": f"Bearer {second}"})
+    await expect(page.get_by_role("heading", name="Statements 2026-Q1")).to_be_visible()
+    await expect(page.get_by_label("Status", exact=True)).to_have_value("submitted")
+    await page.get_by_label("Select all").check()
+    await page.get_by_role("button", name="Approve").click()
+    await expect(page.get_by_text("Rita Rep: approved")).to_be_visible()
+    await expect(page.get_by_text("No submitted statements for 2026-Q1.")).to_be_visible()
+    async with httpx.AsyncClient(base_url=site, headers=world["finance"]) as api:
+        approved = (await api.get(f"/api/v1/statements/{statement}")).json()
+    assert approved["status"] == "approved"
+    assert approved["total"] == "1284.57"
