@@ -79,7 +79,8 @@ def _demo(args: argparse.Namespace) -> int:
         for label, token in tokens.items():
             print(f"  {label:<8} {token}")
         print(
-            f"\nTry: curl -H 'Authorization: Bearer {tokens['rep']}' {base}/api/v1/me/earnings\n"
+            f"\nWeb page: {base}/ (sign in with a token above; TV view: {base}/app/#/tv)\n"
+            f"Try: curl -H 'Authorization: Bearer {tokens['rep']}' {base}/api/v1/me/earnings\n"
             f"API docs: {base}/schema",
             file=sys.stderr,
         )
