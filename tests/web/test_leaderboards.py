@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import httpx
 from playwright.async_api import Page, expect
@@ -91,3 +92,17 @@ async def test_leaderboards_show_contest_and_period_boards(
     await expect(mine.locator("td")).to_have_text(["1", "Rita Rep", "12,845.67 USD", "12.85%"])
     other = table.locator("tbody tr").filter(has_text="REP-3")
     await expect(other.locator("td")).to_have_text(["2", "REP-3", "–", "–"])
+
+
+async def test_the_tv_view_rotates_between_boards(
+    page: Page, site: str, db: AsyncEngine, world: Headers
+) -> None:
+    await _live_race(site, db, world)
+    await sign_in(page, world["rep"])
+    await page.goto("/app/#/tv?rotate=3")
+    title = page.locator(".tv-title")
+    await expect(title).to_have_text("Spring Race")
+    await expect(title).to_have_text(re.compile(r"^Bookings attainment, \d{4}-Q\d$"))
+    await expect(title).to_have_text("Spring Race")
+    # Nothing to click: the TV view has no controls.
+    assert await page.locator("main button, main a, main input, main select").count() == 0

@@ -127,3 +127,28 @@ async def test_finance_approves_a_submitted_statement(
         approved = (await api.get(f"/api/v1/statements/{statement}")).json()
     assert approved["status"] == "approved"
     assert approved["total"] == "1284.57"
+
+
+async def test_finance_rejects_in_bulk_only_with_a_reason(
+    page: Page, site: str, world: Headers
+) -> None:
+    async with httpx.AsyncClient(base_url=site, headers=world["finance"]) as api:
+        assert (await api.post("/api/v1/periods/2026-Q1/close")).status_code == 200
+        submitted = await api.post("/api/v1/periods/2026-Q1/statements/submit")
+        assert submitted.status_code == 200, submitted.text
+    await sign_in(page, world["finance"])
+    rows = page.locator("tbody tr[data-statement]")
+    await expect(rows).to_have_count(3)
+    await page.get_by_label("Select all").check()
+    await page.get_by_role("button", name="Reject").click()
+    await expect(page.get_by_role("alert")).to_have_text("Say why the statements are rejected.")
+    await expect(page.get_by_label("Reason")).to_be_focused()
+    await page.get_by_label("Reason").fill("Quota for Q1 was wrong")
+    await page.get_by_role("button", name="Reject").click()
+    await expect(page.get_by_text("No submitted statements for 2026-Q1.")).to_be_visible()
+    await page.get_by_label("Status", exact=True).select_option("draft")
+    await expect(rows).to_have_count(3)
+    await expect(rows.first).to_contain_text("Quota for Q1 was wrong")
+    async with httpx.AsyncClient(base_url=site, headers=world["finance"]) as api:
+        drafts = (await api.get("/api/v1/statements?period=2026-Q1&status=draft")).json()
+    assert {s["rejected_reason"] for s in drafts} == {"Quota for Q1 was wrong"}

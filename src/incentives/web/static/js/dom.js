@@ -133,7 +133,7 @@ export function badge(status) {
 
 /** Say something to screen readers and sighted users alike, for a few seconds. */
 export function announce(text) {
-  const region = document.getElementById("status");
+  const region = document.getElementById("announcer");
   region.textContent = text;
   clearTimeout(announce.timer);
   announce.timer = setTimeout(() => { region.textContent = ""; }, 4000);

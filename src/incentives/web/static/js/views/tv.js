@@ -48,7 +48,7 @@ async function start(view, query, signal, timers) {
     slide.onChange = () => { title.textContent = slide.title(); sub.textContent = slide.sub(); };
   };
   showSlide();
-  const seconds = Math.max(5, Number(query.get("rotate")) || 20);
+  const seconds = Math.max(3, Number(query.get("rotate")) || 20);
   if (slides.length > 1) timers.push(setInterval(() => { at += 1; showSlide(); }, seconds * 1000));
 }
 
