@@ -16,6 +16,7 @@ from incentives.api import problems, results_cache, routes
 from incentives.api.audit import audit_router
 from incentives.api.deps import provide_conn
 from incentives.api.disputes import disputes_router
+from incentives.api.fast_reads import FastReads
 from incentives.api.games import games_router, live_boards
 from incentives.api.pay import pay_router
 from incentives.api.payouts import payouts_router
@@ -88,3 +89,10 @@ def create_app(
         ),
         request_max_body_size=64 * 1024 * 1024,
     )
+
+
+def serving_app(
+    engine: AsyncEngine, *, owns_engine: bool = False, scheduler: Settings | None = None
+) -> FastReads:
+    """The app as it is served: ``create_app`` behind the leaderboard fast path."""
+    return FastReads(create_app(engine, owns_engine=owns_engine, scheduler=scheduler))

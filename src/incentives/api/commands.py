@@ -9,7 +9,7 @@ import os
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.api.app import create_app
+from incentives.api.app import serving_app
 from incentives.config import load_settings
 from incentives.db.runtime import database_url_blocking, migrate_url, run_with_database
 
@@ -38,7 +38,7 @@ async def serve(engine: AsyncEngine, host: str, port: int) -> None:
     """Serve the API until interrupted."""
     # No access log: a line per request costs more than the request (errors are logged).
     settings = load_settings()
-    app = create_app(engine, scheduler=settings if settings.scheduler else None)
+    app = serving_app(engine, scheduler=settings if settings.scheduler else None)
     config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
     await uvicorn.Server(config).serve()
 

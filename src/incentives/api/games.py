@@ -43,7 +43,8 @@ from incentives.games.model import Contest, LevelsTrigger, TotalScore
 Conn = NamedDependency[asyncpg.Connection]
 MANAGERS = roles("manager", "finance", "admin")
 ContestRef = Annotated[str, PathParameter(description="the contest's id, or its key")]
-Limit = Annotated[int, QueryParameter(ge=1, le=500)]
+PAGE_DEFAULT, PAGE_MAX = 50, 500
+Limit = Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)]
 Offset = Annotated[int, QueryParameter(ge=0)]
 NO_CONTEST = "No such contest"
 _KEEP_ALIVE_SECONDS = 15.0
@@ -445,18 +446,25 @@ async def leaderboard(
     state: State,
     request: Request[Principal, Any, Any],
     contest: ContestRef,
-    limit: Limit = 50,
+    limit: Limit = PAGE_DEFAULT,
     offset: Offset = 0,
 ) -> Response[bytes]:
     """A page of the contest's standings (rank, who, score, percent of target, movement
     since the day's opening ranks), and your own place."""
     board = await _visible_board(state, request, contest)
-    me = board.subject_of(request.user.participant_id)
-    body = board.page(
+    return Response(
+        content=leaderboard_page(board, request.user, offset, limit), media_type=MediaType.JSON
+    )
+
+
+def leaderboard_page(board: live.LiveBoard, reader: Principal, offset: int, limit: int) -> bytes:
+    """A page of the board as its JSON body, with the reader's own place; kept encoded
+    until the board changes."""
+    me = board.subject_of(reader.participant_id)
+    return board.page(
         (offset, limit, me),
         lambda: msgspec.json.encode(_leaderboard(board, offset, limit, me)),
     )
-    return Response(content=body, media_type=MediaType.JSON)
 
 
 def _event(name: str, payload: Any) -> ServerSentEventMessage:

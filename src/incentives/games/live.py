@@ -188,14 +188,19 @@ class Live:
     async def board(self, engine: AsyncEngine, contest_id: int) -> LiveBoard | None:
         """The contest's board: the kept one while listening, else read now (one read at
         a time per board: readers arriving meanwhile wait for it rather than read again)."""
-        if self.listening and contest_id in self._boards:
-            return self._boards[contest_id]
+        kept = self.kept(contest_id)
+        if kept is not None:
+            return kept
         loading = self._loading.get(contest_id)
         if loading is None:
             loading = asyncio.ensure_future(self._load(engine, contest_id))
             self._loading[contest_id] = loading
             loading.add_done_callback(lambda _: self._loading.pop(contest_id, None))
         return await asyncio.shield(loading)
+
+    def kept(self, contest_id: int) -> LiveBoard | None:
+        """The board kept in memory, while listening keeps it current; else None."""
+        return self._boards.get(contest_id) if self.listening else None
 
     async def _load(self, engine: AsyncEngine, contest_id: int) -> LiveBoard | None:
         listening, heard = self.listening, self._heard.get(contest_id, 0)

@@ -1,0 +1,168 @@
+"""Leaderboard pages answered in front of the framework: the same bytes as the app's,
+only for what the app would answer with a page, and everything else passed on."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any, cast
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.api.app import create_app
+from incentives.api.fast_reads import FastReads
+from incentives.api.games import live_boards
+from incentives.api.security import RecentTokens
+from incentives.audit.log import CLI_ACTOR
+from incentives.games import contests
+from tests.api.conftest import Headers
+
+RACE = {
+    "key": "race",
+    "name": "Race",
+    "window": {"from": "2026-01-01", "to": "2026-12-31"},
+    "currency": "USD",
+    "participants": {"participants": ["rep-1", "rep-2", "rep-3"]},
+    "score": {"type": "total", "source": "deals", "aggregate": "sum"},
+}
+
+
+def _scope(path: str, query: str = "", token: str | None = None, method: str = "GET") -> Any:
+    headers = [] if token is None else [(b"authorization", f"Bearer {token}".encode())]
+    return {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": query.encode(),
+        "headers": headers,
+    }
+
+
+def _token(headers: dict[str, str]) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+@pytest.fixture
+async def served(
+    db: AsyncEngine, world: Headers
+) -> AsyncIterator[tuple[FastReads, httpx.AsyncClient, httpx.AsyncClient]]:
+    """The fast path and two clients: one through it, one straight to the app."""
+    app = create_app(db)
+    fast = FastReads(app)
+    through = httpx.ASGITransport(app=cast(Any, fast))
+    around = httpx.ASGITransport(app=cast(Any, app))
+    async with (
+        live_boards(app),
+        httpx.AsyncClient(transport=through, base_url="http://testserver") as client,
+        httpx.AsyncClient(transport=around, base_url="http://testserver") as plain,
+    ):
+        for definition, who in ((RACE, "manager"), ({**RACE, "key": "secret"}, "manager")):
+            if definition["key"] == "secret":
+                definition = {**definition, "visibility": "test"}
+            made = await client.post("/api/v1/contests", json=definition, headers=world[who])
+            assert made.status_code == 201, made.text
+            key = definition["key"]
+            await client.post(f"/api/v1/contests/{key}/schedule", headers=world[who])
+        await contests.advance(db, dt.date(2026, 3, 1), CLI_ACTOR)
+        for _ in range(500):
+            if app.state.live.listening:
+                break
+            await asyncio.sleep(0.01)
+        yield fast, client, plain
+
+
+async def test_a_page_from_memory_is_the_apps_page(
+    served: tuple[FastReads, httpx.AsyncClient, httpx.AsyncClient], world: Headers
+) -> None:
+    fast, client, plain = served
+    rep = _token(world["rep"])
+    path = "/api/v1/contests/race/leaderboard"
+    # Not yet known: the token and the board come from the app's first answer.
+    assert fast.answer(_scope(path, "limit=2", rep)) is None
+    first = await client.get(path, params={"limit": 2}, headers=world["rep"])
+    assert first.status_code == 200
+    body = fast.answer(_scope(path, "limit=2", rep))
+    assert body is not None
+    assert (
+        body == first.content == (await plain.get(path + "?limit=2", headers=world["rep"])).content
+    )
+    page = first.json()
+    assert [r["subject"] for r in page["rows"]] == ["rep-1", "rep-3"]
+    assert page["me"]["subject"] == "rep-1"
+    # By id as well as by key; another reader gets their own place.
+    contest_id = (
+        page["rows"]
+        and (await client.get("/api/v1/contests/race", headers=world["rep"])).json()["id"]
+    )
+    assert fast.answer(_scope(f"/api/v1/contests/{contest_id}/leaderboard", "", rep)) is not None
+    answered = await client.get(path, headers=world["manager"])
+    manager = fast.answer(_scope(path, "", _token(world["manager"])))
+    assert manager == answered.content and b'"me":null' in manager
+
+
+async def test_anything_doubtful_is_left_to_the_app(
+    served: tuple[FastReads, httpx.AsyncClient, httpx.AsyncClient],
+    world: Headers,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fast, client, _ = served
+    rep = _token(world["rep"])
+    path = "/api/v1/contests/race/leaderboard"
+    assert (await client.get(path, headers=world["rep"])).status_code == 200
+    secret = "/api/v1/contests/secret/leaderboard"
+    assert (await client.get(secret, headers=world["manager"])).status_code == 200
+    assert fast.answer(_scope(path, "", rep)) is not None
+    for query in ("limit=0", "limit=501", "limit=x", "limit=1&limit=2", "offset=-1", "page=2"):
+        assert fast.answer(_scope(path, query, rep)) is None, query
+    assert (await client.get(path + "?limit=0", headers=world["rep"])).status_code == 400
+    for scope in (
+        _scope(path, "", None),
+        _scope(path, "", "inc_unknown"),
+        _scope(path, "", rep, method="POST"),
+        _scope(path + "/stream", "", rep),
+        _scope("/api/v1/contests/nothing/leaderboard", "", rep),
+    ):
+        assert fast.answer(scope) is None, scope
+    assert (await client.get(path)).status_code == 401
+    # A test-mode contest is its manager's: the rep is sent on, and the app says 404.
+    assert fast.answer(_scope(secret, "", _token(world["manager"]))) is not None
+    assert fast.answer(_scope(secret, "", rep)) is None
+    assert (await client.get(secret, headers=world["rep"])).status_code == 404
+    # Once the token's moment has passed, the app checks it again.
+    later = RecentTokens.clock() + RecentTokens.TTL + 1
+    monkeypatch.setattr(RecentTokens, "clock", staticmethod(lambda: later))
+    assert fast.answer(_scope(path, "", rep)) is None
+
+
+async def test_a_deal_changes_the_page_served_from_memory(
+    served: tuple[FastReads, httpx.AsyncClient, httpx.AsyncClient], world: Headers
+) -> None:
+    fast, client, _ = served
+    path = "/api/v1/contests/race/leaderboard"
+    before = await client.get(path, headers=world["rep"])
+    assert [r["subject"] for r in before.json()["rows"]] == ["rep-1", "rep-3", "rep-2"]
+    deal = {
+        "external_id": "D-9",
+        "owner": "rep-2",
+        "amount": "50000",
+        "currency": "USD",
+        "close_date": "2026-03-02",
+        "status": "won",
+    }
+    pushed = await client.post(
+        "/api/v1/ingest/deals", json={"items": [deal]}, headers=world["integration"]
+    )
+    assert pushed.status_code == 200
+    for _ in range(500):
+        body = fast.answer(_scope(path, "", _token(world["rep"])))
+        if body is not None and b'"rank":1,"subject":"rep-2"' in body:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the page kept in memory never showed the deal")
+    after = await client.get(path, headers=world["rep"])
+    assert after.content == body
+    assert [r["subject"] for r in after.json()["rows"]] == ["rep-2", "rep-1", "rep-3"]
