@@ -190,6 +190,7 @@ def api_server(url: str, port: int, log: Path, workers: int = 1) -> Iterator[Ser
         INCENTIVES_WORKERS=str(workers),
         INCENTIVES_SCHEDULER="off",
     )
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         started = time.perf_counter()
         proc = subprocess.Popen([*CLI, "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
