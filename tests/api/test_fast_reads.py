@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives.api import asgi
 from incentives.api.app import create_app
 from incentives.api.fast_reads import FastReads
 from incentives.api.games import live_boards
@@ -166,3 +168,19 @@ async def test_a_deal_changes_the_page_served_from_memory(
     after = await client.get(path, headers=world["rep"])
     assert after.content == body
     assert [r["subject"] for r in after.json()["rows"]] == ["rep-2", "rep-1", "rep-3"]
+
+
+async def test_a_worker_settles_its_heap_before_serving(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INCENTIVES_DATABASE_URL", database_url)
+    monkeypatch.setenv("INCENTIVES_SCHEDULER", "off")
+    gc.unfreeze()
+    try:
+        app = asgi.from_environment()
+        # What the process held is out of the collector's full passes.
+        assert gc.get_freeze_count() > 10_000
+        assert isinstance(app, FastReads)
+        await app.app.state.engine.dispose()
+    finally:
+        gc.unfreeze()

@@ -9,7 +9,7 @@ import os
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.api.app import serving_app
+from incentives.api.app import serving_app, settle_heap
 from incentives.config import load_settings
 from incentives.db.runtime import database_url_blocking, migrate_url, run_with_database
 
@@ -40,6 +40,7 @@ async def serve(engine: AsyncEngine, host: str, port: int) -> None:
     settings = load_settings()
     app = serving_app(engine, scheduler=settings if settings.scheduler else None)
     config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+    settle_heap()
     await uvicorn.Server(config).serve()
 
 
