@@ -102,8 +102,16 @@ async def _covers(
     conn: asyncpg.Connection, plan: CommissionPlan, people: list[int] | None
 ) -> dict[int, list[Cover]]:
     """Who the plan pays and when (everyone, or only ``people``)."""
+    # Only ``people``'s own and their teams' assignments, found through their indexes.
+    scoped = (
+        ""
+        if people is None
+        else "AND (pa.participant_id = ANY($4::bigint[]) OR pa.team_id IN"
+        " (SELECT t.team_id FROM assignments t WHERE t.participant_id = ANY($4::bigint[])))"
+        " AND coalesce(pa.participant_id, a.participant_id) = ANY($4::bigint[])"
+    )
     rows = await conn.fetch(
-        """
+        f"""
         SELECT coalesce(pa.participant_id, a.participant_id) AS participant_id,
                greatest(pa.valid_from, coalesce(a.valid_from, pa.valid_from)) AS start,
                CASE WHEN pa.valid_to IS NULL THEN a.valid_to
@@ -116,15 +124,13 @@ async def _covers(
             AND coalesce(a.valid_to, DATE '9999-12-31') >= pa.valid_from
         WHERE pa.plan_key = $1 AND pa.valid_from <= $3
           AND coalesce(pa.valid_to, DATE '9999-12-31') >= $2
-          AND (pa.participant_id IS NOT NULL OR a.participant_id IS NOT NULL)
-          AND ($4::bigint[] IS NULL
-               OR coalesce(pa.participant_id, a.participant_id) = ANY($4::bigint[]))
+          AND (pa.participant_id IS NOT NULL OR a.participant_id IS NOT NULL) {scoped}
         ORDER BY 1, 2
         """,
         plan.key,
         plan.effective.from_,
         plan.effective.to,
-        people,
+        *([] if people is None else [people]),
     )
     covers: dict[int, list[Cover]] = {}
     for r in rows:
@@ -202,10 +208,11 @@ async def _people(
     if wanted is None:
         return await conn.fetch(f"{columns} ORDER BY id")
     where = deal_scope.where
+    # A union, not ORs of subqueries, so that each part is found through its index.
     return await conn.fetch(
-        f"{columns} WHERE id = ANY(${len(deal_scope.args) + 1}::bigint[])"
-        f" OR id IN (SELECT d.owner_id FROM deals d WHERE {where})"
-        " OR id IN (SELECT s.participant_id FROM deal_splits s JOIN deals d"
+        f"{columns} WHERE id IN (SELECT unnest(${len(deal_scope.args) + 1}::bigint[])"
+        f" UNION SELECT d.owner_id FROM deals d WHERE {where}"
+        " UNION SELECT s.participant_id FROM deal_splits s JOIN deals d"
         f" ON d.id = s.deal_id WHERE {where}) ORDER BY id",
         *deal_scope.args,
         wanted,
@@ -224,8 +231,9 @@ async def load(
     With ``scope`` (participant ids), only the deals and activities that can credit
     those participants (their own and their reporting lines') are read.
     """
+    first = plan.effective.from_
     relevant = None if scope is None else await _reporting_lines(conn, scope)
-    deal_scope = _DealScope.of(plan, until, relevant)
+    deal_scope = await _DealScope.of(conn, plan, first, until, relevant)
     wanted = None
     if scope is not None and relevant is not None:
         wanted = sorted(set(relevant) | await _managers_above(conn, scope))
@@ -304,7 +312,7 @@ async def load(
 
     deals = await _deals(conn, plan, deal_scope, row_of)
     splits = await _splits(conn, deal_scope, row_of, deals.ids)
-    activities = await _activities(conn, plan, until, relevant, row_of)
+    activities = await _activities(conn, plan, first, until, relevant, row_of)
     rates = tuple(
         sorted(
             (r["currency"], r["on_date"].toordinal(), Decimal(r["rate"]))
@@ -326,21 +334,37 @@ class _DealScope:
     args: list[Any]
 
     @classmethod
-    def of(cls, plan: CommissionPlan, until: dt.date, relevant: list[int] | None) -> _DealScope:
-        where = (
-            "((d.close_date BETWEEN $1 AND $2) OR (d.status = 'cancelled'"
-            " AND coalesce(d.cancel_date, d.updated_at::date) BETWEEN $1 AND $2))"
-        )
-        args: list[Any] = [plan.effective.from_, until]
-        if relevant is not None:
-            # Found through the owner and split indexes, not a scan of every deal.
-            where += (
-                " AND d.id IN (SELECT o.id FROM deals o WHERE o.owner_id = ANY($3::bigint[])"
-                " UNION SELECT s.deal_id FROM deal_splits s"
-                " WHERE s.participant_id = ANY($3::bigint[]))"
+    async def of(
+        cls,
+        conn: asyncpg.Connection,
+        plan: CommissionPlan,
+        first: dt.date,
+        until: dt.date,
+        relevant: list[int] | None,
+    ) -> _DealScope:
+        """Deals closed from ``first`` to ``until`` (and, under a clawback, those cancelled
+        then); with ``relevant``, only those owned or shared by them."""
+        # Without a clawback a cancelled deal counts only in its close period.
+        where = "d.close_date BETWEEN $1 AND $2"
+        if plan.clawback is not None:
+            where = (
+                f"(({where}) OR (d.status = 'cancelled'"
+                " AND coalesce(d.cancel_date, d.updated_at::date) BETWEEN $1 AND $2))"
             )
-            args.append(relevant)
-        return cls(where, args)
+        if relevant is None:
+            return cls(where, [first, until])
+        # Found once through the owner and split indexes (not a scan of every deal); the
+        # queries that follow read them by primary key.
+        ids = await conn.fetchval(
+            "SELECT coalesce(array_agg(id), '{}') FROM ("
+            f" SELECT d.id FROM deals d WHERE d.owner_id = ANY($3::bigint[]) AND {where}"
+            " UNION SELECT d.id FROM deal_splits s JOIN deals d ON d.id = s.deal_id"
+            f" WHERE s.participant_id = ANY($3::bigint[]) AND {where}) AS found",
+            first,
+            until,
+            relevant,
+        )
+        return cls("d.id = ANY($1::bigint[])", [ids])
 
 
 async def _deals(
@@ -402,12 +426,13 @@ async def _splits(
 async def _activities(
     conn: asyncpg.Connection,
     plan: CommissionPlan,
+    first: dt.date,
     until: dt.date,
     relevant: list[int] | None,
     row_of: npt.NDArray[np.int64],
 ) -> ActivityTable:
     where = "a.occurred_at >= $1 AND a.occurred_at < $2::date + 1"
-    args: list[Any] = [plan.effective.from_, until]
+    args: list[Any] = [first, until]
     if relevant is not None:
         where += " AND a.participant_id = ANY($3::bigint[])"
         args.append(relevant)
