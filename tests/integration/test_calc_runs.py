@@ -161,3 +161,27 @@ async def test_managers_asked_for_meanwhile_are_recomputed_in_one_run(demo: Asyn
     assert sorted(done[1].scope["participants"]) == sorted([ids["emea-rep-04"], ids["emea-rep-05"]])
     async with driver_transaction(demo) as conn:
         assert await conn.fetchval("SELECT count(*) FROM calc_runs") == 2
+
+
+async def test_a_quarter_run_gives_what_the_year_gave(demo: AsyncEngine) -> None:
+    # The manager overlay carries nothing between quarters, so a quarter's run reads only
+    # that quarter's deals; the account-executive plan (draw, clawback) still reads the year.
+    await runs.calculate(demo, period="2026", trigger="cli", actor=CLI_ACTOR)
+    year = await _results(demo)
+    async with driver_transaction(demo) as conn:
+        managers = {
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT DISTINCT participant_id AS id FROM plan_assignments"
+                " WHERE plan_key = 'manager-overlay'"
+            )
+        }
+        rep = await conn.fetchval("SELECT id FROM participants WHERE external_id = 'emea-rep-03'")
+    for quarter in ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"):
+        everyone = await runs.calculate(demo, period=quarter, trigger="cli", actor=CLI_ACTOR)
+        assert everyone.counts["results"] > 0
+        scoped = await runs.calculate(
+            demo, period=quarter, participant_ids=managers | {rep}, trigger="cli", actor=CLI_ACTOR
+        )
+        assert scoped.counts["results"] > len(managers)
+        assert await _results(demo) == year, quarter

@@ -224,14 +224,15 @@ async def load(
     plan: CommissionPlan,
     until: dt.date,
     *,
+    since: dt.date | None = None,
     scope: set[int] | None = None,
 ) -> Loaded:
-    """The plan's inputs from its effective start to ``until``.
+    """The plan's inputs from its effective start (or ``since``, when later) to ``until``.
 
     With ``scope`` (participant ids), only the deals and activities that can credit
     those participants (their own and their reporting lines') are read.
     """
-    first = plan.effective.from_
+    first = plan.effective.from_ if since is None else max(since, plan.effective.from_)
     relevant = None if scope is None else await _reporting_lines(conn, scope)
     deal_scope = await _DealScope.of(conn, plan, first, until, relevant)
     wanted = None

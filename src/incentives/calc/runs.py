@@ -193,7 +193,10 @@ async def _compute(
         calendar = await plan_calendar(conn, plan, periods)
         if not calendar.writable and calendar.first_open is not None:
             continue
-        loaded = await load(conn, plan, periods[-1].end, scope=scope)
+        # A plan that carries nothing between periods needs no deals before the first
+        # period it evaluates: a quarter's recompute reads that quarter, not the year.
+        since = None if plan.carries_over else calendar.period(calendar.evaluated()[0]).start
+        loaded = await load(conn, plan, periods[-1].end, since=since, scope=scope)
         # The engine is pure and CPU-bound: off the event loop, so the API keeps answering.
         evaluation = await asyncio.to_thread(evaluate, plan, loaded.inputs, calendar.evaluated())
         keep = [
