@@ -102,14 +102,16 @@ async def _covers(
     conn: asyncpg.Connection, plan: CommissionPlan, people: list[int] | None
 ) -> dict[int, list[Cover]]:
     """Who the plan pays and when (everyone, or only ``people``)."""
-    # Only ``people``'s own and their teams' assignments, found through their indexes.
-    scoped = (
-        ""
-        if people is None
-        else "AND (pa.participant_id = ANY($4::bigint[]) OR pa.team_id IN"
-        " (SELECT t.team_id FROM assignments t WHERE t.participant_id = ANY($4::bigint[])))"
-        " AND coalesce(pa.participant_id, a.participant_id) = ANY($4::bigint[])"
-    )
+    # Only ``people``'s own and their teams' assignments, found through their indexes
+    # first (a union the planner cannot fold into a scan of the plan's every assignment).
+    source, scoped = "plan_assignments", ""
+    if people is not None:
+        source = (
+            "(SELECT * FROM plan_assignments WHERE participant_id = ANY($4::bigint[])"
+            " UNION SELECT o.* FROM plan_assignments o JOIN assignments t"
+            " ON t.team_id = o.team_id WHERE t.participant_id = ANY($4::bigint[]))"
+        )
+        scoped = "AND coalesce(pa.participant_id, a.participant_id) = ANY($4::bigint[])"
     rows = await conn.fetch(
         f"""
         SELECT coalesce(pa.participant_id, a.participant_id) AS participant_id,
@@ -118,7 +120,7 @@ async def _covers(
                     WHEN a.valid_to IS NULL THEN pa.valid_to
                     ELSE least(pa.valid_to, a.valid_to) END AS end,
                pa.target_incentive_minor
-        FROM plan_assignments pa
+        FROM {source} pa
         LEFT JOIN assignments a ON a.team_id = pa.team_id
             AND a.valid_from <= coalesce(pa.valid_to, DATE '9999-12-31')
             AND coalesce(a.valid_to, DATE '9999-12-31') >= pa.valid_from
@@ -197,26 +199,15 @@ async def _managers_above(conn: asyncpg.Connection, scope: set[int]) -> set[int]
     return {r[0] for r in rows}
 
 
-async def _people(
-    conn: asyncpg.Connection, deal_scope: _DealScope, wanted: list[int] | None
-) -> list[asyncpg.Record]:
-    """Everyone, or (scoped) the wanted people plus whoever owns or shares a scoped deal."""
+async def _people(conn: asyncpg.Connection, wanted: list[int] | None) -> list[asyncpg.Record]:
+    """Everyone, or only the wanted people."""
     columns = (
         "SELECT id, external_id, name, coalesce(email, '') AS email, currency,"
         " start_date, end_date FROM participants"
     )
     if wanted is None:
         return await conn.fetch(f"{columns} ORDER BY id")
-    where = deal_scope.where
-    # A union, not ORs of subqueries, so that each part is found through its index.
-    return await conn.fetch(
-        f"{columns} WHERE id IN (SELECT unnest(${len(deal_scope.args) + 1}::bigint[])"
-        f" UNION SELECT d.owner_id FROM deals d WHERE {where}"
-        " UNION SELECT s.participant_id FROM deal_splits s JOIN deals d"
-        f" ON d.id = s.deal_id WHERE {where}) ORDER BY id",
-        *deal_scope.args,
-        wanted,
-    )
+    return await conn.fetch(f"{columns} WHERE id = ANY($1::bigint[]) ORDER BY id", wanted)
 
 
 async def load(
@@ -237,8 +228,10 @@ async def load(
     deal_scope = await _DealScope.of(conn, plan, first, until, relevant)
     wanted = None
     if scope is not None and relevant is not None:
-        wanted = sorted(set(relevant) | await _managers_above(conn, scope))
-    people = await _people(conn, deal_scope, wanted)
+        # Their lines, the managers above, and whoever else owns or shares a scoped deal.
+        above = await _managers_above(conn, scope)
+        wanted = sorted(set(relevant) | above | set(deal_scope.named))
+    people = await _people(conn, wanted)
     db_ids = [p["id"] for p in people]
     covers = await _covers(conn, plan, None if scope is None else db_ids)
     row_of = np.full((max(db_ids, default=0) + 1,), -1, dtype=np.int64)
@@ -329,10 +322,14 @@ async def load(
 
 @dataclass(frozen=True)
 class _DealScope:
-    """Which deals a load reads: a WHERE clause over ``deals d`` and its parameters."""
+    """Which deals a load reads: a WHERE clause over ``deals d`` and its parameters, the
+    FROM and WHERE clauses reading their ``deal_splits s``, and (scoped) the people who
+    own or share them."""
 
     where: str
     args: list[Any]
+    splits: str
+    named: list[int]
 
     @classmethod
     async def of(
@@ -353,19 +350,30 @@ class _DealScope:
                 " AND coalesce(d.cancel_date, d.updated_at::date) BETWEEN $1 AND $2))"
             )
         if relevant is None:
-            return cls(where, [first, until])
+            splits = f"deal_splits s JOIN deals d ON d.id = s.deal_id WHERE {where}"
+            return cls(where, [first, until], splits, [])
         # Found once through the owner and split indexes (not a scan of every deal); the
         # queries that follow read them by primary key.
-        ids = await conn.fetchval(
-            "SELECT coalesce(array_agg(id), '{}') FROM ("
-            f" SELECT d.id FROM deals d WHERE d.owner_id = ANY($3::bigint[]) AND {where}"
-            " UNION SELECT d.id FROM deal_splits s JOIN deals d ON d.id = s.deal_id"
-            f" WHERE s.participant_id = ANY($3::bigint[]) AND {where}) AS found",
-            first,
-            until,
-            relevant,
-        )
-        return cls("d.id = ANY($1::bigint[])", [ids])
+        found = await conn.fetchrow(_SCOPED_DEALS.format(where=where), first, until, relevant)
+        assert found is not None
+        splits = "deal_splits s WHERE s.deal_id = ANY($1::bigint[])"
+        return cls("d.id = ANY($1::bigint[])", [found[0]], splits, found[1])
+
+
+# A scope's deals, and the people who own or share them.
+_SCOPED_DEALS = """
+WITH found AS (
+    SELECT d.id, d.owner_id FROM deals d WHERE d.owner_id = ANY($3::bigint[]) AND {where}
+    UNION
+    SELECT d.id, d.owner_id FROM deal_splits s JOIN deals d ON d.id = s.deal_id
+    WHERE s.participant_id = ANY($3::bigint[]) AND {where}
+)
+SELECT coalesce((SELECT array_agg(id) FROM found), '{{}}'),
+       coalesce((SELECT array_agg(p) FROM (
+           SELECT owner_id FROM found
+           UNION SELECT s.participant_id FROM deal_splits s
+           WHERE s.deal_id IN (SELECT id FROM found)) AS named(p)), '{{}}')
+"""
 
 
 async def _deals(
@@ -411,8 +419,8 @@ async def _splits(
 ) -> SplitTable:
     deal, person, percent = await int_columns(
         conn,
-        "SELECT s.deal_id, s.participant_id, (s.percent * 10000)::bigint FROM deal_splits s"
-        f" JOIN deals d ON d.id = s.deal_id WHERE {scope.where} ORDER BY s.deal_id",
+        "SELECT s.deal_id, s.participant_id, (s.percent * 10000)::bigint"
+        f" FROM {scope.splits} ORDER BY s.deal_id",
         *scope.args,
         columns=3,
     )
