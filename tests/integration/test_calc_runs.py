@@ -185,3 +185,37 @@ async def test_a_quarter_run_gives_what_the_year_gave(demo: AsyncEngine) -> None
         )
         assert scoped.counts["results"] > len(managers)
         assert await _results(demo) == year, quarter
+
+
+async def test_a_merged_managers_run_locks_people_not_whole_periods(
+    demo: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past the limit a run would lock whole plan-periods and hold up every owner's run.
+    monkeypatch.setattr(incremental, "MAX_PARTICIPANT_LOCKS", 2)
+    await runs.calculate(demo, period="2026", trigger="cli", actor=CLI_ACTOR)
+    before = await _results(demo)
+    async with driver_transaction(demo) as conn:
+        found = await conn.fetch(
+            "SELECT external_id, id FROM participants WHERE external_id LIKE 'emea-rep-0%'"
+            " ORDER BY external_id LIMIT 4"
+        )
+    ids = [r["id"] for r in found]
+    rollups = incremental.Rollups()
+    async with driver_transaction(demo) as holder:
+        await runs.lock(holder, "account-executive", ["2026-Q1"], {ids[0]}, wait=True)
+        first = asyncio.create_task(rollups.recompute(demo, "2026", {ids[0]}, CLI_ACTOR))
+        await asyncio.sleep(0.2)
+        later = [
+            asyncio.create_task(rollups.recompute(demo, "2026", {pid}, CLI_ACTOR))
+            for pid in ids[1:]
+        ]
+        await asyncio.sleep(0.2)
+    done = await asyncio.gather(first, *later)
+    assert [sorted(run.scope["participants"]) for run in done] == [
+        [ids[0]],
+        ids[1:3],
+        ids[1:3],
+        [ids[3]],
+    ]
+    # Run by the worker process, they give what the full run gave.
+    assert await _results(demo) == before

@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import Actor
-from incentives.calc.runs import RunSummary, calculate
-from incentives.db.connection import driver_of
+from incentives.calc.runs import MAX_PARTICIPANT_LOCKS, RunSummary, calculate
+from incentives.db.connection import driver_of, make_engine
 from incentives.ingest.service import Touched
 from incentives.plans.publish import in_force
 
@@ -114,45 +119,120 @@ async def _run(engine: AsyncEngine, period: str, scope: set[int], actor: Actor) 
 
 
 class Rollups:
-    """Managers' recomputes of one process, merged while they wait.
+    """Managers' recomputes of one process, merged while they wait, run by a worker process.
 
-    A manager's run reads their whole reporting line (a director's, hundreds of thousands
-    of deals), while a deal lands every few seconds. One managers' run goes at a time;
-    whatever is asked for meanwhile is gathered into the next, so a burst of deals under
-    one director costs two of their runs, not one per deal. Each caller still waits until
-    a run that started after its request has finished.
+    A manager's run reads their whole reporting line (a director's, tens of thousands of
+    deals a quarter), while a deal lands every few seconds. One managers' run goes at a
+    time; whatever is asked for meanwhile is gathered into the next, so a burst of deals
+    under one director costs two of their runs, not one per deal. Each caller still waits
+    until a run that started after its request has finished. A merged run names at most
+    MAX_PARTICIPANT_LOCKS people, so that it locks them, not whole plan-periods, and the
+    owners' runs go on beside it.
+
+    The runs happen in a worker process at a lower priority (see _worker): in the API's
+    process they would hold its interpreter while owners' runs and requests wait.
     """
 
     def __init__(self) -> None:
-        self._pending: dict[str, tuple[set[int], list[asyncio.Future[RunSummary]], Actor]] = {}
+        self._pending: list[_Batch] = []
         self._draining: asyncio.Task[None] | None = None
 
     async def recompute(
         self, engine: AsyncEngine, period: str, managers: set[int], actor: Actor
     ) -> RunSummary:
         """Recompute ``managers`` over ``period`` in the next merged run; that run's summary."""
-        people, waiting, _ = self._pending.setdefault(period, (set(), [], actor))
-        people |= managers
+        batch = next(
+            (
+                b
+                for b in self._pending
+                if b.period == period and len(b.people | managers) <= MAX_PARTICIPANT_LOCKS
+            ),
+            None,
+        )
+        if batch is None:
+            batch = _Batch(period, set(), [], actor)
+            self._pending.append(batch)
+        batch.people |= managers
         done: asyncio.Future[RunSummary] = asyncio.get_running_loop().create_future()
-        waiting.append(done)
+        batch.waiting.append(done)
         if self._draining is None or self._draining.done():
             self._draining = asyncio.create_task(self._drain(engine))
         return await done
 
     async def _drain(self, engine: AsyncEngine) -> None:
+        url = engine.url.render_as_string(hide_password=False)
         while self._pending:
-            year = next(iter(self._pending))
-            people, waiting, actor = self._pending.pop(year)
+            batch = self._pending.pop(0)
             try:
-                run = await _run(engine, year, people, actor)
+                run = await _worker.run(url, batch.period, batch.people, batch.actor)
             except Exception as exc:  # every waiter hears of it; the next batch still runs
-                for future in waiting:
+                for future in batch.waiting:
                     if not future.done():
                         future.set_exception(exc)
             else:
-                for future in waiting:
+                for future in batch.waiting:
                     if not future.done():
                         future.set_result(run)
+
+
+@dataclass
+class _Batch:
+    """Managers waiting for the next merged run over a period, and who waits for it."""
+
+    period: str
+    people: set[int]
+    waiting: list[asyncio.Future[RunSummary]]
+    actor: Actor
+
+
+# The worker runs below the API's priority: on a machine short of cores, the owners' runs
+# and requests come first, and rollups take the time left over.
+_NICENESS = 10
+
+
+class _Worker:
+    """The rollups' worker process, started at the first managers' run, restarted if it
+    dies; in it, one event loop and one engine per database, kept between runs."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._engines: dict[str, AsyncEngine] = {}
+
+    async def run(self, url: str, period: str, scope: set[int], actor: Actor) -> RunSummary:
+        """A managers' run in the worker process (in the API's process)."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=os.nice,
+                initargs=(_NICENESS,),
+            )
+        pool = self._pool
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                pool, _run_in_worker, url, period, scope, actor
+            )
+        except BrokenProcessPool:
+            if self._pool is pool:  # the next batch starts a new worker
+                self._pool = None
+            raise
+
+    def run_here(self, url: str, period: str, scope: set[int], actor: Actor) -> RunSummary:
+        """A managers' run (in the worker process)."""
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        engine = self._engines.get(url)
+        if engine is None:
+            engine = self._engines[url] = make_engine(url, pool_size=2)
+        return self._loop.run_until_complete(_run(engine, period, scope, actor))
+
+
+_worker = _Worker()
+
+
+def _run_in_worker(url: str, period: str, scope: set[int], actor: Actor) -> RunSummary:
+    return _worker.run_here(url, period, scope, actor)
 
 
 async def recompute_in_background(

@@ -132,7 +132,7 @@ async def calculate(
 
 # Scopes larger than this lock their plan-periods whole, like a full run: a lock per
 # participant would crowd PostgreSQL's shared lock table.
-_MAX_PARTICIPANT_LOCKS = 200
+MAX_PARTICIPANT_LOCKS = 200
 
 
 async def lock(
@@ -152,7 +152,7 @@ async def lock(
     in one order (plan-periods, then participants, sorted), so runs cannot deadlock.
     ``wait``: wait for the locks, or raise RunBusy at once.
     """
-    whole = scope is None or len(scope) > _MAX_PARTICIPANT_LOCKS
+    whole = scope is None or len(scope) > MAX_PARTICIPANT_LOCKS
     keys = [(f"calc:{plan_key}:{label}", whole) for label in periods]
     if not whole and scope is not None:
         keys += [(f"calc:{plan_key}:participant:{pid}", True) for pid in sorted(scope)]
