@@ -64,11 +64,11 @@ async def scopes(conn: asyncpg.Connection, touched: Touched) -> dict[str, set[in
     """The participants to recompute per period label: each over the one open quarter
     their changes fall in, when the year's plans carry nothing between periods; else over
     the fiscal year."""
-    on_dates, in_periods = sorted(touched.on_dates), sorted(touched.in_periods)
-    rows = [
-        *await conn.fetch(_ON_DATES, [p for p, _ in on_dates], [d for _, d in on_dates]),
-        *await conn.fetch(_IN_PERIODS, [p for p, _ in in_periods], [q for _, q in in_periods]),
-    ]
+    rows = []
+    for query, touches in ((_ON_DATES, touched.on_dates), (_IN_PERIODS, touched.in_periods)):
+        if touches:  # a deal touches dates only: one round trip, not two
+            people, when = zip(*sorted(touches), strict=True)
+            rows += await conn.fetch(query, list(people), list(when))
     quarters: dict[tuple[int, str], set[str | None]] = {}
     narrow: dict[str, bool] = {}
     for r in rows:
