@@ -177,26 +177,20 @@ def _categories(codes: npt.NDArray[np.int64], labels: tuple[str, ...]) -> Catego
     return Categories(codes.astype(np.int32), labels)
 
 
-async def _reporting_lines(conn: asyncpg.Connection, scope: set[int]) -> list[int]:
-    """The scope and everyone below them, at any time: whose deals can credit the scope."""
-    rows = await conn.fetch(
+async def _lines(conn: asyncpg.Connection, scope: set[int]) -> tuple[list[int], set[int]]:
+    """The scope and everyone below them (whose deals can credit the scope), and everyone
+    above them, at any time; in one round trip."""
+    row = await conn.fetchrow(
         "WITH RECURSIVE line(id) AS (SELECT unnest($1::bigint[]) UNION"
-        " SELECT a.participant_id FROM assignments a JOIN line ON a.manager_id = line.id)"
-        " SELECT id FROM line",
-        sorted(scope),
-    )
-    return sorted(r[0] for r in rows)
-
-
-async def _managers_above(conn: asyncpg.Connection, scope: set[int]) -> set[int]:
-    """Everyone above the scope, at any time."""
-    rows = await conn.fetch(
-        "WITH RECURSIVE up(id) AS (SELECT unnest($1::bigint[]) UNION"
+        " SELECT a.participant_id FROM assignments a JOIN line ON a.manager_id = line.id),"
+        " up(id) AS (SELECT unnest($1::bigint[]) UNION"
         " SELECT a.manager_id FROM assignments a JOIN up ON a.participant_id = up.id"
-        " WHERE a.manager_id IS NOT NULL) SELECT id FROM up",
+        " WHERE a.manager_id IS NOT NULL)"
+        " SELECT (SELECT array_agg(id ORDER BY id) FROM line), (SELECT array_agg(id) FROM up)",
         sorted(scope),
     )
-    return {r[0] for r in rows}
+    assert row is not None
+    return list(row[0] or ()), set(row[1] or ())
 
 
 async def _people(conn: asyncpg.Connection, wanted: list[int] | None) -> list[asyncpg.Record]:
@@ -224,12 +218,11 @@ async def load(
     those participants (their own and their reporting lines') are read.
     """
     first = plan.effective.from_ if since is None else max(since, plan.effective.from_)
-    relevant = None if scope is None else await _reporting_lines(conn, scope)
+    relevant, above = (None, set()) if scope is None else await _lines(conn, scope)
     deal_scope = await _DealScope.of(conn, plan, first, until, relevant)
     wanted = None
-    if scope is not None and relevant is not None:
+    if relevant is not None:
         # Their lines, the managers above, and whoever else owns or shares a scoped deal.
-        above = await _managers_above(conn, scope)
         wanted = sorted(set(relevant) | above | set(deal_scope.named))
     people = await _people(conn, wanted)
     db_ids = [p["id"] for p in people]
@@ -440,6 +433,9 @@ async def _activities(
     relevant: list[int] | None,
     row_of: npt.NDArray[np.int64],
 ) -> ActivityTable:
+    if all(m.source != "activities" for m in plan.measures):  # only activity measures read them
+        none, no_days = np.zeros(0, np.int64), np.zeros(0, np.int32)
+        return ActivityTable(none, no_days, Categories(no_days, ()), no_days, none)
     where = "a.occurred_at >= $1 AND a.occurred_at < $2::date + 1"
     args: list[Any] = [first, until]
     if relevant is not None:
