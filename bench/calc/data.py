@@ -224,7 +224,14 @@ async def populate(engine: AsyncEngine, deals: int, participants: int) -> dict[s
         await generate_year(conn, YEAR, 1, CLI_ACTOR)
         await publish(conn, PLAN_FILE.read_text(encoding="utf-8"), PLAN_FILE.name, CLI_ACTOR)
     async with driver_transaction(engine) as conn:
-        for table in ("participants", "assignments", "deals", "deal_splits", "quotas"):
+        for table in (
+            "participants",
+            "assignments",
+            "plan_assignments",
+            "deals",
+            "deal_splits",
+            "quotas",
+        ):
             await conn.execute(f"ANALYZE {table}")
     return {
         "participants": participants,

@@ -5,11 +5,17 @@ A 10% flat plan on won bookings keeps every amount checkable by hand.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives.audit.log import CLI_ACTOR
+from incentives.calc import incremental
+from incentives.db.connection import driver_transaction
+from incentives.ingest.service import Touched
+from incentives.plans.publish import publish
 from tests.api.conftest import FLAT, Client, Headers
 
 
@@ -107,7 +113,8 @@ async def test_an_ingested_deal_is_recomputed_and_matches_a_full_run(
         runs = (
             await conn.execute(
                 text(
-                    "SELECT r.trigger, array_agg(p.external_id ORDER BY p.external_id)"
+                    "SELECT r.trigger, r.scope->>'period',"
+                    " array_agg(p.external_id ORDER BY p.external_id)"
                     " FROM calc_runs r LEFT JOIN participants p"
                     " ON r.scope->'participants' @> to_jsonb(p.id)"
                     " GROUP BY r.id ORDER BY r.id"
@@ -115,12 +122,48 @@ async def test_an_ingested_deal_is_recomputed_and_matches_a_full_run(
             )
         ).all()
     # The deal's owner is recomputed first, then the managers above; full runs have no list.
-    assert [(trigger, people) for trigger, people in runs] == [
-        ("api", [None]),
-        ("ingest", ["rep-2"]),
-        ("ingest", ["mgr-1"]),
-        ("api", [None]),
+    # The flat plan carries nothing from one quarter to the next: only the deal's quarter.
+    assert [tuple(run) for run in runs] == [
+        ("api", "2026-Q1", [None]),
+        ("ingest", "2026-Q1", ["rep-2"]),
+        ("ingest", "2026-Q1", ["mgr-1"]),
+        ("api", "2026", [None]),
     ]
+
+
+async def test_a_change_is_recomputed_over_its_quarter_only_while_that_is_safe(
+    db: AsyncEngine, world: Headers
+) -> None:
+    async with driver_transaction(db) as conn:
+        ids = {
+            r["external_id"]: r["id"]
+            for r in await conn.fetch("SELECT id, external_id FROM participants")
+        }
+        rep_1, rep_2 = ids["rep-1"], ids["rep-2"]
+
+        async def scopes(
+            on_dates: set[tuple[int, dt.date]], in_periods: set[tuple[int, str]]
+        ) -> dict[str, set[int]]:
+            touched = Touched()
+            touched.on_dates, touched.in_periods = on_dates, in_periods
+            return await incremental.scopes(conn, touched)
+
+        q1, q3 = dt.date(2026, 2, 1), dt.date(2026, 8, 1)
+        both = {(rep_1, q1), (rep_2, q3)}
+        assert await scopes(both, set()) == {"2026-Q1": {rep_1}, "2026-Q3": {rep_2}}
+        # A deal closed in one quarter and cancelled in another, or a quota: the year.
+        assert await scopes({(rep_1, q1), (rep_1, q3)}, set()) == {"2026": {rep_1}}
+        assert await scopes(set(), {(rep_2, "2026-Q1")}) == {"2026": {rep_2}}
+        # A closed quarter's change is paid in the first open period: the year reaches it.
+        await conn.execute("UPDATE periods SET status = 'closed' WHERE label = '2026-Q1'")
+        assert await scopes(both, set()) == {"2026": {rep_1}, "2026-Q3": {rep_2}}
+    async with driver_transaction(db) as conn:
+        # A plan with a draw carries one quarter's pay into the next: the year, for everyone.
+        with_draw = (
+            FLAT.replace("key: flat", "key: flat-draw") + "draw: {amount: 500, recoverable: true}\n"
+        )
+        await publish(conn, with_draw, "flat-draw.yaml", CLI_ACTOR)
+        assert await scopes(both, set()) == {"2026": {rep_1, rep_2}}
 
 
 async def _snapshot(db: AsyncEngine) -> dict[str, Any]:

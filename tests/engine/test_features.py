@@ -339,3 +339,20 @@ def test_non_recoverable_draw_and_capped_recovery() -> None:
     assert total(recovered, deals, "2026-Q2", quotas=quotas, participants=hire) == 500_000
     capped = recovered.replace("for_periods: 1", "for_periods: 1, max_recovery_per_period: 2500")
     assert total(capped, deals, "2026-Q2", quotas=quotas, participants=hire) == 650_000
+
+
+def test_a_period_of_a_plan_carrying_nothing_depends_on_its_own_deals_alone() -> None:
+    # Why an incremental recompute may read only the quarter of a change, unless the plan
+    # has a draw, a year-to-date true-up or a clawback.
+    q1, q2 = deal("D-1", 1_000_000), deal("D-2", 12_000_000, close_date=d("2026-05-02"))
+    quotas = [QUOTA, Quota("ann", "2026-Q2", "bookings", 10_000_000)]
+    assert not simple_plan(BOOKINGS + GRADUATED).carries_over
+    both = total(GRADUATED, [q1, q2], "2026-Q2", quotas=quotas)
+    assert both == total(GRADUATED, [q2], "2026-Q2", quotas=quotas) == 1_040_000
+    draw = GRADUATED + "draw: {amount: 5000, recoverable: true}\n"
+    # Q1 earns 800.00 and the draw tops it up by 4,200.00, which Q2 then recovers.
+    assert total(draw, [q1, q2], "2026-Q2", quotas=quotas) != total(
+        draw, [q2], "2026-Q2", quotas=quotas
+    )
+    for carrying in (draw, CLAWBACK, GRADUATED + "true_up: year_to_date\n"):
+        assert simple_plan(BOOKINGS + carrying).carries_over

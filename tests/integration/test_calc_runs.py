@@ -161,3 +161,61 @@ async def test_managers_asked_for_meanwhile_are_recomputed_in_one_run(demo: Asyn
     assert sorted(done[1].scope["participants"]) == sorted([ids["emea-rep-04"], ids["emea-rep-05"]])
     async with driver_transaction(demo) as conn:
         assert await conn.fetchval("SELECT count(*) FROM calc_runs") == 2
+
+
+async def test_a_quarter_run_gives_what_the_year_gave(demo: AsyncEngine) -> None:
+    # The manager overlay carries nothing between quarters, so a quarter's run reads only
+    # that quarter's deals; the account-executive plan (draw, clawback) still reads the year.
+    await runs.calculate(demo, period="2026", trigger="cli", actor=CLI_ACTOR)
+    year = await _results(demo)
+    async with driver_transaction(demo) as conn:
+        managers = {
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT DISTINCT participant_id AS id FROM plan_assignments"
+                " WHERE plan_key = 'manager-overlay'"
+            )
+        }
+        rep = await conn.fetchval("SELECT id FROM participants WHERE external_id = 'emea-rep-03'")
+    for quarter in ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"):
+        everyone = await runs.calculate(demo, period=quarter, trigger="cli", actor=CLI_ACTOR)
+        assert everyone.counts["results"] > 0
+        scoped = await runs.calculate(
+            demo, period=quarter, participant_ids=managers | {rep}, trigger="cli", actor=CLI_ACTOR
+        )
+        assert scoped.counts["results"] > len(managers)
+        assert await _results(demo) == year, quarter
+
+
+async def test_a_merged_managers_run_locks_people_not_whole_periods(
+    demo: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past the limit a run would lock whole plan-periods and hold up every owner's run.
+    monkeypatch.setattr(incremental, "MAX_PARTICIPANT_LOCKS", 2)
+    await runs.calculate(demo, period="2026", trigger="cli", actor=CLI_ACTOR)
+    before = await _results(demo)
+    async with driver_transaction(demo) as conn:
+        found = await conn.fetch(
+            "SELECT external_id, id FROM participants WHERE external_id LIKE 'emea-rep-0%'"
+            " ORDER BY external_id LIMIT 4"
+        )
+    ids = [r["id"] for r in found]
+    rollups = incremental.Rollups()
+    async with driver_transaction(demo) as holder:
+        await runs.lock(holder, "account-executive", ["2026-Q1"], {ids[0]}, wait=True)
+        first = asyncio.create_task(rollups.recompute(demo, "2026", {ids[0]}, CLI_ACTOR))
+        await asyncio.sleep(0.2)
+        later = [
+            asyncio.create_task(rollups.recompute(demo, "2026", {pid}, CLI_ACTOR))
+            for pid in ids[1:]
+        ]
+        await asyncio.sleep(0.2)
+    done = await asyncio.gather(first, *later)
+    assert [sorted(run.scope["participants"]) for run in done] == [
+        [ids[0]],
+        ids[1:3],
+        ids[1:3],
+        [ids[3]],
+    ]
+    # Run by the worker process, they give what the full run gave.
+    assert await _results(demo) == before

@@ -1,24 +1,33 @@
 """Recomputing only what an ingest touched, right after it commits.
 
-The touched participants first, then their managers up the hierarchy, each for the
-fiscal years of the touched dates: the whole year, because draws and year-to-date
-true-ups carry later periods along with an earlier one. The people a deal names see
-their new pay after the first, small run; managers' rollups, which read their whole
-reporting line, follow in a second, merged with the managers' runs other ingests of the
-process ask for meanwhile.
+The touched participants first, then their managers up the hierarchy, each over the
+fiscal quarter of the touched dates when the year's plans carry nothing from one period
+to the next (no draw, year-to-date true-up or clawback) and that quarter is open; else
+over the whole fiscal year, since those features carry later periods along with an
+earlier one, and a closed period's change is paid in the first open one. The people a
+deal names see their new pay after the first, small run; managers' rollups, which read
+their whole reporting line, follow in a second, merged with the managers' runs other
+ingests of the process ask for meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import Actor
-from incentives.calc.runs import RunSummary, calculate
-from incentives.db.connection import driver_of
+from incentives.calc.runs import MAX_PARTICIPANT_LOCKS, RunSummary, calculate
+from incentives.db.connection import driver_of, make_engine
 from incentives.ingest.service import Touched
+from incentives.plans.publish import in_force
 
 logger = logging.getLogger(__name__)
 
@@ -33,98 +42,197 @@ SELECT id FROM up
 """
 
 
+# The fiscal year and the quarter of each touched date; the quarter is left out when
+# closed (its changes are paid in the first open period, which only a year's run reaches).
+_ON_DATES = """
+SELECT t.participant_id, y.label AS year, y.start_date, y.end_date,
+       CASE WHEN q.status <> 'closed' THEN q.label END AS quarter
+FROM unnest($1::bigint[], $2::date[]) AS t(participant_id, day)
+JOIN periods y ON y.kind = 'year' AND t.day BETWEEN y.start_date AND y.end_date
+LEFT JOIN periods q ON q.kind = 'quarter' AND t.day BETWEEN q.start_date AND q.end_date
+"""
+
+_IN_PERIODS = """
+SELECT t.participant_id, y.label AS year, y.start_date, y.end_date, NULL AS quarter
+FROM unnest($1::bigint[], $2::text[]) AS t(participant_id, period)
+JOIN periods p ON p.label = t.period
+JOIN periods y ON y.kind = 'year' AND p.start_date BETWEEN y.start_date AND y.end_date
+"""
+
+
+async def scopes(conn: asyncpg.Connection, touched: Touched) -> dict[str, set[int]]:
+    """The participants to recompute per period label: each over the one open quarter
+    their changes fall in, when the year's plans carry nothing between periods; else over
+    the fiscal year."""
+    rows = []
+    for query, touches in ((_ON_DATES, touched.on_dates), (_IN_PERIODS, touched.in_periods)):
+        if touches:  # a deal touches dates only: one round trip, not two
+            people, when = zip(*sorted(touches), strict=True)
+            rows += await conn.fetch(query, list(people), list(when))
+    quarters: dict[tuple[int, str], set[str | None]] = {}
+    narrow: dict[str, bool] = {}
+    for r in rows:
+        quarters.setdefault((r["participant_id"], r["year"]), set()).add(r["quarter"])
+        if r["year"] not in narrow:
+            plans = await in_force(conn, r["start_date"], r["end_date"])
+            narrow[r["year"]] = not any(plan.carries_over for _, plan in plans)
+    labels: dict[str, set[int]] = {}
+    for (pid, year), found in sorted(quarters.items()):
+        label = year
+        if narrow[year] and len(found) == 1 and None not in found:
+            label = next(q for q in found if q is not None)
+        labels.setdefault(label, set()).add(pid)
+    return labels
+
+
 async def recompute(
     engine: AsyncEngine, touched: Touched, actor: Actor, rollups: Rollups | None = None
 ) -> list[RunSummary]:
-    """Recompute the touched participant-years; waits for a run already over them.
+    """Recompute the touched participant-periods; waits for a run already over them.
 
     ``rollups``: merge the managers' runs with other callers' (see Rollups)."""
     if not touched:
         return []
     async with engine.connect() as sa_conn:
         conn = await driver_of(sa_conn)
-        years: dict[str, set[int]] = {}
-        for pid, day in sorted(touched.on_dates):
-            label = await conn.fetchval(
-                "SELECT label FROM periods WHERE kind = 'year' AND $1 BETWEEN start_date"
-                " AND end_date",
-                day,
-            )
-            if label is not None:
-                years.setdefault(label, set()).add(pid)
-        for pid, period in sorted(touched.in_periods):
-            label = await conn.fetchval(
-                "SELECT y.label FROM periods p JOIN periods y ON y.kind = 'year'"
-                " AND p.start_date BETWEEN y.start_date AND y.end_date WHERE p.label = $1",
-                period,
-            )
-            if label is not None:
-                years.setdefault(label, set()).add(pid)
         stages = [
-            (year, people, {r["id"] for r in await conn.fetch(_MANAGERS_UP, sorted(people))})
-            for year, people in sorted(years.items())
+            (label, people, {r["id"] for r in await conn.fetch(_MANAGERS_UP, sorted(people))})
+            for label, people in sorted((await scopes(conn, touched)).items())
         ]
-    done = []
-    for year, people, with_managers in stages:
-        if people:
-            done.append(await _run(engine, year, people, actor))
+    done = [await _run(engine, label, people, actor) for label, people, _ in stages]
+    for label, people, with_managers in stages:
         managers = with_managers - people
         if managers:
             run = (
-                await rollups.recompute(engine, year, managers, actor)
+                await rollups.recompute(engine, label, managers, actor)
                 if rollups is not None
-                else await _run(engine, year, managers, actor)
+                else await _run(engine, label, managers, actor)
             )
             done.append(run)
     return done
 
 
-async def _run(engine: AsyncEngine, year: str, scope: set[int], actor: Actor) -> RunSummary:
+async def _run(engine: AsyncEngine, period: str, scope: set[int], actor: Actor) -> RunSummary:
     return await calculate(
-        engine, period=year, participant_ids=scope, trigger="ingest", actor=actor, wait=True
+        engine, period=period, participant_ids=scope, trigger="ingest", actor=actor, wait=True
     )
 
 
 class Rollups:
-    """Managers' recomputes of one process, merged while they wait.
+    """Managers' recomputes of one process, merged while they wait, run by a worker process.
 
-    A manager's run reads their whole reporting line (a director's, hundreds of thousands
-    of deals), while a deal lands every few seconds. One managers' run goes at a time;
-    whatever is asked for meanwhile is gathered into the next, so a burst of deals under
-    one director costs two of their runs, not one per deal. Each caller still waits until
-    a run that started after its request has finished.
+    A manager's run reads their whole reporting line (a director's, tens of thousands of
+    deals a quarter), while a deal lands every few seconds. One managers' run goes at a
+    time; whatever is asked for meanwhile is gathered into the next, so a burst of deals
+    under one director costs two of their runs, not one per deal. Each caller still waits
+    until a run that started after its request has finished. A merged run names at most
+    MAX_PARTICIPANT_LOCKS people, so that it locks them, not whole plan-periods, and the
+    owners' runs go on beside it.
+
+    The runs happen in a worker process at a lower priority (see _worker): in the API's
+    process they would hold its interpreter while owners' runs and requests wait.
     """
 
     def __init__(self) -> None:
-        self._pending: dict[str, tuple[set[int], list[asyncio.Future[RunSummary]], Actor]] = {}
+        self._pending: list[_Batch] = []
         self._draining: asyncio.Task[None] | None = None
 
     async def recompute(
-        self, engine: AsyncEngine, year: str, managers: set[int], actor: Actor
+        self, engine: AsyncEngine, period: str, managers: set[int], actor: Actor
     ) -> RunSummary:
-        """Recompute ``managers`` for ``year`` in the next merged run; that run's summary."""
-        people, waiting, _ = self._pending.setdefault(year, (set(), [], actor))
-        people |= managers
+        """Recompute ``managers`` over ``period`` in the next merged run; that run's summary."""
+        batch = next(
+            (
+                b
+                for b in self._pending
+                if b.period == period and len(b.people | managers) <= MAX_PARTICIPANT_LOCKS
+            ),
+            None,
+        )
+        if batch is None:
+            batch = _Batch(period, set(), [], actor)
+            self._pending.append(batch)
+        batch.people |= managers
         done: asyncio.Future[RunSummary] = asyncio.get_running_loop().create_future()
-        waiting.append(done)
+        batch.waiting.append(done)
         if self._draining is None or self._draining.done():
             self._draining = asyncio.create_task(self._drain(engine))
         return await done
 
     async def _drain(self, engine: AsyncEngine) -> None:
+        url = engine.url.render_as_string(hide_password=False)
         while self._pending:
-            year = next(iter(self._pending))
-            people, waiting, actor = self._pending.pop(year)
+            batch = self._pending.pop(0)
             try:
-                run = await _run(engine, year, people, actor)
+                run = await _worker.run(url, batch.period, batch.people, batch.actor)
             except Exception as exc:  # every waiter hears of it; the next batch still runs
-                for future in waiting:
+                for future in batch.waiting:
                     if not future.done():
                         future.set_exception(exc)
             else:
-                for future in waiting:
+                for future in batch.waiting:
                     if not future.done():
                         future.set_result(run)
+
+
+@dataclass
+class _Batch:
+    """Managers waiting for the next merged run over a period, and who waits for it."""
+
+    period: str
+    people: set[int]
+    waiting: list[asyncio.Future[RunSummary]]
+    actor: Actor
+
+
+# The worker runs below the API's priority: on a machine short of cores, the owners' runs
+# and requests come first, and rollups take the time left over.
+_NICENESS = 10
+
+
+class _Worker:
+    """The rollups' worker process, started at the first managers' run, restarted if it
+    dies; in it, one event loop and one engine per database, kept between runs."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._engines: dict[str, AsyncEngine] = {}
+
+    async def run(self, url: str, period: str, scope: set[int], actor: Actor) -> RunSummary:
+        """A managers' run in the worker process (in the API's process)."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=os.nice,
+                initargs=(_NICENESS,),
+            )
+        pool = self._pool
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                pool, _run_in_worker, url, period, scope, actor
+            )
+        except BrokenProcessPool:
+            if self._pool is pool:  # the next batch starts a new worker
+                self._pool = None
+            raise
+
+    def run_here(self, url: str, period: str, scope: set[int], actor: Actor) -> RunSummary:
+        """A managers' run (in the worker process)."""
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        engine = self._engines.get(url)
+        if engine is None:
+            engine = self._engines[url] = make_engine(url, pool_size=2)
+        return self._loop.run_until_complete(_run(engine, period, scope, actor))
+
+
+_worker = _Worker()
+
+
+def _run_in_worker(url: str, period: str, scope: set[int], actor: Actor) -> RunSummary:
+    return _worker.run_here(url, period, scope, actor)
 
 
 async def recompute_in_background(

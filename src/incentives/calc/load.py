@@ -102,29 +102,37 @@ async def _covers(
     conn: asyncpg.Connection, plan: CommissionPlan, people: list[int] | None
 ) -> dict[int, list[Cover]]:
     """Who the plan pays and when (everyone, or only ``people``)."""
+    # Only ``people``'s own and their teams' assignments, found through their indexes
+    # first (a union the planner cannot fold into a scan of the plan's every assignment).
+    source, scoped = "plan_assignments", ""
+    if people is not None:
+        source = (
+            "(SELECT * FROM plan_assignments WHERE participant_id = ANY($4::bigint[])"
+            " UNION SELECT o.* FROM plan_assignments o JOIN assignments t"
+            " ON t.team_id = o.team_id WHERE t.participant_id = ANY($4::bigint[]))"
+        )
+        scoped = "AND coalesce(pa.participant_id, a.participant_id) = ANY($4::bigint[])"
     rows = await conn.fetch(
-        """
+        f"""
         SELECT coalesce(pa.participant_id, a.participant_id) AS participant_id,
                greatest(pa.valid_from, coalesce(a.valid_from, pa.valid_from)) AS start,
                CASE WHEN pa.valid_to IS NULL THEN a.valid_to
                     WHEN a.valid_to IS NULL THEN pa.valid_to
                     ELSE least(pa.valid_to, a.valid_to) END AS end,
                pa.target_incentive_minor
-        FROM plan_assignments pa
+        FROM {source} pa
         LEFT JOIN assignments a ON a.team_id = pa.team_id
             AND a.valid_from <= coalesce(pa.valid_to, DATE '9999-12-31')
             AND coalesce(a.valid_to, DATE '9999-12-31') >= pa.valid_from
         WHERE pa.plan_key = $1 AND pa.valid_from <= $3
           AND coalesce(pa.valid_to, DATE '9999-12-31') >= $2
-          AND (pa.participant_id IS NOT NULL OR a.participant_id IS NOT NULL)
-          AND ($4::bigint[] IS NULL
-               OR coalesce(pa.participant_id, a.participant_id) = ANY($4::bigint[]))
+          AND (pa.participant_id IS NOT NULL OR a.participant_id IS NOT NULL) {scoped}
         ORDER BY 1, 2
         """,
         plan.key,
         plan.effective.from_,
         plan.effective.to,
-        people,
+        *([] if people is None else [people]),
     )
     covers: dict[int, list[Cover]] = {}
     for r in rows:
@@ -169,47 +177,31 @@ def _categories(codes: npt.NDArray[np.int64], labels: tuple[str, ...]) -> Catego
     return Categories(codes.astype(np.int32), labels)
 
 
-async def _reporting_lines(conn: asyncpg.Connection, scope: set[int]) -> list[int]:
-    """The scope and everyone below them, at any time: whose deals can credit the scope."""
-    rows = await conn.fetch(
+async def _lines(conn: asyncpg.Connection, scope: set[int]) -> tuple[list[int], set[int]]:
+    """The scope and everyone below them (whose deals can credit the scope), and everyone
+    above them, at any time; in one round trip."""
+    row = await conn.fetchrow(
         "WITH RECURSIVE line(id) AS (SELECT unnest($1::bigint[]) UNION"
-        " SELECT a.participant_id FROM assignments a JOIN line ON a.manager_id = line.id)"
-        " SELECT id FROM line",
-        sorted(scope),
-    )
-    return sorted(r[0] for r in rows)
-
-
-async def _managers_above(conn: asyncpg.Connection, scope: set[int]) -> set[int]:
-    """Everyone above the scope, at any time."""
-    rows = await conn.fetch(
-        "WITH RECURSIVE up(id) AS (SELECT unnest($1::bigint[]) UNION"
+        " SELECT a.participant_id FROM assignments a JOIN line ON a.manager_id = line.id),"
+        " up(id) AS (SELECT unnest($1::bigint[]) UNION"
         " SELECT a.manager_id FROM assignments a JOIN up ON a.participant_id = up.id"
-        " WHERE a.manager_id IS NOT NULL) SELECT id FROM up",
+        " WHERE a.manager_id IS NOT NULL)"
+        " SELECT (SELECT array_agg(id ORDER BY id) FROM line), (SELECT array_agg(id) FROM up)",
         sorted(scope),
     )
-    return {r[0] for r in rows}
+    assert row is not None
+    return list(row[0] or ()), set(row[1] or ())
 
 
-async def _people(
-    conn: asyncpg.Connection, deal_scope: _DealScope, wanted: list[int] | None
-) -> list[asyncpg.Record]:
-    """Everyone, or (scoped) the wanted people plus whoever owns or shares a scoped deal."""
+async def _people(conn: asyncpg.Connection, wanted: list[int] | None) -> list[asyncpg.Record]:
+    """Everyone, or only the wanted people."""
     columns = (
         "SELECT id, external_id, name, coalesce(email, '') AS email, currency,"
         " start_date, end_date FROM participants"
     )
     if wanted is None:
         return await conn.fetch(f"{columns} ORDER BY id")
-    where = deal_scope.where
-    return await conn.fetch(
-        f"{columns} WHERE id = ANY(${len(deal_scope.args) + 1}::bigint[])"
-        f" OR id IN (SELECT d.owner_id FROM deals d WHERE {where})"
-        " OR id IN (SELECT s.participant_id FROM deal_splits s JOIN deals d"
-        f" ON d.id = s.deal_id WHERE {where}) ORDER BY id",
-        *deal_scope.args,
-        wanted,
-    )
+    return await conn.fetch(f"{columns} WHERE id = ANY($1::bigint[]) ORDER BY id", wanted)
 
 
 async def load(
@@ -217,19 +209,22 @@ async def load(
     plan: CommissionPlan,
     until: dt.date,
     *,
+    since: dt.date | None = None,
     scope: set[int] | None = None,
 ) -> Loaded:
-    """The plan's inputs from its effective start to ``until``.
+    """The plan's inputs from its effective start (or ``since``, when later) to ``until``.
 
     With ``scope`` (participant ids), only the deals and activities that can credit
     those participants (their own and their reporting lines') are read.
     """
-    relevant = None if scope is None else await _reporting_lines(conn, scope)
-    deal_scope = _DealScope.of(plan, until, relevant)
+    first = plan.effective.from_ if since is None else max(since, plan.effective.from_)
+    relevant, above = (None, set()) if scope is None else await _lines(conn, scope)
+    deal_scope = await _DealScope.of(conn, plan, first, until, relevant)
     wanted = None
-    if scope is not None and relevant is not None:
-        wanted = sorted(set(relevant) | await _managers_above(conn, scope))
-    people = await _people(conn, deal_scope, wanted)
+    if relevant is not None:
+        # Their lines, the managers above, and whoever else owns or shares a scoped deal.
+        wanted = sorted(set(relevant) | above | set(deal_scope.named))
+    people = await _people(conn, wanted)
     db_ids = [p["id"] for p in people]
     covers = await _covers(conn, plan, None if scope is None else db_ids)
     row_of = np.full((max(db_ids, default=0) + 1,), -1, dtype=np.int64)
@@ -304,7 +299,7 @@ async def load(
 
     deals = await _deals(conn, plan, deal_scope, row_of)
     splits = await _splits(conn, deal_scope, row_of, deals.ids)
-    activities = await _activities(conn, plan, until, relevant, row_of)
+    activities = await _activities(conn, plan, first, until, relevant, row_of)
     rates = tuple(
         sorted(
             (r["currency"], r["on_date"].toordinal(), Decimal(r["rate"]))
@@ -320,27 +315,58 @@ async def load(
 
 @dataclass(frozen=True)
 class _DealScope:
-    """Which deals a load reads: a WHERE clause over ``deals d`` and its parameters."""
+    """Which deals a load reads: a WHERE clause over ``deals d`` and its parameters, the
+    FROM and WHERE clauses reading their ``deal_splits s``, and (scoped) the people who
+    own or share them."""
 
     where: str
     args: list[Any]
+    splits: str
+    named: list[int]
 
     @classmethod
-    def of(cls, plan: CommissionPlan, until: dt.date, relevant: list[int] | None) -> _DealScope:
-        where = (
-            "((d.close_date BETWEEN $1 AND $2) OR (d.status = 'cancelled'"
-            " AND coalesce(d.cancel_date, d.updated_at::date) BETWEEN $1 AND $2))"
-        )
-        args: list[Any] = [plan.effective.from_, until]
-        if relevant is not None:
-            # Found through the owner and split indexes, not a scan of every deal.
-            where += (
-                " AND d.id IN (SELECT o.id FROM deals o WHERE o.owner_id = ANY($3::bigint[])"
-                " UNION SELECT s.deal_id FROM deal_splits s"
-                " WHERE s.participant_id = ANY($3::bigint[]))"
+    async def of(
+        cls,
+        conn: asyncpg.Connection,
+        plan: CommissionPlan,
+        first: dt.date,
+        until: dt.date,
+        relevant: list[int] | None,
+    ) -> _DealScope:
+        """Deals closed from ``first`` to ``until`` (and, under a clawback, those cancelled
+        then); with ``relevant``, only those owned or shared by them."""
+        # Without a clawback a cancelled deal counts only in its close period.
+        where = "d.close_date BETWEEN $1 AND $2"
+        if plan.clawback is not None:
+            where = (
+                f"(({where}) OR (d.status = 'cancelled'"
+                " AND coalesce(d.cancel_date, d.updated_at::date) BETWEEN $1 AND $2))"
             )
-            args.append(relevant)
-        return cls(where, args)
+        if relevant is None:
+            splits = f"deal_splits s JOIN deals d ON d.id = s.deal_id WHERE {where}"
+            return cls(where, [first, until], splits, [])
+        # Found once through the owner and split indexes (not a scan of every deal); the
+        # queries that follow read them by primary key.
+        found = await conn.fetchrow(_SCOPED_DEALS.format(where=where), first, until, relevant)
+        assert found is not None
+        splits = "deal_splits s WHERE s.deal_id = ANY($1::bigint[])"
+        return cls("d.id = ANY($1::bigint[])", [found[0]], splits, found[1])
+
+
+# A scope's deals, and the people who own or share them.
+_SCOPED_DEALS = """
+WITH found AS (
+    SELECT d.id, d.owner_id FROM deals d WHERE d.owner_id = ANY($3::bigint[]) AND {where}
+    UNION
+    SELECT d.id, d.owner_id FROM deal_splits s JOIN deals d ON d.id = s.deal_id
+    WHERE s.participant_id = ANY($3::bigint[]) AND {where}
+)
+SELECT coalesce((SELECT array_agg(id) FROM found), '{{}}'),
+       coalesce((SELECT array_agg(p) FROM (
+           SELECT owner_id FROM found
+           UNION SELECT s.participant_id FROM deal_splits s
+           WHERE s.deal_id IN (SELECT id FROM found)) AS named(p)), '{{}}')
+"""
 
 
 async def _deals(
@@ -386,8 +412,8 @@ async def _splits(
 ) -> SplitTable:
     deal, person, percent = await int_columns(
         conn,
-        "SELECT s.deal_id, s.participant_id, (s.percent * 10000)::bigint FROM deal_splits s"
-        f" JOIN deals d ON d.id = s.deal_id WHERE {scope.where} ORDER BY s.deal_id",
+        "SELECT s.deal_id, s.participant_id, (s.percent * 10000)::bigint"
+        f" FROM {scope.splits} ORDER BY s.deal_id",
         *scope.args,
         columns=3,
     )
@@ -402,12 +428,16 @@ async def _splits(
 async def _activities(
     conn: asyncpg.Connection,
     plan: CommissionPlan,
+    first: dt.date,
     until: dt.date,
     relevant: list[int] | None,
     row_of: npt.NDArray[np.int64],
 ) -> ActivityTable:
+    if all(m.source != "activities" for m in plan.measures):  # only activity measures read them
+        none, no_days = np.zeros(0, np.int64), np.zeros(0, np.int32)
+        return ActivityTable(none, no_days, Categories(no_days, ()), no_days, none)
     where = "a.occurred_at >= $1 AND a.occurred_at < $2::date + 1"
-    args: list[Any] = [plan.effective.from_, until]
+    args: list[Any] = [first, until]
     if relevant is not None:
         where += " AND a.participant_id = ANY($3::bigint[])"
         args.append(relevant)

@@ -252,3 +252,10 @@ class CommissionPlan(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     def measure(self, key: str) -> Measure:
         """The measure with the given key."""
         return next(m for m in self.measures if m.key == key)
+
+    @property
+    def carries_over(self) -> bool:
+        """Whether a period's pay depends on earlier periods' deals: a draw's balance, a
+        year-to-date true-up, or a clawback reversing an earlier period's pay. Without
+        them every period is settled from its own deals alone."""
+        return self.draw is not None or self.true_up != "none" or self.clawback is not None
