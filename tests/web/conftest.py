@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from subprocess import DEVNULL, PIPE
+from subprocess import STDOUT
 
 import httpx
 import pytest
@@ -42,6 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+STOP_SECONDS = 10
 LOCAL = re.compile(r"^(https?://127\.0\.0\.1(:\d+)?/|data:|about:|blob:)")
 
 
@@ -79,8 +81,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-async def site(database_url: str, world: Headers) -> AsyncIterator[str]:  # noqa: F811
-    """The API and the page served by a child ``incentives serve`` on the test world."""
+async def site(
+    database_url: str,
+    world: Headers,  # noqa: F811
+    tmp_path: Path,
+) -> AsyncIterator[str]:
+    """The API and the page served by a child ``incentives serve`` on the test world; it
+    must stop within seconds when asked, as under a process manager."""
     port = _free_port()
     env = {
         **os.environ,
@@ -88,16 +95,25 @@ async def site(database_url: str, world: Headers) -> AsyncIterator[str]:  # noqa
         "INCENTIVES_SCHEDULER": "off",
     }
     program = str(Path(sys.executable).with_name("incentives"))
-    server = await asyncio.create_subprocess_exec(
-        program, "serve", "--port", str(port), env=env, stdout=DEVNULL, stderr=PIPE
-    )
+    log = tmp_path / "serve.log"
+    # A session of its own, so that nothing it starts outlives the test.
+    with log.open("wb") as out:
+        server = await asyncio.create_subprocess_exec(
+            program,
+            "serve",
+            "--port",
+            str(port),
+            env=env,
+            stdout=out,
+            stderr=STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base) as probe:
             for _ in range(300):
                 if server.returncode is not None:
-                    _, err = await server.communicate()
-                    pytest.fail(f"the server exited: {err.decode()[-2000:]}")
+                    pytest.fail(f"the server exited: {log.read_text()[-2000:]}")
                 try:
                     if (await probe.get("/health")).status_code == 200:
                         break
@@ -110,10 +126,23 @@ async def site(database_url: str, world: Headers) -> AsyncIterator[str]:  # noqa
     finally:
         server.terminate()
         try:
-            await asyncio.wait_for(server.communicate(), 10)
+            await asyncio.wait_for(server.wait(), STOP_SECONDS)
         except TimeoutError:
-            server.kill()
-            await server.communicate()
+            os.killpg(server.pid, signal.SIGKILL)
+            await server.wait()
+            pytest.fail(
+                f"the server did not stop within {STOP_SECONDS} s: {log.read_text()[-2000:]}"
+            )
+        # Nothing it started (the rollups' worker) may outlive it.
+        for _ in range(40):
+            try:
+                os.killpg(server.pid, 0)
+            except ProcessLookupError:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            os.killpg(server.pid, signal.SIGKILL)
+            pytest.fail("a process the server started outlived it")
 
 
 @dataclass

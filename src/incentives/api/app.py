@@ -26,7 +26,7 @@ from incentives.api.plans import plans_router
 from incentives.api.security import RecentTokens, TokenAuthentication
 from incentives.api.statements import statements_router
 from incentives.calc.copies import ResultsCache
-from incentives.calc.incremental import Rollups
+from incentives.calc.incremental import Rollups, stop_worker
 from incentives.config import Settings, load_settings
 from incentives.games.live import Live
 from incentives.ingest.problems import BatchRejected
@@ -40,7 +40,7 @@ def create_app(
     """The API on the given (already migrated) database; ``owns_engine``: dispose of it
     when the app shuts down; ``scheduler``: run the jobs these settings define."""
     return Litestar(
-        on_shutdown=[engine.dispose] if owns_engine else [],
+        on_shutdown=[stop_worker, *([engine.dispose] if owns_engine else [])],
         lifespan=[
             results_cache.listening,
             live_boards,

@@ -27,6 +27,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=_serve)
 
 
+# On a stop, requests in flight get this long to finish; without a limit an open event
+# stream (a TV left on) would hold the process up for ever.
+STOP_GRACE_SECONDS = 5
+
+
 def add_listen_arguments(parser: argparse.ArgumentParser) -> None:
     """--host and --port, defaulting to INCENTIVES_HOST / INCENTIVES_PORT."""
     settings = load_settings()
@@ -39,7 +44,14 @@ async def serve(engine: AsyncEngine, host: str, port: int) -> None:
     # No access log: a line per request costs more than the request (errors are logged).
     settings = load_settings()
     app = serving_app(engine, scheduler=settings if settings.scheduler else None)
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=STOP_GRACE_SECONDS,
+    )
     settle_heap()
     await uvicorn.Server(config).serve()
 
@@ -69,5 +81,6 @@ def serve_workers(host: str, port: int, workers: int) -> int:
             workers=workers,
             log_level="info",
             access_log=False,
+            timeout_graceful_shutdown=STOP_GRACE_SECONDS,
         )
     return 0

@@ -218,6 +218,16 @@ class _Worker:
                 self._pool = None
             raise
 
+    def stop(self) -> None:
+        """Stop the worker process without waiting for a run in it: a rollup cut short
+        leaves the previous results in place, and the nightly recompute redoes it."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+            # shutdown() lets a run in progress finish; nobody waits for it any more.
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+
     def run_here(self, url: str, period: str, scope: set[int], actor: Actor) -> RunSummary:
         """A managers' run (in the worker process)."""
         if self._loop is None:
@@ -229,6 +239,11 @@ class _Worker:
 
 
 _worker = _Worker()
+
+
+def stop_worker() -> None:
+    """Stop this process's rollups worker, if it started one (on the API's shutdown)."""
+    _worker.stop()
 
 
 def _run_in_worker(url: str, period: str, scope: set[int], actor: Actor) -> RunSummary:
