@@ -223,9 +223,11 @@ class _Worker:
         leaves the previous results in place, and the nightly recompute redoes it."""
         pool, self._pool = self._pool, None
         if pool is not None:
+            # shutdown() lets a run in progress finish (and forgets its processes);
+            # nobody waits for that run any more, so its process is ended too.
+            processes = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
-            # shutdown() lets a run in progress finish; nobody waits for it any more.
-            for process in list(getattr(pool, "_processes", {}).values()):
+            for process in processes:
                 process.terminate()
 
     def run_here(self, url: str, period: str, scope: set[int], actor: Actor) -> RunSummary:
