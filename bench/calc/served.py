@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import random
 import time
 from collections.abc import Iterator
@@ -237,22 +238,42 @@ async def reads(
         sample = await client.get(
             "/api/v1/me/earnings", headers={"Authorization": f"Bearer {tokens[0]}"}
         )
+    return {
+        **await load(port, messages, clients, requests, warmup),
+        "reps": len(tokens),
+        "response_bytes": len(sample.content),
+        "lines_per_response": len(sample.json()),
+    }
+
+
+async def load(
+    port: int, messages: list[bytes], clients: int, requests: int, warmup: int
+) -> dict[str, Any]:
+    """``warmup`` requests, then ``requests`` timed ones, from ``clients`` back-to-back
+    keep-alive connections taking ``messages`` in turn."""
     warm: list[float] = []
     await asyncio.gather(
         *(_client(port, messages, warm, [warmup // clients]) for _ in range(clients))
     )
+    # This process still holds the generated data: its collector's full passes over it
+    # would stop every client's clock at once (hundreds of milliseconds), which is the
+    # client's pause, not the server's.
+    gc.collect()
+    gc.freeze()
     latencies: list[float] = []
     remaining = [requests]
     started = time.perf_counter()
-    await asyncio.gather(*(_client(port, messages, latencies, remaining) for _ in range(clients)))
+    try:
+        await asyncio.gather(
+            *(_client(port, messages, latencies, remaining) for _ in range(clients))
+        )
+    finally:
+        gc.unfreeze()
     seconds = time.perf_counter() - started
     return {
         "clients": clients,
-        "reps": len(tokens),
         "requests": len(latencies),
         "seconds": round(seconds, 2),
         "requests_per_s": round(len(latencies) / seconds),
         "latency": summary_ms(latencies),
-        "response_bytes": len(sample.content),
-        "lines_per_response": len(sample.json()),
     }

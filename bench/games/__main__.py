@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 import msgspec
 
-from bench.calc.served import _client, summary_ms
+from bench.calc.served import load, summary_ms
 from bench.engine.generate import OUT
 from bench.games import data
 from bench.ingest.generate import participant_id
@@ -181,20 +181,8 @@ async def reads(
             f"/api/v1/contests/{keys[0]}/leaderboard?limit=10",
             headers={"Authorization": f"Bearer {tokens['rep-0']}"},
         )
-    warm: list[float] = []
-    await asyncio.gather(
-        *(_client(port, messages, warm, [2_000 // clients]) for _ in range(clients))
-    )
-    latencies: list[float] = []
-    remaining = [requests]
-    started = time.perf_counter()
-    await asyncio.gather(*(_client(port, messages, latencies, remaining) for _ in range(clients)))
-    seconds = time.perf_counter() - started
     return {
-        "clients": clients,
-        "requests": len(latencies),
-        "requests_per_s": round(len(latencies) / seconds),
-        "latency": summary_ms(latencies),
+        **await load(port, messages, clients, requests, 2_000),
         "response_bytes": len(sample.content),
     }
 
