@@ -24,6 +24,7 @@ from incentives.api.pay import pay_router
 from incentives.api.payouts import payouts_router
 from incentives.api.plans import plans_router
 from incentives.api.security import RecentTokens, TokenAuthentication
+from incentives.api.single_flight import SingleFlight
 from incentives.api.statements import statements_router
 from incentives.calc.copies import ResultsCache
 from incentives.calc.incremental import Rollups, stop_worker
@@ -71,6 +72,7 @@ def create_app(
                 "rollups": Rollups(),
                 "live": Live(),
                 "contest_ids": {},
+                "contest_lookups": SingleFlight(),
                 "four_eyes": load_settings().four_eyes,
             }
         ),

@@ -32,6 +32,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from incentives.api.deps import today
 from incentives.api.plans import Conflict
 from incentives.api.security import roles
+from incentives.api.single_flight import SingleFlight
 from incentives.auth.access import SEES_ALL, visible_participants
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_of, driver_transaction
@@ -426,13 +427,19 @@ async def _visible_board(
 async def _id_of(state: State, key: str) -> int | None:
     keys: dict[str, int] = state.contest_ids
     if key not in keys:
-        async with state.engine.connect() as sa_conn:
-            found = await (await driver_of(sa_conn)).fetchval(
-                "SELECT id FROM contests WHERE key = $1", key
-            )
+
+        async def lookup() -> int | None:
+            async with state.engine.connect() as sa_conn:
+                found = await (await driver_of(sa_conn)).fetchval(
+                    "SELECT id FROM contests WHERE key = $1", key
+                )
+            return None if found is None else int(found)
+
+        lookups: SingleFlight[str, int | None] = state.contest_lookups
+        found = await lookups.fetch(key, lookup)
         if found is None:
             return None
-        keys[key] = int(found)  # a contest's key never changes
+        keys[key] = found  # a contest's key never changes
     return keys[key]
 
 

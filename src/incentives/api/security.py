@@ -12,6 +12,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives.api.single_flight import SingleFlight
 from incentives.auth import principals
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_of
@@ -32,6 +33,7 @@ class RecentTokens:
 
     def __init__(self) -> None:
         self._seen: dict[str, tuple[float, Principal]] = {}
+        self.lookups: SingleFlight[str, Principal | None] = SingleFlight()
 
     def get(self, token: str) -> Principal | None:
         """The principal of a token seen within the last TTL seconds."""
@@ -61,8 +63,12 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
         principal = recent.get(token)
         if principal is None:
             engine: AsyncEngine = connection.app.state.engine
-            async with engine.connect() as conn:
-                principal = await principals.by_token(await driver_of(conn), token)
+
+            async def lookup() -> Principal | None:
+                async with engine.connect() as conn:
+                    return await principals.by_token(await driver_of(conn), token)
+
+            principal = await recent.lookups.fetch(token, lookup)
             if principal is not None:
                 recent.put(token, principal)
         if principal is None:
