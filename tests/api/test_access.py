@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -126,3 +128,41 @@ async def test_a_revoked_token_stops_working_once_its_cache_entry_expires(
     later = RecentTokens.clock() + RecentTokens.TTL + 1
     monkeypatch.setattr(RecentTokens, "clock", staticmethod(lambda: later))
     assert (await client.get("/api/v1/me", headers=auth["rep"])).status_code == 401
+
+
+async def test_a_token_in_use_is_renewed_in_the_background_and_revocation_still_lands(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answers: dict[str, str | None] = {"t": "alive"}
+    asked: list[str] = []
+
+    async def lookup(token: str) -> Any:
+        asked.append(token)
+        return None if answers[token] is None else object()
+
+    now = [1000.0]
+    monkeypatch.setattr(RecentTokens, "clock", staticmethod(lambda: now[0]))
+    recent = RecentTokens(lookup)
+    first = await recent.resolve("t")
+    assert first is not None and asked == ["t"]
+    # Early in its entry a use asks nothing; near its end a use is served at once and
+    # renews the entry in the background.
+    now[0] += 1.0
+    assert recent.get("t") is first and asked == ["t"]
+    now[0] += RecentTokens.TTL * 0.8 - 1.0 - 0.1
+    renewed_at = now[0]
+    assert recent.get("t") is first
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert asked == ["t", "t"]
+    now[0] += RecentTokens.TTL * 0.5
+    assert recent.get("t") is not None
+    # A revocation found by a renewal drops the token at once.
+    answers["t"] = None
+    # Within the renewed entry's last moments, whatever its spread.
+    now[0] = renewed_at + RecentTokens.TTL - RecentTokens.RENEW + 0.1
+    assert recent.get("t") is not None
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert asked == ["t", "t", "t"]
+    assert recent.get("t") is None

@@ -23,7 +23,7 @@ from incentives.api.games import games_router, live_boards
 from incentives.api.pay import pay_router
 from incentives.api.payouts import payouts_router
 from incentives.api.plans import plans_router
-from incentives.api.security import RecentTokens, TokenAuthentication
+from incentives.api.security import RecentTokens, TokenAuthentication, database_lookup
 from incentives.api.single_flight import SingleFlight
 from incentives.api.statements import statements_router
 from incentives.calc.copies import ResultsCache
@@ -67,7 +67,7 @@ def create_app(
         state=State(
             {
                 "engine": engine,
-                "tokens": RecentTokens(),
+                "tokens": RecentTokens(database_lookup(engine)),
                 "results": ResultsCache(),
                 "rollups": Rollups(),
                 "live": Live(),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -17,36 +20,87 @@ from incentives.auth import principals
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_of
 
+logger = logging.getLogger(__name__)
 BEARER = "Bearer "
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="incentives"'}
+
+
+Lookup = Callable[[str], Awaitable[Principal | None]]
 
 
 class RecentTokens:
     """Principals of recently seen tokens, so a burst of requests costs one lookup.
 
-    A revoked token or a changed role takes effect within ``TTL`` seconds.
+    A revoked token or a changed role takes effect within ``TTL`` seconds. A token in use
+    is looked up again in the background during the last ``RENEW`` seconds of its entry,
+    so that readers never wait for the database at its expiry; entries last a little
+    less than ``TTL`` at random, so that tokens first seen together are not renewed
+    together.
     """
 
     TTL = 5.0
+    RENEW = 1.5
     SIZE = 10_000
     clock = staticmethod(time.monotonic)
 
-    def __init__(self) -> None:
+    def __init__(self, lookup: Lookup) -> None:
         self._seen: dict[str, tuple[float, Principal]] = {}
-        self.lookups: SingleFlight[str, Principal | None] = SingleFlight()
+        self._lookup = lookup
+        self._lookups: SingleFlight[str, Principal | None] = SingleFlight()
+        self._renewing: dict[str, asyncio.Task[None]] = {}
 
     def get(self, token: str) -> Principal | None:
-        """The principal of a token seen within the last TTL seconds."""
+        """The principal of a token seen within the last TTL seconds (renewing it in the
+        background when its entry nears its end)."""
         hit = self._seen.get(token)
-        if hit is None or hit[0] < self.clock():
+        if hit is None:
             return None
-        return hit[1]
+        expires, principal = hit
+        left = expires - self.clock()
+        if left < 0:
+            return None
+        if left < self.RENEW and token not in self._renewing:
+            task = asyncio.get_running_loop().create_task(self._renew(token))
+            self._renewing[token] = task
+            task.add_done_callback(lambda _: self._renewing.pop(token, None))
+        return principal
 
-    def put(self, token: str, principal: Principal) -> None:
-        """Remember a token's principal (forgetting everything when full)."""
+    async def resolve(self, token: str) -> Principal | None:
+        """The token's principal: remembered, or looked up (once for concurrent asks)."""
+        principal = self.get(token)
+        if principal is None:
+            principal = await self._fetch(token)
+        return principal
+
+    async def _fetch(self, token: str) -> Principal | None:
+        principal = await self._lookups.fetch(token, lambda: self._lookup(token))
+        if principal is None:
+            self._seen.pop(token, None)
+        else:
+            self._put(token, principal)
+        return principal
+
+    async def _renew(self, token: str) -> None:
+        try:
+            await self._fetch(token)
+        except Exception:  # the entry runs out as usual; the next use looks it up
+            logger.warning("renewing a token's principal failed", exc_info=True)
+
+    def _put(self, token: str, principal: Principal) -> None:
         if len(self._seen) >= self.SIZE:
             self._seen.clear()
-        self._seen[token] = (self.clock() + self.TTL, principal)
+        spread = self.TTL * 0.2 * random.random()  # noqa: S311 - spreading, not secrecy
+        self._seen[token] = (self.clock() + self.TTL - spread, principal)
+
+
+def database_lookup(engine: AsyncEngine) -> Lookup:
+    """Principals looked up on ``engine``."""
+
+    async def lookup(token: str) -> Principal | None:
+        async with engine.connect() as conn:
+            return await principals.by_token(await driver_of(conn), token)
+
+    return lookup
 
 
 class TokenAuthentication(AbstractAuthenticationMiddleware):
@@ -60,17 +114,7 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException("A bearer token is required", headers=CHALLENGE)
         token = header[len(BEARER) :].strip()
         recent: RecentTokens = connection.app.state.tokens
-        principal = recent.get(token)
-        if principal is None:
-            engine: AsyncEngine = connection.app.state.engine
-
-            async def lookup() -> Principal | None:
-                async with engine.connect() as conn:
-                    return await principals.by_token(await driver_of(conn), token)
-
-            principal = await recent.lookups.fetch(token, lookup)
-            if principal is not None:
-                recent.put(token, principal)
+        principal = await recent.resolve(token)
         if principal is None:
             raise NotAuthorizedException("The bearer token is not valid", headers=CHALLENGE)
         return AuthenticationResult(user=principal, auth=None)
