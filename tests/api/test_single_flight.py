@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from incentives.api.single_flight import SingleFlight
 from incentives.auth import principals
+from incentives.single_flight import SingleFlight
 from tests.api.conftest import Client, Headers
 
 

@@ -24,7 +24,6 @@ from incentives.api.pay import pay_router
 from incentives.api.payouts import payouts_router
 from incentives.api.plans import plans_router
 from incentives.api.security import RecentTokens, TokenAuthentication, database_lookup
-from incentives.api.single_flight import SingleFlight
 from incentives.api.statements import statements_router
 from incentives.calc.copies import ResultsCache
 from incentives.calc.incremental import Rollups, stop_worker
@@ -32,6 +31,7 @@ from incentives.config import Settings, load_settings
 from incentives.games.live import Live
 from incentives.ingest.problems import BatchRejected
 from incentives.scheduler import lifespan as scheduling
+from incentives.single_flight import SingleFlight
 from incentives.web import pages
 
 

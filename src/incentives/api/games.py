@@ -32,7 +32,6 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from incentives.api.deps import today
 from incentives.api.plans import Conflict
 from incentives.api.security import roles
-from incentives.api.single_flight import SingleFlight
 from incentives.auth.access import SEES_ALL, visible_participants
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_of, driver_transaction
@@ -40,6 +39,7 @@ from incentives.engine.money import exponent
 from incentives.games import contests, live, rules, scoring, standings
 from incentives.games.achievements import rules_in_force
 from incentives.games.model import Contest, LevelsTrigger, TotalScore
+from incentives.single_flight import SingleFlight
 
 Conn = NamedDependency[asyncpg.Connection]
 MANAGERS = roles("manager", "finance", "admin")

@@ -15,10 +15,10 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.api.single_flight import SingleFlight
 from incentives.auth import principals
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_of
+from incentives.single_flight import SingleFlight
 
 logger = logging.getLogger(__name__)
 BEARER = "Bearer "

@@ -27,6 +27,7 @@ from incentives.db.connection import driver_of
 from incentives.db.listen import listen
 from incentives.games import scoring, standings
 from incentives.games.model import Contest
+from incentives.single_flight import SingleFlight
 
 log = logging.getLogger(__name__)
 # The bucket period leaderboards are kept under: they belong to no one participant.
@@ -183,7 +184,7 @@ class Live:
         # Announcements heard per contest: a board read while one arrived is not kept.
         self._heard: dict[int, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._loading: dict[int, asyncio.Future[LiveBoard | None]] = {}
+        self._loading: SingleFlight[int, LiveBoard | None] = SingleFlight()
 
     async def board(self, engine: AsyncEngine, contest_id: int) -> LiveBoard | None:
         """The contest's board: the kept one while listening, else read now (one read at
@@ -191,12 +192,7 @@ class Live:
         kept = self.kept(contest_id)
         if kept is not None:
             return kept
-        loading = self._loading.get(contest_id)
-        if loading is None:
-            loading = asyncio.ensure_future(self._load(engine, contest_id))
-            self._loading[contest_id] = loading
-            loading.add_done_callback(lambda _: self._loading.pop(contest_id, None))
-        return await asyncio.shield(loading)
+        return await self._loading.fetch(contest_id, lambda: self._load(engine, contest_id))
 
     def kept(self, contest_id: int) -> LiveBoard | None:
         """The board kept in memory, while listening keeps it current; else None."""

@@ -1,8 +1,8 @@
 """Concurrent requests for the same missing thing share one fetch of it.
 
 A process that has just started, or whose caches were just cleared, receives many
-requests for the same few things at once (a token's principal, a contest's id); without
-this each of them queries the database, and the queries queue for the pool.
+requests for the same few things at once (a token's principal, a contest's id or board);
+without this each of them queries the database, and the queries queue for the pool.
 """
 
 from __future__ import annotations
