@@ -22,7 +22,7 @@ from litestar import Litestar
 from litestar.types import Receive, Scope, Send
 
 from incentives.api.games import PAGE_DEFAULT, PAGE_MAX, leaderboard_page, may_view
-from incentives.api.security import BEARER, RecentTokens
+from incentives.api.security import RecentTokens, bearer_token
 from incentives.games.live import Live
 
 _PREFIX = "/api/v1/contests/"
@@ -65,14 +65,10 @@ class FastReads:
         if window is None:
             return None
         state = self.app.state
-        principal = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                header = value.decode("latin-1")
-                if header.startswith(BEARER):
-                    recent: RecentTokens = state.tokens
-                    principal = recent.get(header[len(BEARER) :].strip())
-                break
+        header = next((v for n, v in scope["headers"] if n == b"authorization"), b"")
+        token = bearer_token(header.decode("latin-1"))
+        recent: RecentTokens = state.tokens
+        principal = None if token is None else recent.get(token)
         if principal is None:
             return None
         contest_id = int(ref) if ref.isdigit() else state.contest_ids.get(ref)

@@ -93,6 +93,11 @@ class RecentTokens:
         self._seen[token] = (self.clock() + self.TTL - spread, principal)
 
 
+def bearer_token(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header; None for any other."""
+    return header[len(BEARER) :].strip() if header.startswith(BEARER) else None
+
+
 def database_lookup(engine: AsyncEngine) -> Lookup:
     """Principals looked up on ``engine``."""
 
@@ -109,10 +114,9 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        header = connection.headers.get("authorization", "")
-        if not header.startswith(BEARER):
+        token = bearer_token(connection.headers.get("authorization", ""))
+        if token is None:
             raise NotAuthorizedException("A bearer token is required", headers=CHALLENGE)
-        token = header[len(BEARER) :].strip()
         recent: RecentTokens = connection.app.state.tokens
         principal = await recent.resolve(token)
         if principal is None:
