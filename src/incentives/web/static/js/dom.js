@@ -73,10 +73,15 @@ export function round(text, places) {
   } else {
     value *= 10n ** BigInt(places - d.scale);
   }
+  return decimal(value, places);
+}
+
+/** A BigInt ``value`` with ``scale`` decimal places, as a plain decimal string. */
+function decimal(value, scale) {
   const negative = value < 0n;
-  let digits = (negative ? -value : value).toString().padStart(places + 1, "0");
-  if (places > 0) digits = `${digits.slice(0, -places)}.${digits.slice(-places)}`;
-  return `${negative ? "-" : ""}${digits}`;
+  const digits = (negative ? -value : value).toString().padStart(scale + 1, "0");
+  const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return `${negative ? "-" : ""}${text}`;
 }
 
 /** Thousands separators on a plain decimal string. */
@@ -106,24 +111,14 @@ export function number(text, places = 2) {
 export function percent(fraction, places = 1) {
   const d = parse(fraction);
   if (!d) return "–";
-  const shifted = d.scale >= 2 ? shift(d, -2) : `${d.value}${"0".repeat(2 - d.scale)}`;
-  return `${grouped(round(shifted, places))}%`;
-}
-
-function shift(d, by) {
-  const scale = d.scale + by;
-  const negative = d.value < 0n;
-  const digits = (negative ? -d.value : d.value).toString().padStart(scale + 1, "0");
-  const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
-  return `${negative ? "-" : ""}${text}`;
+  return `${grouped(round(decimal(d.value * 100n, d.scale), places))}%`;
 }
 
 /** A whole-number percentage (0-100) of a fraction, for progress bars. */
 export function percentValue(fraction) {
   const d = parse(fraction);
   if (!d) return 0;
-  const whole = Number(round(d.scale >= 2 ? shift(d, -2) : `${d.value}${"0".repeat(2 - d.scale)}`, 0));
-  return Math.max(0, whole);
+  return Math.max(0, Number(round(decimal(d.value * 100n, d.scale), 0)));
 }
 
 /** A status as a small labelled badge. */
@@ -150,7 +145,7 @@ export function sum(texts) {
   const parts = texts.map(parse).filter(Boolean);
   const scale = Math.max(0, ...parts.map((d) => d.scale));
   const total = parts.reduce((acc, d) => acc + d.value * 10n ** BigInt(scale - d.scale), 0n);
-  return shift({ value: total, scale: 0 }, scale);
+  return decimal(total, scale);
 }
 
 /** Amounts in several currencies, summed per currency: "1,000.00 USD + 20.00 EUR". */
@@ -164,3 +159,6 @@ export function totals(items) {
 export function figure(text, unit) {
   return unit === "money" ? grouped(round(text, 2)) : number(text, 2);
 }
+
+/** Today's date in the browser, as an ISO date. */
+export const today = () => new Date().toISOString().slice(0, 10);

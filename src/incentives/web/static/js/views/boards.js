@@ -2,9 +2,7 @@
 // on a commission measure. Names and ranks for everyone; figures as the API allows.
 import { api, follow } from "../api.js";
 import { applyEvent, Board, percentText } from "../board.js";
-import { fill, h, money, number, table, labelled } from "../dom.js";
-
-export const today = () => new Date().toISOString().slice(0, 10);
+import { fill, h, labelled, money, number, table, today } from "../dom.js";
 
 /** The period of ``kind`` that holds today, else the latest one before it. */
 export function currentPeriod(periods, kind = "quarter") {

@@ -2,9 +2,7 @@
 // period's earnings by component, each line explained with its deals, statement history
 // and, for your own pay, an estimator for a deal you might close.
 import { api, ApiError, markFields } from "../api.js";
-import { announce, badge, figure, fill, h, labelled, money, percent, percentValue, table, totals } from "../dom.js";
-
-const today = () => new Date().toISOString().slice(0, 10);
+import { announce, badge, figure, fill, h, labelled, money, percent, percentValue, table, today, totals } from "../dom.js";
 
 /** The view; ``params[0]`` is someone else's participant id. */
 export function render(view, { me, params, query }) {
