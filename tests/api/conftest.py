@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.audit.log import CLI_ACTOR
 from incentives.auth import principals
 from incentives.db.connection import driver_transaction
+from incentives.games import contests
 from incentives.ingest.service import ingest
 from incentives.periods.store import generate
 from tests.http import api_client
@@ -157,3 +159,30 @@ async def world(db: AsyncEngine, client: Client, auth: Headers) -> Headers:
     assert run.status_code == 201, run.text
     assert run.json()["status"] == "succeeded"
     return auth
+
+
+def race(key: str, name: str, **extra: Any) -> dict[str, Any]:
+    """A contest over 2026 among rep-1, rep-2 and rep-3 on the amounts of their won deals."""
+    return {
+        "key": key,
+        "name": name,
+        "window": {"from": "2026-01-01", "to": "2026-12-31"},
+        "currency": "USD",
+        "participants": {"participants": ["rep-1", "rep-2", "rep-3"]},
+        "score": {"type": "total", "source": "deals", "aggregate": "sum"},
+        **extra,
+    }
+
+
+async def make_live(
+    client: Client, db: AsyncEngine, headers: dict[str, str], *definitions: dict[str, Any]
+) -> None:
+    """Create and schedule each contest as ``headers``' user, then take them live as the
+    scheduler would on 1 March 2026."""
+    for definition in definitions:
+        created = await client.post("/api/v1/contests", json=definition, headers=headers)
+        assert created.status_code == 201, created.text
+        key = definition["key"]
+        scheduled = await client.post(f"/api/v1/contests/{key}/schedule", headers=headers)
+        assert scheduled.status_code == 200, scheduled.text
+    await contests.advance(db, dt.date(2026, 3, 1), CLI_ACTOR)

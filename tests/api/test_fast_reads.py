@@ -4,7 +4,6 @@ only for what the app would answer with a page, and everything else passed on.""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import gc
 from collections.abc import AsyncIterator
 from typing import Any, cast
@@ -18,18 +17,7 @@ from incentives.api.app import create_app
 from incentives.api.fast_reads import FastReads
 from incentives.api.games import live_boards
 from incentives.api.security import RecentTokens
-from incentives.audit.log import CLI_ACTOR
-from incentives.games import contests
-from tests.api.conftest import Headers
-
-RACE = {
-    "key": "race",
-    "name": "Race",
-    "window": {"from": "2026-01-01", "to": "2026-12-31"},
-    "currency": "USD",
-    "participants": {"participants": ["rep-1", "rep-2", "rep-3"]},
-    "score": {"type": "total", "source": "deals", "aggregate": "sum"},
-}
+from tests.api.conftest import Headers, make_live, race
 
 
 def _scope(path: str, query: str = "", token: str | None = None, method: str = "GET") -> Any:
@@ -61,14 +49,13 @@ async def served(
         httpx.AsyncClient(transport=through, base_url="http://testserver") as client,
         httpx.AsyncClient(transport=around, base_url="http://testserver") as plain,
     ):
-        for definition, who in ((RACE, "manager"), ({**RACE, "key": "secret"}, "manager")):
-            if definition["key"] == "secret":
-                definition = {**definition, "visibility": "test"}
-            made = await client.post("/api/v1/contests", json=definition, headers=world[who])
-            assert made.status_code == 201, made.text
-            key = definition["key"]
-            await client.post(f"/api/v1/contests/{key}/schedule", headers=world[who])
-        await contests.advance(db, dt.date(2026, 3, 1), CLI_ACTOR)
+        await make_live(
+            client,
+            db,
+            world["manager"],
+            race("race", "Race"),
+            race("secret", "Secret", visibility="test"),
+        )
         for _ in range(500):
             if app.state.live.listening:
                 break

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import httpx
 from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.audit.log import CLI_ACTOR
-from incentives.games import contests
-from tests.api.conftest import Headers
+from tests.api.conftest import Headers, make_live, race
 from tests.web.conftest import sign_in
-
-RACE = {
-    "key": "spring-race",
-    "name": "Spring Race",
-    "window": {"from": "2026-01-01", "to": "2026-12-31"},
-    "currency": "USD",
-    "participants": {"participants": ["rep-1", "rep-2", "rep-3"]},
-    "score": {"type": "total", "source": "deals", "aggregate": "sum"},
-    "prizes": [{"rank": 1, "cash": "100"}],
-}
 
 
 async def _live_race(site: str, db: AsyncEngine, world: Headers) -> None:
-    async with httpx.AsyncClient(base_url=site, headers=world["manager"]) as api:
-        created = await api.post("/api/v1/contests", json=RACE)
-        assert created.status_code == 201, created.text
-        scheduled = await api.post("/api/v1/contests/spring-race/schedule")
-        assert scheduled.status_code == 200, scheduled.text
-    await contests.advance(db, dt.date(2026, 3, 1), CLI_ACTOR)
+    async with httpx.AsyncClient(base_url=site) as api:
+        spring = race("spring-race", "Spring Race", prizes=[{"rank": 1, "cash": "100"}])
+        await make_live(api, db, world["manager"], spring)
 
 
 async def test_a_deal_moves_the_tv_board_without_a_reload(
