@@ -248,14 +248,18 @@ async def reads(
 async def load(
     port: int, messages: list[bytes], clients: int, requests: int, warmup: int
 ) -> dict[str, Any]:
-    """``warmup`` requests, then ``requests`` timed ones, from ``clients`` back-to-back
-    keep-alive connections taking ``messages`` in turn."""
+    """Warm-up requests (``warmup`` in all, and at least every message from every
+    connection), then ``requests`` timed ones, from ``clients`` back-to-back keep-alive
+    connections taking ``messages`` in turn."""
     # The connections are opened and warmed before the clock starts, as a load tool
     # does: what is measured is reads at that concurrency, not a storm of connects.
     connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(clients)]
     try:
         warm: list[float] = []
-        each = max(1, warmup // clients)
+        # Every connection sends every message while warming, so that every reader's
+        # token has been seen (and every page asked for) on whichever process the
+        # connection reached; otherwise the first sight of a token is on the clock.
+        each = max(warmup // clients, len(messages))
         await asyncio.gather(*(_client(c, messages, warm, [each]) for c in connections))
         # This process still holds the generated data: its collector's full passes over
         # it would stop every client's clock at once, which is the client's pause, not
