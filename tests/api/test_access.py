@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import cast
 
 import pytest
 from litestar import Litestar
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.app import create_app
 from incentives.api.security import RecentTokens
+from incentives.auth.principals import Principal
 from tests.api.conftest import Client
 
 # The web page's files hold no data: the page signs in with a token like any client.
@@ -130,39 +131,45 @@ async def test_a_revoked_token_stops_working_once_its_cache_entry_expires(
     assert (await client.get("/api/v1/me", headers=auth["rep"])).status_code == 401
 
 
-async def test_a_token_in_use_is_renewed_in_the_background_and_revocation_still_lands(
+async def test_tokens_in_use_are_renewed_together_in_the_background_and_revocation_lands(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    answers: dict[str, str | None] = {"t": "alive"}
-    asked: list[str] = []
+    valid = {"a", "b", "c"}
+    asked: list[list[str]] = []
+    someone = cast(Principal, object())
 
-    async def lookup(token: str) -> Any:
-        asked.append(token)
-        return None if answers[token] is None else object()
+    async def lookup(tokens: list[str]) -> dict[str, Principal]:
+        asked.append(tokens)
+        return {token: someone for token in tokens if token in valid}
+
+    async def background() -> None:
+        for _ in range(20):
+            await asyncio.sleep(0)
 
     now = [1000.0]
     monkeypatch.setattr(RecentTokens, "clock", staticmethod(lambda: now[0]))
+    monkeypatch.setattr(RecentTokens, "GATHER", 0)
     recent = RecentTokens(lookup)
-    first = await recent.resolve("t")
-    assert first is not None and asked == ["t"]
-    # Early in its entry a use asks nothing; near its end a use is served at once and
-    # renews the entry in the background.
+    for token in "abc":
+        assert await recent.resolve(token) is someone
+    assert asked == [["a"], ["b"], ["c"]]
+    # Early in their entries, uses ask nothing.
     now[0] += 1.0
-    assert recent.get("t") is first and asked == ["t"]
-    now[0] += RecentTokens.TTL * 0.8 - 1.0 - 0.1
+    assert recent.get("a") is someone and len(asked) == 3
+    # Near the end, uses are served at once, and the tokens are renewed in the background
+    # by one lookup for all of them.
+    now[0] += RecentTokens.TTL - RecentTokens.RENEW - 1.0 + 0.1
     renewed_at = now[0]
-    assert recent.get("t") is first
-    for _ in range(20):
-        await asyncio.sleep(0)
-    assert asked == ["t", "t"]
+    assert [recent.get(token) for token in "abc"] == [someone] * 3
+    await background()
+    assert asked[3:] == [["a", "b", "c"]]
     now[0] += RecentTokens.TTL * 0.5
-    assert recent.get("t") is not None
+    assert recent.get("a") is someone and len(asked) == 4
     # A revocation found by a renewal drops the token at once.
-    answers["t"] = None
-    # Within the renewed entry's last moments, whatever its spread.
+    valid.discard("b")
     now[0] = renewed_at + RecentTokens.TTL - RecentTokens.RENEW + 0.1
-    assert recent.get("t") is not None
-    for _ in range(20):
-        await asyncio.sleep(0)
-    assert asked == ["t", "t", "t"]
-    assert recent.get("t") is None
+    assert recent.get("b") is someone
+    await background()
+    assert asked[4:] == [["b"]]
+    assert recent.get("b") is None
+    assert await recent.resolve("b") is None

@@ -45,7 +45,7 @@ async def test_a_burst_with_a_new_token_looks_it_up_once(
     client: Client, world: Headers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lookups = 0
-    real = principals.by_token
+    real = principals.by_tokens
 
     async def counted(*args: Any) -> Any:
         nonlocal lookups
@@ -53,7 +53,7 @@ async def test_a_burst_with_a_new_token_looks_it_up_once(
         await asyncio.sleep(0.05)  # a slow database: the burst arrives meanwhile
         return await real(*args)
 
-    monkeypatch.setattr(principals, "by_token", counted)
+    monkeypatch.setattr(principals, "by_tokens", counted)
     answers = await asyncio.gather(
         *(client.get("/api/v1/me", headers=world["rep"]) for _ in range(30))
     )

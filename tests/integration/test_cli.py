@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.auth.principals import by_token
+from incentives.auth.principals import by_tokens
 from incentives.cli import main
 from incentives.db.connection import driver_of
 
@@ -26,7 +26,7 @@ async def test_users_create_prints_a_token_that_authenticates(
     assert await asyncio.to_thread(main, ["users", "create", "--role", "finance"]) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     async with db.connect() as conn:
-        principal = await by_token(await driver_of(conn), token)
+        principal = (await by_tokens(await driver_of(conn), [token])).get(token)
         stored = (await conn.execute(text("SELECT token_hash FROM api_tokens"))).scalar()
         audit = (await conn.execute(text("SELECT action, entity, channel FROM audit_log"))).all()
     assert principal is not None and principal.role == "finance"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,7 +24,8 @@ BEARER = "Bearer "
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="incentives"'}
 
 
-Lookup = Callable[[str], Awaitable[Principal | None]]
+# Tokens to the principals of those that are valid (an invalid one is simply absent).
+Lookup = Callable[[list[str]], Awaitable[dict[str, Principal]]]
 
 
 class RecentTokens:
@@ -33,13 +33,16 @@ class RecentTokens:
 
     A revoked token or a changed role takes effect within ``TTL`` seconds. A token in use
     is looked up again in the background during the last ``RENEW`` seconds of its entry,
-    so that readers never wait for the database at its expiry; entries last a little
-    less than ``TTL`` at random, so that tokens first seen together are not renewed
-    together.
+    so that readers never wait for the database at its expiry. Renewals are gathered for
+    ``GATHER`` seconds and made by one query: a hundred readers first seen together would
+    otherwise renew together, a hundred queries at once, and a burst like that overflows
+    the connection pool, whose extra connections (a new PostgreSQL backend each) are
+    opened and closed again on the readers' time.
     """
 
     TTL = 5.0
     RENEW = 1.5
+    GATHER = 0.05
     SIZE = 10_000
     clock = staticmethod(time.monotonic)
 
@@ -47,7 +50,8 @@ class RecentTokens:
         self._seen: dict[str, tuple[float, Principal]] = {}
         self._lookup = lookup
         self._lookups: SingleFlight[str, Principal | None] = SingleFlight()
-        self._renewing: dict[str, asyncio.Task[None]] = {}
+        self._due: set[str] = set()
+        self._renewal: asyncio.Task[None] | None = None
 
     def get(self, token: str) -> Principal | None:
         """The principal of a token seen within the last TTL seconds (renewing it in the
@@ -59,38 +63,44 @@ class RecentTokens:
         left = expires - self.clock()
         if left < 0:
             return None
-        if left < self.RENEW and token not in self._renewing:
-            task = asyncio.get_running_loop().create_task(self._renew(token))
-            self._renewing[token] = task
-            task.add_done_callback(lambda _: self._renewing.pop(token, None))
+        if left < self.RENEW:
+            self._due.add(token)
+            if self._renewal is None:
+                self._renewal = asyncio.get_running_loop().create_task(self._renew_due())
         return principal
 
     async def resolve(self, token: str) -> Principal | None:
         """The token's principal: remembered, or looked up (once for concurrent asks)."""
         principal = self.get(token)
         if principal is None:
-            principal = await self._fetch(token)
+            principal = await self._lookups.fetch(token, lambda: self._fetch([token]))
         return principal
 
-    async def _fetch(self, token: str) -> Principal | None:
-        principal = await self._lookups.fetch(token, lambda: self._lookup(token))
-        if principal is None:
-            self._seen.pop(token, None)
-        else:
-            self._put(token, principal)
-        return principal
+    async def _fetch(self, tokens: list[str]) -> Principal | None:
+        """Look ``tokens`` up and remember the answers; the first one's principal."""
+        found = await self._lookup(tokens)
+        for token in tokens:
+            principal = found.get(token)
+            if principal is None:
+                self._seen.pop(token, None)
+            else:
+                self._put(token, principal)
+        return found.get(tokens[0])
 
-    async def _renew(self, token: str) -> None:
+    async def _renew_due(self) -> None:
         try:
-            await self._fetch(token)
-        except Exception:  # the entry runs out as usual; the next use looks it up
-            logger.warning("renewing a token's principal failed", exc_info=True)
+            await asyncio.sleep(self.GATHER)
+            due, self._due = sorted(self._due), set()
+            await self._fetch(due)
+        except Exception:  # the entries run out as usual; their next use looks them up
+            logger.warning("renewing tokens' principals failed", exc_info=True)
+        finally:
+            self._renewal = None
 
     def _put(self, token: str, principal: Principal) -> None:
         if len(self._seen) >= self.SIZE:
             self._seen.clear()
-        spread = self.TTL * 0.2 * random.random()  # noqa: S311 - spreading, not secrecy
-        self._seen[token] = (self.clock() + self.TTL - spread, principal)
+        self._seen[token] = (self.clock() + self.TTL, principal)
 
 
 def bearer_token(header: str) -> str | None:
@@ -101,9 +111,9 @@ def bearer_token(header: str) -> str | None:
 def database_lookup(engine: AsyncEngine) -> Lookup:
     """Principals looked up on ``engine``."""
 
-    async def lookup(token: str) -> Principal | None:
+    async def lookup(tokens: list[str]) -> dict[str, Principal]:
         async with engine.connect() as conn:
-            return await principals.by_token(await driver_of(conn), token)
+            return await principals.by_tokens(await driver_of(conn), tokens)
 
     return lookup
 

@@ -111,13 +111,21 @@ async def ensure(
     return token
 
 
-async def by_token(conn: asyncpg.Connection, token: str) -> Principal | None:
-    """The active principal holding this token, or None."""
-    row = await conn.fetchrow(
-        "SELECT p.id, p.name, p.role, p.participant_id, pa.external_id AS participant_key"
+async def by_tokens(conn: asyncpg.Connection, tokens: list[str]) -> dict[str, Principal]:
+    """The active principals holding these tokens, by token (an invalid token is absent)."""
+    hashes = {digest(token): token for token in tokens}
+    rows = await conn.fetch(
+        "SELECT t.token_hash, p.id, p.name, p.role, p.participant_id,"
+        " pa.external_id AS participant_key"
         " FROM api_tokens t JOIN principals p ON p.id = t.principal_id"
         " LEFT JOIN participants pa ON pa.id = p.participant_id"
-        " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND p.disabled_at IS NULL",
-        digest(token),
+        " WHERE t.token_hash = ANY($1::text[]) AND t.revoked_at IS NULL"
+        " AND p.disabled_at IS NULL",
+        list(hashes),
     )
-    return None if row is None else Principal(**dict(row))
+    return {
+        hashes[row["token_hash"]]: Principal(
+            **{k: v for k, v in dict(row).items() if k != "token_hash"}
+        )
+        for row in rows
+    }
