@@ -10,11 +10,12 @@ from typing import Any, cast
 
 import httpx
 import pytest
+import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api import asgi
-from incentives.api.app import create_app
-from incentives.api.fast_reads import FastReads
+from incentives.api.app import create_app, serving_app
+from incentives.api.fast_reads import FastReads, FastReadsProtocol
 from incentives.api.games import live_boards
 from incentives.api.security import RecentTokens
 from tests.api.conftest import Headers, make_live, race
@@ -171,3 +172,98 @@ async def test_a_worker_settles_its_heap_before_serving(
         await app.app.state.engine.dispose()
     finally:
         gc.unfreeze()
+
+
+class _Counted:
+    """The served app, counting the HTTP requests that reach it as ASGI."""
+
+    def __init__(self, app: FastReads) -> None:
+        self.app = app
+        self.requests = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.requests += scope["type"] == "http"
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture
+async def uvicorn_served(db: AsyncEngine, world: Headers) -> AsyncIterator[tuple[_Counted, int]]:
+    """The served app under uvicorn with the fast-reads protocol, on a free port, as
+    ``incentives serve`` runs it (without an access log, which would send every request
+    through the app to be logged)."""
+    app = _Counted(serving_app(db))
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        http=FastReadsProtocol,
+        access_log=False,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            await make_live(client, db, world["manager"], race("race", "Race"))
+        for _ in range(500):
+            if app.app.app.state.live.listening:
+                break
+            await asyncio.sleep(0.01)
+        yield app, port
+    finally:
+        server.should_exit = True
+        await serving
+
+
+def _get(path: str, headers: dict[str, str], *extra: str) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", *extra]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+async def _response(reader: asyncio.StreamReader) -> tuple[list[bytes], bytes]:
+    """A response's status line and headers (less the date, which ticks) and its body."""
+    head = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")[:-2]
+    length = next(int(h.split(b":")[1]) for h in head if h.startswith(b"content-length:"))
+    return [h for h in head if not h.startswith(b"date:")], await reader.readexactly(length)
+
+
+async def test_uvicorn_writes_a_kept_page_itself_as_the_app_would(
+    uvicorn_served: tuple[_Counted, int], world: Headers
+) -> None:
+    app, port = uvicorn_served
+    page = "/api/v1/contests/race/leaderboard?limit=2"
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(_get(page, world["rep"]))
+        through_app = await _response(reader)
+        seen = app.requests
+        writer.write(_get(page, world["rep"]))
+        written = await _response(reader)
+        # The second is written by the protocol: the app never sees it.
+        assert app.requests == seen
+        assert through_app[0][0] == b"HTTP/1.1 200 OK"
+        assert written == through_app
+        assert b'"subject":"rep-1"' in written[1]
+        # Pipelined: a kept page, a request for the app, a kept page, answered in order.
+        me = "/api/v1/me"
+        writer.write(_get(page, world["rep"]) + _get(me, world["rep"]) + _get(page, world["rep"]))
+        answers = [await _response(reader) for _ in range(3)]
+        assert [a[1] for a in answers] == [
+            written[1],
+            b'{"name":"test rep","role":"rep","participant":"rep-1"}',
+            written[1],
+        ]
+        assert app.requests == seen + 1
+        # A request asking to close gets its page, a `connection: close`, and the close.
+        writer.write(_get(page, world["rep"], "Connection: close"))
+        closing = await _response(reader)
+        assert closing[1] == written[1] and b"connection: close" in closing[0]
+        assert await reader.read() == b""
+    finally:
+        writer.close()

@@ -10,6 +10,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.app import serving_app, settle_heap
+from incentives.api.fast_reads import FastReadsProtocol
 from incentives.config import load_settings
 from incentives.db.runtime import database_url_blocking, migrate_url, run_with_database
 
@@ -50,6 +51,7 @@ async def serve(engine: AsyncEngine, host: str, port: int) -> None:
         port=port,
         log_level="info",
         access_log=False,
+        http=FastReadsProtocol,
         timeout_graceful_shutdown=STOP_GRACE_SECONDS,
     )
     settle_heap()
@@ -81,6 +83,7 @@ def serve_workers(host: str, port: int, workers: int) -> int:
             workers=workers,
             log_level="info",
             access_log=False,
+            http=FastReadsProtocol,
             timeout_graceful_shutdown=STOP_GRACE_SECONDS,
         )
     return 0
