@@ -6,19 +6,18 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.background_tasks import BackgroundTask, BackgroundTasks
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, JSONBody, PathParameter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives.api.after_ingest import after_ingest
 from incentives.api.deps import today
 from incentives.api.security import roles
 from incentives.auth.principals import Principal
-from incentives.calc.incremental import recompute_in_background
 from incentives.db.connection import driver_transaction
-from incentives.games import achievements, standings
 from incentives.ingest.items import KINDS
 from incentives.ingest.service import IngestResult, Touched, ingest
 from incentives.periods.store import GeneratedYear, generate
@@ -83,14 +82,8 @@ async def ingest_batch(
     actor = request.user.actor()
     async with driver_transaction(state.engine) as conn:
         result = await ingest(conn, kind, data.items, actor, touched=touched)
-    # Contest standings first (boards move within a second), then pay, then achievements
-    # (a streak reads the attainment the recompute has just written).
-    after = [
-        BackgroundTask(standings.update_in_background, state.engine, touched, today()),
-        BackgroundTask(recompute_in_background, state.engine, touched, actor, state.rollups),
-        BackgroundTask(achievements.evaluate_in_background, state.engine, touched, today(), actor),
-    ]
-    return Response(result, background=BackgroundTasks(after) if touched else None)
+    after = BackgroundTask(after_ingest, state.engine, touched, actor, state.rollups, today())
+    return Response(result, background=after if touched else None)
 
 
 class Period(msgspec.Struct):

@@ -85,31 +85,60 @@ async def scopes(conn: asyncpg.Connection, touched: Touched) -> dict[str, set[in
     return labels
 
 
-async def recompute(
-    engine: AsyncEngine, touched: Touched, actor: Actor, rollups: Rollups | None = None
-) -> list[RunSummary]:
-    """Recompute the touched participant-periods; waits for a run already over them.
+@dataclass(frozen=True)
+class Stage:
+    """One period's recompute after an ingest: the people it touched, then the managers
+    above them (the people left out)."""
 
-    ``rollups``: merge the managers' runs with other callers' (see Rollups)."""
+    period: str
+    people: frozenset[int]
+    managers: frozenset[int]
+
+
+async def plan(engine: AsyncEngine, touched: Touched) -> list[Stage]:
+    """What an ingest's changes ask to recompute, period by period."""
     if not touched:
         return []
     async with engine.connect() as sa_conn:
         conn = await driver_of(sa_conn)
-        stages = [
-            (label, people, {r["id"] for r in await conn.fetch(_MANAGERS_UP, sorted(people))})
-            for label, people in sorted((await scopes(conn, touched)).items())
-        ]
-    done = [await _run(engine, label, people, actor) for label, people, _ in stages]
-    for label, people, with_managers in stages:
-        managers = with_managers - people
-        if managers:
-            run = (
-                await rollups.recompute(engine, label, managers, actor)
+        stages = []
+        for label, people in sorted((await scopes(conn, touched)).items()):
+            above = {r["id"] for r in await conn.fetch(_MANAGERS_UP, sorted(people))}
+            stages.append(Stage(label, frozenset(people), frozenset(above - people)))
+    return stages
+
+
+async def recompute_people(
+    engine: AsyncEngine, stages: list[Stage], actor: Actor
+) -> list[RunSummary]:
+    """The first stage: the touched people's runs (waiting for a run already over them)."""
+    return [await _run(engine, stage.period, set(stage.people), actor) for stage in stages]
+
+
+async def recompute_managers(
+    engine: AsyncEngine, stages: list[Stage], actor: Actor, rollups: Rollups | None = None
+) -> list[RunSummary]:
+    """The second stage: the managers' runs; ``rollups``: merged with other callers' (see
+    Rollups), else run here."""
+    done = []
+    for stage in stages:
+        if stage.managers:
+            managers = set(stage.managers)
+            done.append(
+                await rollups.recompute(engine, stage.period, managers, actor)
                 if rollups is not None
-                else await _run(engine, label, managers, actor)
+                else await _run(engine, stage.period, managers, actor)
             )
-            done.append(run)
     return done
+
+
+async def recompute(
+    engine: AsyncEngine, touched: Touched, actor: Actor, rollups: Rollups | None = None
+) -> list[RunSummary]:
+    """Recompute the touched participant-periods, both stages."""
+    stages = await plan(engine, touched)
+    people = await recompute_people(engine, stages, actor)
+    return [*people, *await recompute_managers(engine, stages, actor, rollups)]
 
 
 async def _run(engine: AsyncEngine, period: str, scope: set[int], actor: Actor) -> RunSummary:
@@ -252,11 +281,23 @@ def _run_in_worker(url: str, period: str, scope: set[int], actor: Actor) -> RunS
     return _worker.run_here(url, period, scope, actor)
 
 
-async def recompute_in_background(
-    engine: AsyncEngine, touched: Touched, actor: Actor, rollups: Rollups
-) -> None:
-    """``recompute`` for a background task: a failure is logged (and recorded on its run)."""
+async def people_in_background(engine: AsyncEngine, touched: Touched, actor: Actor) -> list[Stage]:
+    """The first stage for a background task; the stages, for the second. A failure is
+    logged (and recorded on its run), and leaves no second stage."""
     try:
-        await recompute(engine, touched, actor, rollups)
+        stages = await plan(engine, touched)
+        await recompute_people(engine, stages, actor)
     except Exception:
-        logger.exception("incremental recompute after an ingest failed")
+        logger.exception("recomputing the pay an ingest touched failed")
+        return []
+    return stages
+
+
+async def managers_in_background(
+    engine: AsyncEngine, stages: list[Stage], actor: Actor, rollups: Rollups | None
+) -> None:
+    """The second stage for a background task: a failure is logged (and recorded)."""
+    try:
+        await recompute_managers(engine, stages, actor, rollups)
+    except Exception:
+        logger.exception("recomputing managers' rollups after an ingest failed")

@@ -1,0 +1,31 @@
+"""What an ingest sets off once it has committed, in the background of its response."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from incentives.audit.log import Actor
+from incentives.calc import incremental
+from incentives.calc.incremental import Rollups
+from incentives.games import achievements, standings
+from incentives.ingest.service import Touched
+
+
+async def after_ingest(
+    engine: AsyncEngine, touched: Touched, actor: Actor, rollups: Rollups | None, today: dt.date
+) -> None:
+    """Bring everything the ingest touched up to date, quickest-seen first.
+
+    Contest standings first (boards move within a second); then the pay of the people the
+    ingest names; then their achievements (a streak reads the attainment just written);
+    and last the managers' rollups, the slowest, merged with other ingests' and needed by
+    nothing before them. Each step logs its own failure and the next still runs (but the
+    managers' stage, which follows from the people's). ``rollups``: where managers' runs
+    are merged (see Rollups); None runs them here.
+    """
+    await standings.update_in_background(engine, touched, today)
+    stages = await incremental.people_in_background(engine, touched, actor)
+    await achievements.evaluate_in_background(engine, touched, today, actor)
+    await incremental.managers_in_background(engine, stages, actor, rollups)
