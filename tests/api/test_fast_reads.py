@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.api import asgi
+from incentives.api import asgi, results_cache
 from incentives.api.app import create_app, serving_app
 from incentives.api.fast_reads import FastReads, FastReadsProtocol
 from incentives.api.games import live_boards
@@ -47,6 +47,7 @@ async def served(
     around = httpx.ASGITransport(app=cast(Any, app))
     async with (
         live_boards(app),
+        results_cache.listening(app),
         httpx.AsyncClient(transport=through, base_url="http://testserver") as client,
         httpx.AsyncClient(transport=around, base_url="http://testserver") as plain,
     ):
@@ -58,7 +59,7 @@ async def served(
             race("secret", "Secret", visibility="test"),
         )
         for _ in range(500):
-            if app.state.live.listening:
+            if app.state.live.listening and app.state.results.listening:
                 break
             await asyncio.sleep(0.01)
         yield fast, client, plain
@@ -156,6 +157,62 @@ async def test_a_deal_changes_the_page_served_from_memory(
     after = await client.get(path, headers=world["rep"])
     assert after.content == body
     assert [r["subject"] for r in after.json()["rows"]] == ["rep-2", "rep-1", "rep-3"]
+
+
+async def test_own_pay_from_memory_is_the_apps_until_a_run_changes_it(
+    served: tuple[FastReads, httpx.AsyncClient, httpx.AsyncClient], world: Headers
+) -> None:
+    fast, client, plain = served
+    rep = _token(world["rep"])
+    path = "/api/v1/me/earnings"
+    # Nothing kept yet: the app reads it (and keeps it).
+    assert fast.answer(_scope(path, "period=2026-Q1", rep)) is None
+    first = await client.get(path + "?period=2026-Q1", headers=world["rep"])
+    assert first.json()[0]["amount"] == "1284.57"
+    kept = fast.answer(_scope(path, "period=2026-Q1", rep))
+    assert kept is not None
+    straight = await plain.get(path, params={"period": "2026-Q1"}, headers=world["rep"])
+    assert kept == first.content == straight.content
+    # Kept per reader, per read and per period.
+    assert fast.answer(_scope(path, "period=2026-Q1", _token(world["manager"]))) is None
+    assert fast.answer(_scope("/api/v1/me/attainment", "period=2026-Q1", rep)) is None
+    assert fast.answer(_scope(path, "", rep)) is None
+    everything = await client.get(path, headers=world["rep"])
+    assert fast.answer(_scope(path, "", rep)) == everything.content
+    # Anything doubtful goes to the app.
+    for query in (
+        "period=2026-Q1&period=2026",
+        "periods=2026-Q1",
+        "period=2026%2DQ1",
+        "period=",
+        "period=2026-Q1&limit=1",
+    ):
+        assert fast.answer(_scope(path, query, rep)) is None, query
+    assert fast.answer(_scope("/api/v1/me/statements", "", rep)) is None
+    assert fast.answer(_scope(path, "period=2026-Q1", "inc_unknown")) is None
+    assert fast.answer(_scope(path, "period=2026-Q1", rep, method="POST")) is None
+    # A deal for rep-1: its run's announcement drops the copy; the next read keeps the new.
+    deal = {
+        "external_id": "D-9",
+        "owner": "rep-1",
+        "amount": "300",
+        "currency": "USD",
+        "close_date": "2026-03-02",
+        "status": "won",
+    }
+    pushed = await client.post(
+        "/api/v1/ingest/deals", json={"items": [deal]}, headers=world["integration"]
+    )
+    assert pushed.status_code == 200
+    for _ in range(500):
+        if fast.answer(_scope(path, "period=2026-Q1", rep)) is None:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the kept earnings outlived the run that changed them")
+    after = await client.get(path + "?period=2026-Q1", headers=world["rep"])
+    assert after.json()[0]["amount"] == "1314.57"  # + 10% of 300
+    assert fast.answer(_scope(path, "period=2026-Q1", rep)) == after.content
 
 
 async def test_a_worker_settles_its_heap_before_serving(

@@ -1,16 +1,19 @@
-"""Leaderboard pages answered in front of the framework, when everything is at hand.
+"""The most read pages answered in front of the framework, when everything is at hand.
 
-A contest's leaderboard is the most read thing in the product (every rep's phone and every
-TV on the floor) and, with the board kept in memory and the page kept encoded, answering
-it costs almost nothing; the framework's routing, middleware and parameter handling
-around it cost fifty times more. So a GET for a leaderboard page is answered here when,
-and only when, every part of the answer is already known to be good: a token the
-authentication middleware accepted within the last seconds (``RecentTokens``), a board
-kept current by the process's listener, a contest the reader may see and a query of
-nothing but valid ``limit`` and ``offset``. Anything else (no or unknown token, a board
-not loaded, a contest hidden from the reader, an odd query, another method or path) goes
-to the app, which answers it fully, with the same rules. The body is the one the app's
-handler returns (``leaderboard_page``).
+A contest's leaderboard (every rep's phone and every TV on the floor) and a rep's own
+attainment and earnings are read far more often than they change, and each process keeps
+them encoded: the board's pages until the board moves, a rep's own reads until a run
+announces that their results changed. Answering such a read then costs almost nothing;
+the framework's routing, middleware and parameter handling around it cost fifty times
+more. So a GET for one is answered here when, and only when, every part of the answer is
+already known to be good: a token the authentication middleware accepted within the last
+seconds (``RecentTokens``) and, for a leaderboard, a board kept current by the process's
+listener, a contest the reader may see and a query of nothing but valid ``limit`` and
+``offset``; for one's own pay, a copy the app itself kept for that reader and a query of
+nothing but a period label. Anything else (no or unknown token, nothing kept, a contest
+hidden from the reader, an odd query, another method or path) goes to the app, which
+answers it fully, with the same rules. The body is the one the app's handler returns
+(``leaderboard_page``, and the very bytes ``pay._mine`` kept).
 
 ``FastReads`` does this for any ASGI server. Under uvicorn, ``FastReadsProtocol`` does it
 one step earlier, as soon as the request's head is parsed: uvicorn would otherwise start
@@ -20,6 +23,7 @@ more than everything else the request needs.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -28,15 +32,18 @@ from litestar.types import Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from incentives.api.games import PAGE_DEFAULT, PAGE_MAX, leaderboard_page, may_view
+from incentives.api.pay import OWN_READS, own_copy
 from incentives.api.security import RecentTokens, bearer_token
+from incentives.auth.principals import Principal
 from incentives.games.live import Live
 
+_ME = "/api/v1/me/"
 _PREFIX = "/api/v1/contests/"
 _SUFFIX = "/leaderboard"
 
 
 class FastReads:
-    """The app, with leaderboard pages it can answer from memory answered directly."""
+    """The app, with the pages it can answer from memory answered directly."""
 
     def __init__(self, app: Litestar) -> None:
         self.app = app
@@ -61,6 +68,15 @@ class FastReads:
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
         path: str = scope["path"]
+        if path.startswith(_ME):
+            what = path[len(_ME) :]
+            asked = _period(scope["query_string"]) if what in OWN_READS else None
+            if asked is None:
+                return None
+            principal = self._principal(scope)
+            if principal is None:
+                return None
+            return own_copy(self.app.state.results, principal, what, asked[0])
         if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
             return None
         ref = path[len(_PREFIX) : -len(_SUFFIX)]
@@ -69,13 +85,10 @@ class FastReads:
         window = _window(scope["query_string"])
         if window is None:
             return None
-        state = self.app.state
-        header = next((v for n, v in scope["headers"] if n == b"authorization"), b"")
-        token = bearer_token(header.decode("latin-1"))
-        recent: RecentTokens = state.tokens
-        principal = None if token is None else recent.get(token)
+        principal = self._principal(scope)
         if principal is None:
             return None
+        state = self.app.state
         contest_id = int(ref) if ref.isdigit() else state.contest_ids.get(ref)
         boards: Live = state.live
         board = None if contest_id is None else boards.kept(contest_id)
@@ -84,6 +97,13 @@ class FastReads:
         ):
             return None
         return leaderboard_page(board, principal, *window)
+
+    def _principal(self, scope: Any) -> Principal | None:
+        """The principal of the request's token, if it was accepted moments ago."""
+        header = next((v for n, v in scope["headers"] if n == b"authorization"), b"")
+        token = bearer_token(header.decode("latin-1"))
+        recent: RecentTokens = self.app.state.tokens
+        return None if token is None else recent.get(token)
 
 
 class FastReadsProtocol(HttpToolsProtocol):
@@ -128,6 +148,22 @@ class FastReadsProtocol(HttpToolsProtocol):
 
 def _headers(body: bytes) -> list[tuple[bytes, bytes]]:
     return [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+
+
+# Period labels (2026, 2026-Q1, 2026-03): a value of other characters goes to the app, so
+# that no decoding of the query can differ between here and there.
+_LABEL = re.compile(r"[0-9A-Za-z-]{1,20}")
+
+
+def _period(query: bytes) -> tuple[str | None] | None:
+    """(period,) of a query holding a period label or nothing ((None,)); None for anything
+    else."""
+    if not query:
+        return (None,)
+    key, eq, value = query.decode("latin-1").partition("=")
+    if key != "period" or not eq or not _LABEL.fullmatch(value):
+        return None
+    return (value,)
 
 
 def _window(query: bytes) -> tuple[int, int] | None:

@@ -31,6 +31,12 @@ Period = Annotated[str | None, QueryParameter(description="2026-Q1, 2026-03 or 2
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Offset = Annotated[int, QueryParameter(ge=0)]
 NOT_FOUND = "No such participant"
+# The caller's own reads, by the last part of their path: each is kept per participant as
+# its encoded body (see _mine), which the fast path (api/fast_reads.py) answers from too.
+OWN_READS: dict[str, Callable[[asyncpg.Connection, int, str | None], Awaitable[object]]] = {
+    "attainment": read.attainment,
+    "earnings": read.earnings,
+}
 T = TypeVar("T")
 
 
@@ -91,24 +97,34 @@ async def _explain(
 
 
 async def _mine(
-    request: Request[Principal, Any, Any],
-    reader: Callable[[asyncpg.Connection, int, str | None], Awaitable[object]],
-    period: str | None,
+    request: Request[Principal, Any, Any], what: str, period: str | None
 ) -> Response[bytes]:
-    """The caller's own results as JSON: the process's copy while no run has changed them.
+    """The caller's own ``what`` (an OWN_READS key) as JSON: the process's copy while no
+    run has changed it.
 
     The copy is the encoded body, so a repeated read costs neither a query nor encoding.
     """
     subject = _own(request.user)
     state = request.app.state
+    reader = OWN_READS[what]
 
     async def fetch() -> bytes:
         async with state.engine.connect() as sa_conn:
             return msgspec.json.encode(await reader(await driver_of(sa_conn), subject, period))
 
     cache: ResultsCache = state.results
-    body = await cache.read(subject, (reader.__name__, period), fetch)
+    body = await cache.read(subject, (what, period), fetch)
     return Response(content=body, media_type=MediaType.JSON)
+
+
+def own_copy(
+    cache: ResultsCache, principal: Principal, what: str, period: str | None
+) -> bytes | None:
+    """The kept body of the caller's own ``what`` for ``period``, if the process has one."""
+    if principal.participant_id is None:
+        return None
+    found = cache.kept(principal.participant_id, (what, period))
+    return found if isinstance(found, bytes) else None
 
 
 @get(
@@ -123,7 +139,7 @@ async def my_attainment(
     request: Request[Principal, Any, Any], period: Period = None
 ) -> Response[bytes]:
     """Your attainment per plan, period and measure."""
-    return await _mine(request, read.attainment, period)
+    return await _mine(request, "attainment", period)
 
 
 @get(
@@ -138,7 +154,7 @@ async def my_earnings(
     request: Request[Principal, Any, Any], period: Period = None
 ) -> Response[bytes]:
     """Your earning lines, each with its trace."""
-    return await _mine(request, read.earnings, period)
+    return await _mine(request, "earnings", period)
 
 
 @get("/me/earnings/{line:str}/explain")

@@ -48,6 +48,13 @@ class ResultsCache:
             self._size += 1
         return value
 
+    def kept(self, participant: int, key: Hashable) -> object | None:
+        """The participant's copy for ``key`` while it is known to be current; else None."""
+        if not self.listening:
+            return None
+        found = self._entries.get(participant, {}).get(key, _MISSING)
+        return None if found is _MISSING else found
+
     def changed(self, change: changes.Change) -> None:
         """Drop the copies a run's change makes stale."""
         self._generation += 1
