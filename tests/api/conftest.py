@@ -76,6 +76,31 @@ components:
 Headers = dict[str, dict[str, str]]
 
 
+async def post_deal(
+    client: Client,
+    headers: dict[str, str],
+    key: str,
+    owner: str,
+    amount: str,
+    day: str,
+    **more: str,
+) -> dict[str, Any]:
+    """Ingest one won USD deal through the API, as an integration does (it must be taken);
+    what the ingest answered."""
+    deal = {
+        "external_id": key,
+        "owner": owner,
+        "amount": amount,
+        "currency": "USD",
+        "close_date": day,
+        "status": "won",
+        **more,
+    }
+    pushed = await client.post("/api/v1/ingest/deals", json={"items": [deal]}, headers=headers)
+    assert pushed.status_code == 200, pushed.text
+    return dict(pushed.json())
+
+
 async def _feed(db: AsyncEngine, items: dict[str, list[dict[str, Any]]]) -> None:
     async with driver_transaction(db) as conn:
         for kind, batch in items.items():

@@ -14,18 +14,7 @@ from incentives.db.connection import driver_of, driver_transaction
 from incentives.ingest.service import Touched, ingest
 from incentives.plans.publish import publish
 from tests.api.conftest import Headers
-
-BIG_DEAL = """
-kind: achievement
-key: big-deal
-version: 1
-name: Big deal
-effective: {from: 2026-01-01, to: 2026-12-31}
-currency: USD
-when: {type: deal, where: {field: amount, at_least: 2000}}
-points: 50
-badge: big-deal
-"""
+from tests.games.conftest import BIG_DEAL
 
 
 async def _pay(db: AsyncEngine, who: str) -> int | None:

@@ -18,7 +18,7 @@ from incentives.api.app import create_app, serving_app
 from incentives.api.fast_reads import FastReads, FastReadsProtocol
 from incentives.api.games import live_boards
 from incentives.api.security import RecentTokens
-from tests.api.conftest import Headers, make_live, race
+from tests.api.conftest import Headers, make_live, post_deal, race
 
 
 def _scope(path: str, query: str = "", token: str | None = None, method: str = "GET") -> Any:
@@ -135,18 +135,7 @@ async def test_a_deal_changes_the_page_served_from_memory(
     path = "/api/v1/contests/race/leaderboard"
     before = await client.get(path, headers=world["rep"])
     assert [r["subject"] for r in before.json()["rows"]] == ["rep-1", "rep-3", "rep-2"]
-    deal = {
-        "external_id": "D-9",
-        "owner": "rep-2",
-        "amount": "50000",
-        "currency": "USD",
-        "close_date": "2026-03-02",
-        "status": "won",
-    }
-    pushed = await client.post(
-        "/api/v1/ingest/deals", json={"items": [deal]}, headers=world["integration"]
-    )
-    assert pushed.status_code == 200
+    await post_deal(client, world["integration"], "D-9", "rep-2", "50000", "2026-03-02")
     for _ in range(500):
         body = fast.answer(_scope(path, "", _token(world["rep"])))
         if body is not None and b'"rank":1,"subject":"rep-2"' in body:
@@ -192,18 +181,7 @@ async def test_own_pay_from_memory_is_the_apps_until_a_run_changes_it(
     assert fast.answer(_scope(path, "period=2026-Q1", "inc_unknown")) is None
     assert fast.answer(_scope(path, "period=2026-Q1", rep, method="POST")) is None
     # A deal for rep-1: its run's announcement drops the copy; the next read keeps the new.
-    deal = {
-        "external_id": "D-9",
-        "owner": "rep-1",
-        "amount": "300",
-        "currency": "USD",
-        "close_date": "2026-03-02",
-        "status": "won",
-    }
-    pushed = await client.post(
-        "/api/v1/ingest/deals", json={"items": [deal]}, headers=world["integration"]
-    )
-    assert pushed.status_code == 200
+    await post_deal(client, world["integration"], "D-9", "rep-1", "300", "2026-03-02")
     for _ in range(500):
         if fast.answer(_scope(path, "period=2026-Q1", rep)) is None:
             break

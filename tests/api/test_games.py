@@ -13,7 +13,7 @@ from incentives.auth import principals
 from incentives.db.connection import driver_transaction
 from incentives.games import contests
 from incentives.ingest.service import ingest
-from tests.api.conftest import Client
+from tests.api.conftest import Client, post_deal
 from tests.games.conftest import floor  # noqa: F401 - the fixture
 
 MARCH_20 = dt.date(2026, 3, 20)
@@ -202,19 +202,9 @@ async def test_a_deal_moves_the_board_and_frozen_results_stay(
     db: AsyncEngine, client: Client, tokens: Headers
 ) -> None:
     await live(client, tokens, BLITZ)
-    deal = {
-        "external_id": "D-9",
-        "owner": "cy",
-        "amount": "1200",
-        "currency": "USD",
-        "close_date": "2026-03-20",
-        "status": "won",
-        "product": "Platform",
-    }
-    pushed = await client.post(
-        "/api/v1/ingest/deals", json={"items": [deal]}, headers=tokens["integration"]
+    await post_deal(
+        client, tokens["integration"], "D-9", "cy", "1200", "2026-03-20", product="Platform"
     )
-    assert pushed.status_code == 200
     board = (await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["cy"])).json()
     assert places(board) == [
         (1, "cy", "2700.00", None),
@@ -225,11 +215,10 @@ async def test_a_deal_moves_the_board_and_frozen_results_stay(
     # The window ends; the next day the scheduler freezes the standings and awards.
     await contests.advance(db, dt.date(2026, 4, 1), CLI_ACTOR)
     # A change to a March deal after the end changes nothing on the frozen board.
-    edited = {**deal, "amount": "100"}
-    pushed = await client.post(
-        "/api/v1/ingest/deals", json={"items": [edited]}, headers=tokens["integration"]
+    edited = await post_deal(
+        client, tokens["integration"], "D-9", "cy", "100", "2026-03-20", product="Platform"
     )
-    assert pushed.json()["updated"] == 1
+    assert edited["updated"] == 1
     after = (await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["cy"])).json()
     assert after["status"] == "awarded"
     assert places(after) == places(board)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.app import create_app
 from incentives.games.live import Live
+from tests.api.conftest import post_deal
 from tests.api.test_games import BLITZ, Headers, on_march_20, tokens  # noqa: F401 - fixtures
 from tests.games.conftest import floor  # noqa: F401 - the fixture
 
@@ -80,19 +81,9 @@ async def test_a_deal_moves_the_board_on_the_stream(
             board = "/api/v1/contests/blitz/leaderboard"
             before = (await client.get(board, headers=tokens["cy"])).json()
             assert before["me"]["rank"] == 3  # the page is now kept, encoded, for cy
-            deal = {
-                "external_id": "D-9",
-                "owner": "cy",
-                "amount": "1200",
-                "currency": "USD",
-                "close_date": "2026-03-20",
-                "status": "won",
-                "product": "Platform",
-            }
-            pushed = await client.post(
-                "/api/v1/ingest/deals", json={"items": [deal]}, headers=tokens["integration"]
+            await post_deal(
+                client, tokens["integration"], "D-9", "cy", "1200", "2026-03-20", product="Platform"
             )
-            assert pushed.status_code == 200
             committed = time.monotonic()
             name, moved = await asyncio.wait_for(anext(stream), timeout=1.0)
             assert time.monotonic() - committed < 1.0

@@ -16,7 +16,7 @@ from incentives.calc import incremental
 from incentives.db.connection import driver_transaction
 from incentives.ingest.service import Touched
 from incentives.plans.publish import publish
-from tests.api.conftest import FLAT, Client, Headers
+from tests.api.conftest import FLAT, Client, Headers, post_deal
 
 
 async def test_a_rep_sees_their_earnings_to_the_cent(client: Client, world: Headers) -> None:
@@ -91,18 +91,7 @@ async def test_teams_lists_only_the_teams_whose_pay_the_caller_may_see(
 async def test_an_ingested_deal_is_recomputed_and_matches_a_full_run(
     db: AsyncEngine, client: Client, world: Headers
 ) -> None:
-    deal = {
-        "external_id": "D-5",
-        "owner": "rep-2",
-        "amount": "2000",
-        "currency": "USD",
-        "close_date": "2026-03-01",
-        "status": "won",
-    }
-    pushed = await client.post(
-        "/api/v1/ingest/deals", json={"items": [deal]}, headers=world["integration"]
-    )
-    assert pushed.status_code == 200
+    await post_deal(client, world["integration"], "D-5", "rep-2", "2000", "2026-03-01")
     # rep-2 earns 50 (half of D-2) + 200 (D-5), readable as soon as the response is done.
     incremental = await _snapshot(db)
     assert incremental["rep-2"] == 25000

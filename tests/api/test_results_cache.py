@@ -13,7 +13,7 @@ from incentives.api.app import create_app
 from incentives.calc import changes
 from incentives.calc.copies import ResultsCache
 from incentives.db.connection import driver_transaction
-from tests.api.conftest import Headers
+from tests.api.conftest import Headers, post_deal
 
 
 async def _until(condition: Any, seconds: float = 5.0) -> None:
@@ -51,18 +51,7 @@ async def test_a_run_replaces_what_a_rep_reads_from_the_copy(
             await conn.execute("UPDATE earning_lines SET amount_minor = 1 WHERE period = '2026-Q1'")
         assert await rep_1_earns() == "1284.57"
         # A deal for rep-1: the incremental run's announcement drops the copy.
-        deal = {
-            "external_id": "D-9",
-            "owner": "rep-1",
-            "amount": "300",
-            "currency": "USD",
-            "close_date": "2026-03-02",
-            "status": "won",
-        }
-        pushed = await client.post(
-            "/api/v1/ingest/deals", json={"items": [deal]}, headers=world["integration"]
-        )
-        assert pushed.status_code == 200
+        await post_deal(client, world["integration"], "D-9", "rep-1", "300", "2026-03-02")
 
         async def updated() -> bool:
             return await rep_1_earns() == "1314.57"  # + 10% of 300

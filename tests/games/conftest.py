@@ -14,6 +14,18 @@ from incentives.ingest.service import ingest
 from incentives.periods.store import generate
 
 Items = dict[str, list[dict[str, Any]]]
+# An achievement rule: a badge and 50 points for every won deal of 2,000 or more.
+BIG_DEAL = """
+kind: achievement
+key: big-deal
+version: 1
+name: Big deal
+effective: {from: 2026-01-01, to: 2026-12-31}
+currency: USD
+when: {type: deal, where: {field: amount, at_least: 2000}}
+points: 50
+badge: big-deal
+"""
 
 
 def deal(

@@ -14,19 +14,8 @@ from incentives.calc.runs import calculate
 from incentives.db.connection import driver_transaction
 from incentives.games.achievements import evaluate
 from incentives.plans.publish import publish
-from tests.games.conftest import deal, feed
+from tests.games.conftest import BIG_DEAL, deal, feed
 
-BIG_DEAL = """
-kind: achievement
-key: big-deal
-version: 1
-name: Big deal
-effective: {from: 2026-01-01, to: 2026-12-31}
-currency: USD
-when: {type: deal, where: {field: amount, at_least: 2000}}
-points: 50
-badge: big-deal
-"""
 LEVELS = """
 kind: achievement
 key: levels
