@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+from typing import Any
 
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,6 +32,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 # On a stop, requests in flight get this long to finish; without a limit an open event
 # stream (a TV left on) would hold the process up for ever.
 STOP_GRACE_SECONDS = 5
+# How uvicorn serves the app, with one process or several. No access log: a line per
+# request costs more than the request (errors are logged); and the HTTP protocol that
+# writes kept pages itself (api/fast_reads.py).
+_SERVER: dict[str, Any] = {
+    "log_level": "info",
+    "access_log": False,
+    "http": FastReadsProtocol,
+    "timeout_graceful_shutdown": STOP_GRACE_SECONDS,
+}
 
 
 def add_listen_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,18 +52,9 @@ def add_listen_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def serve(engine: AsyncEngine, host: str, port: int) -> None:
     """Serve the API until interrupted."""
-    # No access log: a line per request costs more than the request (errors are logged).
     settings = load_settings()
     app = serving_app(engine, scheduler=settings if settings.scheduler else None)
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=False,
-        http=FastReadsProtocol,
-        timeout_graceful_shutdown=STOP_GRACE_SECONDS,
-    )
+    config = uvicorn.Config(app, host=host, port=port, **_SERVER)
     settle_heap()
     await uvicorn.Server(config).serve()
 
@@ -81,9 +82,6 @@ def serve_workers(host: str, port: int, workers: int) -> int:
             host=host,
             port=port,
             workers=workers,
-            log_level="info",
-            access_log=False,
-            http=FastReadsProtocol,
-            timeout_graceful_shutdown=STOP_GRACE_SECONDS,
+            **_SERVER,
         )
     return 0
