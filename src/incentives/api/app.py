@@ -19,7 +19,7 @@ from incentives.api.audit import audit_router
 from incentives.api.deps import provide_conn
 from incentives.api.disputes import disputes_router
 from incentives.api.fast_reads import FastReads
-from incentives.api.games import games_router, live_boards
+from incentives.api.games import ContestIds, games_router, live_boards
 from incentives.api.pay import pay_router
 from incentives.api.payouts import payouts_router
 from incentives.api.plans import plans_router
@@ -31,7 +31,6 @@ from incentives.config import Settings, load_settings
 from incentives.games.live import Live
 from incentives.ingest.problems import BatchRejected
 from incentives.scheduler import lifespan as scheduling
-from incentives.single_flight import SingleFlight
 from incentives.web import pages
 
 
@@ -71,8 +70,7 @@ def create_app(
                 "results": ResultsCache(),
                 "rollups": Rollups(),
                 "live": Live(),
-                "contest_ids": {},
-                "contest_lookups": SingleFlight(),
+                "contest_ids": ContestIds(engine),
                 "four_eyes": load_settings().four_eyes,
             }
         ),
@@ -110,5 +108,5 @@ def settle_heap() -> None:
 def serving_app(
     engine: AsyncEngine, *, owns_engine: bool = False, scheduler: Settings | None = None
 ) -> FastReads:
-    """The app as it is served: ``create_app`` behind the leaderboard fast path."""
+    """The app as it is served: ``create_app`` behind the fast path for kept pages."""
     return FastReads(create_app(engine, owns_engine=owns_engine, scheduler=scheduler))

@@ -31,7 +31,13 @@ from litestar import Litestar
 from litestar.types import Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from incentives.api.games import PAGE_DEFAULT, PAGE_MAX, leaderboard_page, may_view
+from incentives.api.games import (
+    PAGE_DEFAULT,
+    PAGE_MAX,
+    ContestIds,
+    leaderboard_page,
+    may_view,
+)
 from incentives.api.pay import OWN_READS, own_copy
 from incentives.api.security import RecentTokens, bearer_token
 from incentives.auth.principals import Principal
@@ -89,7 +95,8 @@ class FastReads:
         if principal is None:
             return None
         state = self.app.state
-        contest_id = int(ref) if ref.isdigit() else state.contest_ids.get(ref)
+        ids: ContestIds = state.contest_ids
+        contest_id = ids.known(ref)
         boards: Live = state.live
         board = None if contest_id is None else boards.kept(contest_id)
         if board is None or not may_view(

@@ -28,6 +28,7 @@ from litestar.exceptions import (
 from litestar.openapi import ResponseSpec
 from litestar.params import Body, JSONBody, PathParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.deps import today
 from incentives.api.plans import Conflict
@@ -415,7 +416,8 @@ async def _visible_board(
     state: State, request: Request[Principal, Any, Any], ref: str
 ) -> live.LiveBoard:
     boards: live.Live = state.live
-    contest_id = int(ref) if ref.isdigit() else await _id_of(state, ref)
+    ids: ContestIds = state.contest_ids
+    contest_id = await ids.resolve(ref)
     board = None if contest_id is None else await boards.board(state.engine, contest_id)
     if board is None or not may_view(
         request.user, board.status, board.visibility, board.created_by_id
@@ -424,23 +426,34 @@ async def _visible_board(
     return board
 
 
-async def _id_of(state: State, key: str) -> int | None:
-    keys: dict[str, int] = state.contest_ids
-    if key not in keys:
+class ContestIds:
+    """Contests' ids from the references in their paths (the id itself, or the key), each
+    key looked up once by concurrent readers and then kept: a contest's key never changes."""
 
-        async def lookup() -> int | None:
-            async with state.engine.connect() as sa_conn:
-                found = await (await driver_of(sa_conn)).fetchval(
-                    "SELECT id FROM contests WHERE key = $1", key
-                )
-            return None if found is None else int(found)
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._ids: dict[str, int] = {}
+        self._lookups: SingleFlight[str, int | None] = SingleFlight()
 
-        lookups: SingleFlight[str, int | None] = state.contest_lookups
-        found = await lookups.fetch(key, lookup)
+    def known(self, ref: str) -> int | None:
+        """The id ``ref`` names, if that is known without asking the database."""
+        return int(ref) if ref.isdigit() else self._ids.get(ref)
+
+    async def resolve(self, ref: str) -> int | None:
+        """The id ``ref`` names; None if no contest has that key."""
+        found = self.known(ref)
         if found is None:
-            return None
-        keys[key] = found  # a contest's key never changes
-    return keys[key]
+            found = await self._lookups.fetch(ref, lambda: self._lookup(ref))
+            if found is not None:
+                self._ids[ref] = found
+        return found
+
+    async def _lookup(self, key: str) -> int | None:
+        async with self._engine.connect() as sa_conn:
+            found = await (await driver_of(sa_conn)).fetchval(
+                "SELECT id FROM contests WHERE key = $1", key
+            )
+        return None if found is None else int(found)
 
 
 @get(
