@@ -35,10 +35,9 @@ class ResultsCache:
 
     async def read(self, participant: int, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
         """The participant's copy for ``key``, or what ``fetch`` reads (kept if still valid)."""
-        if self.listening:
-            found = self._entries.get(participant, {}).get(key, _MISSING)
-            if found is not _MISSING:
-                return cast(T, found)
+        found = self.kept(participant, key)
+        if found is not None:
+            return cast(T, found)
         generation, listening = self._generation, self.listening
         value = await fetch()
         if listening and self.listening and generation == self._generation:
@@ -52,8 +51,7 @@ class ResultsCache:
         """The participant's copy for ``key`` while it is known to be current; else None."""
         if not self.listening:
             return None
-        found = self._entries.get(participant, {}).get(key, _MISSING)
-        return None if found is _MISSING else found
+        return self._entries.get(participant, {}).get(key)
 
     def changed(self, change: changes.Change) -> None:
         """Drop the copies a run's change makes stale."""
@@ -87,6 +85,3 @@ class ResultsCache:
     def _down(self) -> None:
         self.listening = False
         self.changed(changes.Change(None))
-
-
-_MISSING = object()
