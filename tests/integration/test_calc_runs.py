@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -12,8 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.audit.log import CLI_ACTOR
 from incentives.calc import incremental, persist, runs
 from incentives.db.connection import driver_transaction
-from incentives.demo.commands import load
+from incentives.demo.commands import load_data
 from incentives.demo.dataset import build
+from incentives.demo.timeline import Timeline
+
+# The demo's data around a late day of 2026, without its past: every period still open.
+DAY = dt.date(2026, 11, 23)
 
 
 async def _results(db: AsyncEngine) -> list[Any]:
@@ -35,7 +40,7 @@ async def _results(db: AsyncEngine) -> list[Any]:
 
 @pytest.fixture
 async def demo(db: AsyncEngine) -> AsyncEngine:
-    await load(db, build())
+    await load_data(db, Timeline(DAY), build(DAY))
     return db
 
 
@@ -43,7 +48,7 @@ async def test_same_inputs_and_plans_give_identical_results(demo: AsyncEngine) -
     first = await runs.calculate(demo, period="2026", trigger="cli", actor=CLI_ACTOR)
     assert first.status == "succeeded"
     assert first.counts["results"] > 200 and first.counts["credits"] > 1000
-    assert set(first.plan_versions) == {"account-executive", "manager-overlay"}
+    assert set(first.plan_versions) == {"account-executive", "manager-overlay", "sdr"}
     before = await _results(demo)
     second = await runs.calculate(demo, period="2026", trigger="cli", actor=CLI_ACTOR)
     assert second.id != first.id and second.input_watermark == first.input_watermark

@@ -83,31 +83,16 @@ async def _issue(conn: asyncpg.Connection, principal_id: int) -> str:
     return token
 
 
-async def ensure(
-    conn: asyncpg.Connection,
-    *,
-    name: str,
-    role: str,
-    participant: str | None,
-    actor: audit.Actor,
+async def issue(
+    conn: asyncpg.Connection, principal_id: int, actor: audit.Actor, *, revoked: int = 0
 ) -> str:
-    """A new token for the principal with this name and role, created if not there yet."""
-    existing = await conn.fetchval(
-        "SELECT id FROM principals WHERE name = $1 AND role = $2 AND disabled_at IS NULL",
-        name,
-        role,
-    )
-    if existing is None:
-        return (await create(conn, name=name, role=role, participant=participant, actor=actor))[1]
-    token = await _issue(conn, existing)
-    await audit.record(
-        conn,
-        actor,
-        "issue_token",
-        "principal",
-        key=str(existing),
-        after={"token_prefix": shown_prefix(token)},
-    )
+    """A new token for an existing principal, audited (with how many of its tokens were
+    revoked just before, if any)."""
+    token = await _issue(conn, principal_id)
+    after: dict[str, object] = {"token_prefix": shown_prefix(token)}
+    if revoked:
+        after["revoked_tokens"] = revoked
+    await audit.record(conn, actor, "issue_token", "principal", key=str(principal_id), after=after)
     return token
 
 

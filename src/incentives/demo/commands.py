@@ -1,21 +1,26 @@
-"""``incentives demo``: load the demo data set, print tokens, serve the API."""
+"""``incentives demo``: load the demo data set around today, print tokens, serve the API."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.commands import add_listen_arguments, serve
 from incentives.audit.log import CLI_ACTOR
-from incentives.auth import principals
+from incentives.audit.log import record as audit_record
 from incentives.calc.runs import calculate
-from incentives.db.connection import driver_transaction
+from incentives.config import load_settings
+from incentives.db.connection import driver_of, driver_transaction
 from incentives.db.runtime import run_with_database
-from incentives.demo.dataset import PLAN_FILES, YEAR, DemoData, build
+from incentives.demo import history, plans
+from incentives.demo.dataset import DemoData, build
+from incentives.demo.timeline import FIRST_MONTH, Timeline
+from incentives.demo.tokens import DemoUser, ensure_tokens, principal_id
 from incentives.games import contests
 from incentives.ingest.items import KINDS
 from incentives.ingest.service import ingest
@@ -23,64 +28,163 @@ from incentives.periods.store import generate
 from incentives.plans.publish import publish
 
 CHUNK = 10_000
-PLANS_DIR = Path(__file__).resolve().parents[3] / "plans"
+TOKENS_FILE = "demo-tokens.json"
+
+
+class DemoMismatch(Exception):
+    """The database holds the demo built around another day."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What loading the demo did: its day, its data, and a token per demo user."""
+
+    today: dt.date
+    data: DemoData
+    tokens: dict[str, str]
+    renewed: frozenset[str]
+    current_run: int
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``demo`` command."""
-    parser = sub.add_parser("demo", help="load the demo data set, print tokens, serve the API")
+    parser = sub.add_parser(
+        "demo", help="load the demo data set around today, print tokens, serve the API"
+    )
     add_listen_arguments(parser)
+    parser.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        help="build the demo around this day (YYYY-MM-DD) instead of today",
+    )
     parser.add_argument("--no-serve", action="store_true", help="load and print tokens only")
     parser.set_defaults(handler=_demo)
 
 
-async def load(engine: AsyncEngine, data: DemoData, today: dt.date | None = None) -> dict[str, str]:
-    """Ingest the data set (a replay changes nothing) and return a token per demo user;
-    with ``today``, its contests are taken live (or to their end) as of that day, as the
-    scheduler would, instead of waiting for it."""
+async def built_around(engine: AsyncEngine) -> dt.date | None:
+    """The day the demo in this database was built around, if it holds one."""
+    async with engine.connect() as sa_conn:
+        day = await (await driver_of(sa_conn)).fetchval(
+            "SELECT entity_key FROM audit_log WHERE entity = 'demo' AND action = 'load'"
+            " ORDER BY id LIMIT 1"
+        )
+    return None if day is None else dt.date.fromisoformat(day)
+
+
+def _users(data: DemoData) -> list[DemoUser]:
+    names = {p["external_id"]: p["name"] for p in data.participants}
+    rep, manager = data.reps[0], data.managers[0]
+    return [
+        DemoUser("rep", names[rep], "rep", rep),
+        DemoUser("manager", names[manager], "manager", manager),
+        DemoUser("finance", "demo finance", "finance", None),
+        DemoUser("admin", "demo admin", "admin", None),
+    ]
+
+
+async def _cast(engine: AsyncEngine, data: DemoData) -> history.Cast:
+    """The principals the demo's past needs (none of them gets a printed token)."""
+    users = _users(data)
+    names = {p["external_id"]: p["name"] for p in data.participants}
+    askers = [DemoUser(f"asker-{n}", names[r], "rep", r) for n, r in enumerate(data.reps[:4])]
     async with driver_transaction(engine) as conn:
-        await generate(conn, YEAR, 1, CLI_ACTOR)
+        found = {
+            user.label: await history.principal(conn, await principal_id(conn, user, CLI_ACTOR))
+            for user in (users[2], history.SALES_OPS, *askers)
+        }
+    return history.Cast(
+        finance=found["finance"],
+        sales_ops=found[history.SALES_OPS.label],
+        askers=[found[a.label] for a in askers],
+    )
+
+
+async def load_data(engine: AsyncEngine, timeline: Timeline, data: DemoData) -> None:
+    """The demo's calendar, data (through ingest) and plan files, without its past; a
+    replay changes nothing."""
+    async with driver_transaction(engine) as conn:
+        for year in timeline.years:
+            await generate(conn, year, FIRST_MONTH, CLI_ACTOR)
         for kind in KINDS:
             items = getattr(data, kind)
             for at in range(0, len(items), CHUNK):
                 await ingest(conn, kind, items[at : at + CHUNK], CLI_ACTOR)
-        for name in PLAN_FILES:
-            path = PLANS_DIR / name
-            await publish(conn, path.read_text(encoding="utf-8"), path.name, CLI_ACTOR)
-        names = {p["external_id"]: p["name"] for p in data.participants}
-        users = {
-            "rep": (names[data.reps[0]], "rep", data.reps[0]),
-            "manager": (names[data.managers[0]], "manager", data.managers[0]),
-            "finance": ("demo finance", "finance", None),
-            "admin": ("demo admin", "admin", None),
-        }
-        tokens = {
-            label: await principals.ensure(
-                conn, name=name, role=role, participant=who, actor=CLI_ACTOR
-            )
-            for label, (name, role, who) in users.items()
-        }
-    if today is not None:
-        await contests.advance(engine, today, CLI_ACTOR)
-    return tokens
+        documents = (
+            plans.commission_plans(timeline)
+            + plans.achievement_rules(timeline)
+            + plans.contests(timeline)
+        )
+        for name, source in documents:
+            await publish(conn, source, name, CLI_ACTOR)
+
+
+async def load(
+    engine: AsyncEngine, today: dt.date, *, tokens_at: Path | None = None, grace_days: int = 5
+) -> Loaded:
+    """Load the demo built around ``today``: its data through ingest, its plans, its past
+    (once), and its contests as of today; loading it again changes nothing. Tokens kept
+    at ``tokens_at`` are reused. DemoMismatch if the database holds the demo of another
+    day."""
+    earlier = await built_around(engine)
+    if earlier is not None and earlier != today:
+        raise DemoMismatch(
+            f"this database holds the demo built around {earlier}; build it around"
+            f" {today} on an empty database (remove the data folder, or set"
+            " INCENTIVES_DATA_DIR), or leave out --today"
+        )
+    timeline = Timeline(today)
+    data = build(today)
+    await load_data(engine, timeline, data)
+    if earlier is None:
+        async with driver_transaction(engine) as conn:
+            await audit_record(conn, CLI_ACTOR, "load", "demo", key=today.isoformat())
+    if not await history.has_history(engine):
+        await history.play(engine, timeline, await _cast(engine, data), grace_days)
+    await contests.advance(engine, today, CLI_ACTOR)
+    run = await calculate(engine, period=timeline.current.label, trigger="cli", actor=CLI_ACTOR)
+    async with driver_transaction(engine) as conn:
+        tokens = await ensure_tokens(conn, _users(data), tokens_at, CLI_ACTOR)
+    return Loaded(today, data, tokens.tokens, tokens.renewed, run.id)
 
 
 def _demo(args: argparse.Namespace) -> int:
+    settings = load_settings()
+
     async def work(engine: AsyncEngine) -> int:
-        data = build()
-        tokens = await load(engine, data, dt.datetime.now(dt.UTC).date())
-        run = await calculate(engine, period=str(YEAR), trigger="cli", actor=CLI_ACTOR)
+        today = args.today or await built_around(engine) or dt.datetime.now(dt.UTC).date()
+        try:
+            loaded = await load(
+                engine,
+                today,
+                tokens_at=settings.data_dir / TOKENS_FILE,
+                grace_days=settings.close_grace_days,
+            )
+        except DemoMismatch as exc:
+            print(f"incentives demo: {exc}", file=sys.stderr)
+            return 2
+        data = loaded.data
         print(
-            f"Demo data: {len(data.participants)} participants, {len(data.deals)} deals, "
-            f"{len(data.activities)} activities in {YEAR}; pay computed by run {run.id}.",
+            f"Demo data around {loaded.today}: {len(data.participants)} participants,"
+            f" {len(data.deals)} deals, {len(data.activities)} activities;"
+            f" {Timeline(loaded.today).current.label} computed by run {loaded.current_run}.",
             file=sys.stderr,
         )
+        kept = settings.data_dir / TOKENS_FILE
+        if loaded.renewed:
+            print(
+                f"New tokens for {', '.join(sorted(loaded.renewed))}; any earlier ones are"
+                f" revoked. Kept in {kept} for the next start.",
+                file=sys.stderr,
+            )
+        else:
+            print(f"The same tokens as last time (kept in {kept}).", file=sys.stderr)
         base = f"http://{args.host}:{args.port}"
-        for label, token in tokens.items():
+        for label, token in loaded.tokens.items():
             print(f"  {label:<8} {token}")
         print(
             f"\nWeb page: {base}/ (sign in with a token above; TV view: {base}/app/#/tv)\n"
-            f"Try: curl -H 'Authorization: Bearer {tokens['rep']}' {base}/api/v1/me/earnings\n"
+            f"Try: curl -H 'Authorization: Bearer {loaded.tokens['rep']}'"
+            f" {base}/api/v1/me/earnings\n"
             f"API docs: {base}/schema",
             file=sys.stderr,
         )
