@@ -152,3 +152,22 @@ async def test_finance_rejects_in_bulk_only_with_a_reason(
     async with httpx.AsyncClient(base_url=site, headers=world["finance"]) as api:
         drafts = (await api.get("/api/v1/statements?period=2026-Q1&status=draft")).json()
     assert {s["rejected_reason"] for s in drafts} == {"Quota for Q1 was wrong"}
+
+
+async def test_finance_lands_on_the_statements_waiting_for_approval(
+    page: Page, site: str, world: Headers
+) -> None:
+    async with httpx.AsyncClient(base_url=site, headers=world["finance"]) as api:
+        for quarter in ("2026-Q1", "2026-Q2"):
+            closed = await api.post(f"/api/v1/periods/{quarter}/close")
+            assert closed.status_code == 200, closed.text
+        listed = await api.get("/api/v1/statements?period=2026-Q1&participant=rep-1")
+        submitted = await api.post(f"/api/v1/statements/{listed.json()[0]['id']}/submit")
+        assert submitted.status_code == 200, submitted.text
+
+    # The newest closed quarter holds only drafts: the one waiting for approval comes first.
+    await sign_in(page, world["finance"])
+    await page.goto("/app/#/finance")
+    await expect(page.get_by_role("heading", name="Statements 2026-Q1")).to_be_visible()
+    await expect(page.get_by_label("Status", exact=True)).to_have_value("submitted")
+    await expect(page.locator("caption")).to_have_text("1 submitted statement(s), 1,284.57 USD")

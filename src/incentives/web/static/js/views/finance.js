@@ -18,8 +18,9 @@ async function load(view, query) {
     fill(view, h("h1", {}, "Statements"), h("p", { class: "muted" }, "No period has closed yet: statements are made when one closes."));
     return;
   }
-  const period = periods.find((p) => p.label === query.get("period")) || periods.at(-1);
-  const status = STATUSES.includes(query.get("status")) ? query.get("status") : "submitted";
+  const chosen = query.get("period") ? { period: periods.find((p) => p.label === query.get("period")), status: query.get("status") } : await waiting(periods);
+  const period = chosen.period || periods.at(-1);
+  const status = STATUSES.includes(chosen.status) ? chosen.status : "submitted";
   const pick = () => { location.hash = `#/finance?${new URLSearchParams({ period: form.period.value, status: form.status.value })}`; };
   const form = h(
     "form",
@@ -30,6 +31,17 @@ async function load(view, query) {
   const list = h("div", {});
   fill(view, h("h1", {}, `Statements ${period.label}`), form, list);
   await show(list, period.label, status);
+}
+
+/** Where finance has work: the newest period with statements waiting for approval, else
+ * the newest with drafts to submit (the list comes newest first), else the last closed. */
+async function waiting(periods) {
+  for (const status of ["submitted", "draft"]) {
+    const [newest] = await api(`/statements?${new URLSearchParams({ status, limit: "1" })}`);
+    const period = newest && periods.find((p) => p.label === newest.period);
+    if (period) return { period, status };
+  }
+  return { period: periods.at(-1), status: "submitted" };
 }
 
 async function show(list, period, status) {
