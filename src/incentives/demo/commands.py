@@ -147,6 +147,35 @@ async def load(
     return Loaded(today, data, tokens.tokens, tokens.renewed, run.id)
 
 
+def _announce(loaded: Loaded, kept: Path, base: str) -> None:
+    """What was loaded and the tokens, each with who it signs in as (tokens on stdout)."""
+    data = loaded.data
+    print(
+        f"Demo data around {loaded.today}: {len(data.participants)} participants,"
+        f" {len(data.deals)} deals, {len(data.activities)} activities;"
+        f" {Timeline(loaded.today).current.label} computed by run {loaded.current_run}.",
+        file=sys.stderr,
+    )
+    if loaded.renewed:
+        print(
+            f"New tokens for {', '.join(sorted(loaded.renewed))}; any earlier ones are"
+            f" revoked. Kept in {kept} for the next start.",
+            file=sys.stderr,
+        )
+    else:
+        print(f"The same tokens as last time (kept in {kept}).", file=sys.stderr)
+    for user in _users(data):
+        who = f"{user.name} ({user.participant})" if user.participant else user.name
+        print(f"  {user.label:<8} {loaded.tokens[user.label]}  {who}")
+    exports = " ".join(f"{label.upper()}={token}" for label, token in loaded.tokens.items())
+    print(f"\nFor the README's examples: export {exports}")
+    print(
+        f"Web page: {base}/ (sign in with a token above; TV view: {base}/app/#/tv)\n"
+        f"API docs: {base}/schema",
+        file=sys.stderr,
+    )
+
+
 def _demo(args: argparse.Namespace) -> int:
     settings = load_settings()
 
@@ -162,32 +191,7 @@ def _demo(args: argparse.Namespace) -> int:
         except DemoMismatch as exc:
             print(f"incentives demo: {exc}", file=sys.stderr)
             return 2
-        data = loaded.data
-        print(
-            f"Demo data around {loaded.today}: {len(data.participants)} participants,"
-            f" {len(data.deals)} deals, {len(data.activities)} activities;"
-            f" {Timeline(loaded.today).current.label} computed by run {loaded.current_run}.",
-            file=sys.stderr,
-        )
-        kept = settings.data_dir / TOKENS_FILE
-        if loaded.renewed:
-            print(
-                f"New tokens for {', '.join(sorted(loaded.renewed))}; any earlier ones are"
-                f" revoked. Kept in {kept} for the next start.",
-                file=sys.stderr,
-            )
-        else:
-            print(f"The same tokens as last time (kept in {kept}).", file=sys.stderr)
-        base = f"http://{args.host}:{args.port}"
-        for label, token in loaded.tokens.items():
-            print(f"  {label:<8} {token}")
-        print(
-            f"\nWeb page: {base}/ (sign in with a token above; TV view: {base}/app/#/tv)\n"
-            f"Try: curl -H 'Authorization: Bearer {loaded.tokens['rep']}'"
-            f" {base}/api/v1/me/earnings\n"
-            f"API docs: {base}/schema",
-            file=sys.stderr,
-        )
+        _announce(loaded, settings.data_dir / TOKENS_FILE, f"http://{args.host}:{args.port}")
         if not args.no_serve:
             await serve(engine, args.host, args.port)
         return 0
