@@ -6,6 +6,11 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from incentives.api.listen import CannotListen
+from incentives.config import load_settings
+from incentives.logs import configure_logging
+from incentives.stopping import INTERRUPTED
+
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
@@ -51,8 +56,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
     handler: Callable[[argparse.Namespace], int] = args.handler
-    return handler(args)
+    try:
+        return handler(args)
+    except CannotListen as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        # Ctrl-C in a command's synchronous part: interrupted, said by the exit code alone.
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import os
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
+
+from incentives.logs import LogFormat, LogLevel
+
+E = TypeVar("E", bound=enum.StrEnum)
 
 
 class Settings(msgspec.Struct, frozen=True):
@@ -26,6 +32,9 @@ class Settings(msgspec.Struct, frozen=True):
     close_grace_days: int = 5
     close_check_minutes: int = 15
     recompute_at: dt.time = dt.time(2, 0)
+    # Log lines as text or JSON objects, and the least severe logged (see logs.py).
+    log_format: LogFormat = LogFormat.TEXT
+    log_level: LogLevel = LogLevel.INFO
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -43,6 +52,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         close_grace_days=_at_least(0, env.get("INCENTIVES_CLOSE_GRACE_DAYS", "5")),
         close_check_minutes=_at_least(1, env.get("INCENTIVES_CLOSE_CHECK_MINUTES", "15")),
         recompute_at=dt.time.fromisoformat(env.get("INCENTIVES_RECOMPUTE_AT", "02:00")),
+        log_format=_choice(
+            LogFormat, env.get("INCENTIVES_LOG_FORMAT", "text"), "INCENTIVES_LOG_FORMAT"
+        ),
+        log_level=_choice(
+            LogLevel, env.get("INCENTIVES_LOG_LEVEL", "info"), "INCENTIVES_LOG_LEVEL"
+        ),
     )
 
 
@@ -52,6 +67,14 @@ def _switch(value: str, name: str) -> bool:
     if value.lower() in ("off", "false", "0", "no"):
         return False
     raise ValueError(f"{name} must be on or off, not {value!r}")
+
+
+def _choice(vocabulary: type[E], value: str, name: str) -> E:
+    try:
+        return vocabulary(value.lower())
+    except ValueError:
+        allowed = ", ".join(member.value for member in vocabulary)
+        raise ValueError(f"{name} must be one of {allowed}, not {value!r}") from None
 
 
 def _at_least(low: int, value: str) -> int:

@@ -90,6 +90,9 @@ def create_app(
             security=[{"bearer": []}],
         ),
         request_max_body_size=64 * 1024 * 1024,
+        # Logging is set up once by the process (logs.py); Litestar's own set-up would add
+        # a second handler and write every line twice.
+        logging_config=None,
     )
 
 

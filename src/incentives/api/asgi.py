@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from litestar.types import ASGIApp
+
 from incentives.api.app import serving_app, settle_heap
-from incentives.api.fast_reads import FastReads
+from incentives.api.request_log import with_request_log
 from incentives.config import load_settings
 from incentives.db.connection import make_engine
+from incentives.logs import configure_logging
 
 
-def from_environment() -> FastReads:
+def from_environment() -> ASGIApp:
     """The app on ``INCENTIVES_DATABASE_URL`` (already migrated by whoever started us)."""
     settings = load_settings()
+    # A worker is a process of its own, started afresh: it sets up its own logging.
+    configure_logging(settings.log_format, settings.log_level)
     if not settings.database_url:
         raise RuntimeError("INCENTIVES_DATABASE_URL must name the database for API workers")
     app = serving_app(
@@ -19,4 +24,4 @@ def from_environment() -> FastReads:
         scheduler=settings if settings.scheduler else None,
     )
     settle_heap()
-    return app
+    return with_request_log(app, settings.log_format)

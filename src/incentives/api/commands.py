@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives import stopping
 from incentives.api.app import serving_app, settle_heap
 from incentives.api.fast_reads import FastReadsProtocol
+from incentives.api.listen import ensure_port_free
+from incentives.api.request_log import with_request_log
 from incentives.config import load_settings
 from incentives.db.runtime import database_url_blocking, migrate_url, run_with_database
 
@@ -32,11 +39,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 # On a stop, requests in flight get this long to finish; without a limit an open event
 # stream (a TV left on) would hold the process up for ever.
 STOP_GRACE_SECONDS = 5
-# How uvicorn serves the app, with one process or several. No access log: a line per
-# request costs more than the request (errors are logged); and the HTTP protocol that
+# How uvicorn serves the app, with one process or several. Logging is set up by the
+# command (logs.py): no handlers, levels or access log of uvicorn's own (a line per
+# request costs more than the request; errors are logged); and the HTTP protocol that
 # writes kept pages itself (api/fast_reads.py).
 _SERVER: dict[str, Any] = {
-    "log_level": "info",
+    "log_config": None,
     "access_log": False,
     "http": FastReadsProtocol,
     "timeout_graceful_shutdown": STOP_GRACE_SECONDS,
@@ -50,16 +58,42 @@ def add_listen_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=settings.port)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopped through the command's signal handling (stopping.py).
+
+    uvicorn's own handling raises the stop signal again once it has shut down: a
+    KeyboardInterrupt out of the command's event loop for SIGINT, cutting the database's
+    release short, and for SIGTERM death on the spot, leaving the embedded PostgreSQL
+    running. Here a stop signal only stops the server.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Route stop signals to the server while it serves; never raise them again."""
+        with stopping.serving(self.handle_exit) as routed:
+            if routed or threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in stopping.SIGNALS}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+
 async def serve(engine: AsyncEngine, host: str, port: int) -> None:
-    """Serve the API until interrupted."""
+    """Serve the API until SIGINT or SIGTERM (then stop within ``STOP_GRACE_SECONDS``)."""
     settings = load_settings()
     app = serving_app(engine, scheduler=settings if settings.scheduler else None)
-    config = uvicorn.Config(app, host=host, port=port, **_SERVER)
+    served = with_request_log(app, settings.log_format)
+    config = uvicorn.Config(served, host=host, port=port, **_SERVER)
     settle_heap()
-    await uvicorn.Server(config).serve()
+    await _Server(config).serve()
 
 
 def _serve(args: argparse.Namespace) -> int:
+    ensure_port_free(args.host, args.port)
     if args.workers > 1:
         return serve_workers(args.host, args.port, args.workers)
 
@@ -67,21 +101,33 @@ def _serve(args: argparse.Namespace) -> int:
         await serve(engine, args.host, args.port)
         return 0
 
-    return run_with_database(work)
+    # Stopped before it served (while the database starts): a stop asked for, done.
+    return run_with_database(work, stopped=0)
 
 
 def serve_workers(host: str, port: int, workers: int) -> int:
-    """Serve with several processes: the API is stateless, so they share one port."""
-    with database_url_blocking(load_settings()) as url:
-        asyncio.run(migrate_url(url))
-        # The workers find the database (possibly the embedded one started here) this way.
-        os.environ["INCENTIVES_DATABASE_URL"] = url
-        uvicorn.run(
-            "incentives.api.asgi:from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            **_SERVER,
-        )
+    """Serve with several processes: the API is stateless, so they share one port.
+
+    uvicorn's supervisor stops the workers on SIGINT or SIGTERM; until it runs, either
+    signal ends the start (the embedded database is stopped on the way out).
+    """
+    ensure_port_free(host, port)
+    stop_start = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with database_url_blocking(load_settings()) as url:
+            asyncio.run(migrate_url(url))
+            # The workers find the database (possibly the embedded one started here) so.
+            os.environ["INCENTIVES_DATABASE_URL"] = url
+            uvicorn.run(
+                "incentives.api.asgi:from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                **_SERVER,
+            )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, stop_start)
     return 0

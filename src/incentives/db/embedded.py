@@ -61,7 +61,15 @@ def embedded_server_blocking(pgdata: Path, database: str = DATABASE) -> Iterator
 @contextlib.asynccontextmanager
 async def embedded_server(pgdata: Path, database: str = DATABASE) -> AsyncIterator[str]:
     """Start (or join) the embedded server and yield the URL of ``database`` on it."""
-    server = await asyncio.to_thread(_start, pgdata)
+    starting = asyncio.ensure_future(asyncio.to_thread(_start, pgdata))
+    try:
+        server = await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        # Stopped while the server starts: it goes on starting in its thread, and would
+        # be left running; so it is waited for and stopped here.
+        started = await starting
+        await asyncio.to_thread(started.cleanup)
+        raise
     try:
         await ensure_database(pgdata, database)
         yield socket_url(pgdata, database)

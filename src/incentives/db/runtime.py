@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
-import uvloop
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives import stopping
 from incentives.config import Settings, load_settings
 from incentives.db import migrate
 from incentives.db.connection import make_engine
@@ -57,14 +56,15 @@ async def open_database(settings: Settings, *, migrated: bool = True) -> AsyncIt
             await engine.dispose()
 
 
-def run_with_database(work: Callable[[AsyncEngine], Awaitable[int]]) -> int:
-    """Run a command's async work on the configured (migrated) database; its exit code."""
+def run_with_database(
+    work: Callable[[AsyncEngine], Awaitable[int]], *, stopped: int = stopping.INTERRUPTED
+) -> int:
+    """Run a command's async work on the configured (migrated) database; its exit code,
+    or ``stopped`` when SIGINT or SIGTERM cut it short (after the database is let go of
+    and the embedded server stopped: see stopping.py)."""
 
     async def main() -> int:
         async with open_database(load_settings()) as engine:
             return await work(engine)
 
-    # uvloop: uvicorn only installs it when it creates the loop itself (several workers);
-    # here the loop is ours, and on it a request costs markedly less than on asyncio's own.
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(main())
+    return stopping.run(main(), stopped=stopped)

