@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import threading
 from collections.abc import Callable, Coroutine, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -55,8 +56,12 @@ def run(main: Coroutine[Any, Any, int], *, stopped: int = INTERRUPTED) -> int:
     async def guarded() -> int:
         loop = asyncio.get_running_loop()
         stop.task = asyncio.current_task()
-        _CURRENT.set(stop)
-        for sig in SIGNALS:
+        # Signals reach the main thread only (a command run from another, as by a test,
+        # leaves them alone).
+        owned = SIGNALS if threading.current_thread() is threading.main_thread() else ()
+        if owned:
+            _CURRENT.set(stop)
+        for sig in owned:
             loop.add_signal_handler(sig, stop, sig)
         try:
             code = await main
@@ -65,7 +70,7 @@ def run(main: Coroutine[Any, Any, int], *, stopped: int = INTERRUPTED) -> int:
                 raise
             return stopped
         finally:
-            for sig in SIGNALS:
+            for sig in owned:
                 loop.remove_signal_handler(sig)
         return stopped if stop.asked else code
 
