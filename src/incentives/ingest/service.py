@@ -34,6 +34,7 @@ from incentives.ingest.items import (
 from incentives.ingest.problems import BatchRejected, ItemProblem
 from incentives.ingest.references import Directory, team_ids
 from incentives.ingest.touched import Touched as Touched  # where callers import it from
+from incentives.ingest.warnings import IngestWarning, PlansInForce, batch_warnings
 
 PARTICIPANTS = up.TableSpec(
     "participants",
@@ -124,12 +125,15 @@ class IngestResult(msgspec.Struct):
     updated: int
     unchanged: int
     audit_id: int | None = None
+    # Accepted items whose values nearly, but not exactly, match what the plans name.
+    warnings: list[IngestWarning] = msgspec.field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
         """Accumulate another chunk's counts (the CSV import applies a file in chunks)."""
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.warnings += other.warnings
 
 
 class _Check:
@@ -525,12 +529,15 @@ async def ingest(
     *,
     by_person: bool = False,
     touched: Touched | None = None,
+    plans_in_force: PlansInForce | None = None,
 ) -> IngestResult:
     """Validate and apply one batch of ``kind`` in the caller's transaction.
 
     Raises BatchRejected (naming every bad item and field) before writing anything.
     ``by_person`` lets participant references match an e-mail or a unique name too.
     ``touched`` collects whose pay the batch may change, and when (see ``Touched``).
+    With ``plans_in_force``, deals and activities are checked against the plans in force
+    on their dates and the result carries warnings (see ``ingest.warnings``).
     """
     items, problems = convert_items(raw_items, KINDS[kind])
     if problems:
@@ -560,6 +567,8 @@ async def ingest(
                 "unchanged": outcome.unchanged,
             },
         )
+    if plans_in_force is not None:
+        result.warnings = await batch_warnings(conn, items, plans_in_force)
     if kind == "deals":
         await record_deal_history(conn, outcome, result.audit_id)
     if touched is not None:
