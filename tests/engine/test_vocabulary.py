@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from incentives.demo.dataset import build
 from incentives.engine.vocabulary import Vocabulary, merge, plan_vocabulary
-from incentives.ingest.warnings import near_keys, near_values, normalise
+from incentives.ingest.items import ActivityItem, DealItem, convert_items
+from incentives.ingest.warnings import item_warnings, near_keys, near_values, normalise
 from incentives.plans.publish import parse
 
 
@@ -57,3 +59,27 @@ def test_near_keys() -> None:
     assert near_keys("deal_type", known) == []
     assert near_keys("stage", known) == []
     assert near_keys("id", ["ids"]) == []  # too short to guess at
+
+
+def test_the_demo_data_set_matches_the_example_plans_without_warnings() -> None:
+    plans = [
+        parse(path.read_text(), str(path))
+        for path in sorted(Path("plans").glob("*.yaml"))
+        if "kind: commission" in path.read_text()
+    ]
+    vocabulary = merge(plan_vocabulary(plan) for plan in plans)
+    data = build()
+    deals, _ = convert_items(data.deals, DealItem)
+    activities, _ = convert_items(data.activities, ActivityItem)
+    assert len(deals) == len(data.deals) and len(activities) == len(data.activities)
+    found = [
+        w
+        for i, d in enumerate(deals)
+        for w in item_warnings(i, d, {"product": d.product}, vocabulary.deals)
+    ]
+    found += [
+        w
+        for i, a in enumerate(activities)
+        for w in item_warnings(i, a, {"type": a.type}, vocabulary.activities)
+    ]
+    assert found == []
