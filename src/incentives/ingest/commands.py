@@ -12,11 +12,15 @@ from incentives.db.runtime import open_database
 from incentives.ingest.csv_formats import FORMAT_NAMES
 from incentives.ingest.csv_import import ImportFailed, ImportSummary, import_csv
 from incentives.ingest.items import KINDS
-from incentives.plans.publish import in_force
+from incentives.ingest.warnings import PlansInForce
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``import`` to the CLI."""
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    plans_in_force: PlansInForce | None = None,
+) -> None:
+    """Add ``import`` to the CLI; with ``plans_in_force``, rows whose values only nearly
+    match the plans in force are warned about on stderr."""
     parser = sub.add_parser(
         "import",
         help="import a CSV file of participants, assignments, deals or activities",
@@ -39,7 +43,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="CODE",
         help="currency of rows without one (for exports that have no currency column)",
     )
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, plans_in_force=plans_in_force)
 
 
 async def _import(args: argparse.Namespace) -> ImportSummary:
@@ -50,7 +54,7 @@ async def _import(args: argparse.Namespace) -> ImportSummary:
             args.file,
             format=args.format,
             currency=args.currency,
-            plans_in_force=in_force,
+            plans_in_force=args.plans_in_force,
         )
 
 
