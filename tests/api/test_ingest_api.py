@@ -35,6 +35,7 @@ async def test_batch_counts_and_replay(client: Client, auth: dict[str, dict[str,
         "updated": 0,
         "unchanged": 0,
         "audit_id": 0,
+        "warnings": [],
     }
     replay = await client.post(url, json={"items": _deals(3)}, headers=headers)
     assert replay.json() == {
@@ -43,6 +44,7 @@ async def test_batch_counts_and_replay(client: Client, auth: dict[str, dict[str,
         "updated": 0,
         "unchanged": 3,
         "audit_id": None,
+        "warnings": [],
     }
     changed = _deals(3)
     changed[1]["status"] = "cancelled"

@@ -77,3 +77,24 @@ async def test_plans_publish_dry_run_and_calc_from_the_cli(
     assert await asyncio.to_thread(main, ["periods", "generate", "--year", "2026"]) == 0
     assert await asyncio.to_thread(main, ["calc", "--period", "2026-Q1"]) == 0
     assert "succeeded" in capsys.readouterr().out
+
+
+async def test_import_prints_near_miss_warnings_on_stderr(
+    db: AsyncEngine, cli_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = "plans/account-executive.yaml"
+    assert await asyncio.to_thread(main, ["plans", "publish", plan]) == 0
+    people = "tests/data/participants.csv"
+    assert await asyncio.to_thread(main, ["import", "participants", people]) == 0
+    capsys.readouterr()
+    deals = "tests/data/deals.csv"
+    assert await asyncio.to_thread(main, ["import", "deals", deals]) == 0
+    captured = capsys.readouterr()
+    assert "imported" in captured.out  # the rows are imported all the same
+    assert (
+        f"incentives import: warning: {deals}:2: product: 'platform' matches no plan exactly;"
+        " plans name 'Platform'"
+    ) in captured.err.splitlines()
+    async with db.connect() as conn:
+        stored = await conn.scalar(text("SELECT product FROM deals WHERE external_id = 'D-1001'"))
+    assert stored == "platform"

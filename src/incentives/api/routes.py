@@ -21,6 +21,7 @@ from incentives.db.connection import driver_transaction
 from incentives.ingest.items import KINDS
 from incentives.ingest.service import IngestResult, Touched, ingest
 from incentives.periods.store import GeneratedYear, generate
+from incentives.plans.publish import in_force
 
 MAX_BATCH = 10_000
 
@@ -75,13 +76,17 @@ async def ingest_batch(
 ) -> Response[IngestResult]:
     """Upsert a batch keyed by external id: all of it or, on any bad item, none (422).
 
-    After the commit, the pay the batch touched is recomputed in the background."""
+    After the commit, the pay the batch touched is recomputed in the background.
+    ``warnings`` names accepted deals and activities whose product, type or attribute
+    differs only by case or spacing from what the plans in force name."""
     if kind not in KINDS:
         raise NotFoundException(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     touched = Touched()
     actor = request.user.actor()
     async with driver_transaction(state.engine) as conn:
-        result = await ingest(conn, kind, data.items, actor, touched=touched)
+        result = await ingest(
+            conn, kind, data.items, actor, touched=touched, plans_in_force=in_force
+        )
     after = BackgroundTask(after_ingest, state.engine, touched, actor, state.rollups, today())
     return Response(result, background=after if touched else None)
 

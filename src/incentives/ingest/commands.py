@@ -12,10 +12,15 @@ from incentives.db.runtime import open_database
 from incentives.ingest.csv_formats import FORMAT_NAMES
 from incentives.ingest.csv_import import ImportFailed, ImportSummary, import_csv
 from incentives.ingest.items import KINDS
+from incentives.ingest.warnings import PlansInForce
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``import`` to the CLI."""
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    plans_in_force: PlansInForce | None = None,
+) -> None:
+    """Add ``import`` to the CLI; with ``plans_in_force``, rows whose values only nearly
+    match the plans in force are warned about on stderr."""
     parser = sub.add_parser(
         "import",
         help="import a CSV file of participants, assignments, deals or activities",
@@ -38,18 +43,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="CODE",
         help="currency of rows without one (for exports that have no currency column)",
     )
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, plans_in_force=plans_in_force)
 
 
 async def _import(args: argparse.Namespace) -> ImportSummary:
     async with open_database(load_settings()) as engine:
         return await import_csv(
-            engine, args.kind, args.file, format=args.format, currency=args.currency
+            engine,
+            args.kind,
+            args.file,
+            format=args.format,
+            currency=args.currency,
+            plans_in_force=args.plans_in_force,
         )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Import the file; print the summary, or the problems on stderr (exit code 1)."""
+    """Import the file; print the summary, or the problems on stderr (exit code 1).
+
+    Warnings about values that only nearly match the plans' go to stderr too, one a line,
+    naming the file and line; they do not change the exit code, the rows were imported."""
     path: Path = args.file
     if not path.is_file():
         print(f"incentives import: no such file: {path}", file=sys.stderr)
@@ -59,5 +72,11 @@ def run(args: argparse.Namespace) -> int:
     except ImportFailed as exc:
         print(f"incentives import: {path}: {exc}", file=sys.stderr)
         return 1
+    for line, warning in summary.warnings:
+        where = f"{path}:{line}"
+        print(
+            f"incentives import: warning: {where}: {warning.field}: {warning.message}",
+            file=sys.stderr,
+        )
     print(f"imported {path}: {summary}")
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import dataclasses
 import gc
 import re
 import time
@@ -29,6 +30,7 @@ from incentives.ingest.csv_formats import CrmAmount, Format, FormatError, Parse,
 from incentives.ingest.items import ITEM_KEYS, KINDS, convert_items
 from incentives.ingest.problems import BatchRejected, ItemProblem
 from incentives.ingest.service import IngestResult, ingest
+from incentives.ingest.warnings import IngestWarning, PlansInForce
 
 CHUNK_ROWS = 10_000
 SHOWN_PROBLEMS = 20
@@ -76,6 +78,8 @@ class ImportSummary:
     updated: int
     unchanged: int
     seconds: float
+    # (line, warning) for rows accepted with a value that only nearly matches a plan's.
+    warnings: list[tuple[int, IngestWarning]] = dataclasses.field(default_factory=list)
 
     @property
     def rows_per_second(self) -> float:
@@ -364,10 +368,23 @@ async def _apply(
     items: list[dict[str, Any]],
     lines: list[int],
     actor: Actor,
+    plans_in_force: PlansInForce | None,
+    warnings: list[tuple[int, IngestWarning]],
 ) -> IngestResult:
     await _check_repeats(conn, plan, items, lines)
     try:
-        return await ingest(conn, plan.kind, items, actor, by_person=plan.format.by_person)
+        result = await ingest(
+            conn,
+            plan.kind,
+            items,
+            actor,
+            by_person=plan.format.by_person,
+            plans_in_force=plans_in_force,
+        )
+        # Item indexes are the chunk's; the file's line numbers say more.
+        warnings += [(lines[w.item], w) for w in result.warnings]
+        result.warnings = []
+        return result
     except BatchRejected as exc:
         problems = [
             RowProblem(lines[p.item], *_column_and_message(plan, p, items[p.item]))
@@ -456,8 +473,12 @@ async def import_csv(
     currency: str | None = None,
     actor: Actor = CLI_ACTOR,
     chunk_rows: int = CHUNK_ROWS,
+    plans_in_force: PlansInForce | None = None,
 ) -> ImportSummary:
     """Import a CSV file of ``kind``: all of it in one transaction, or nothing.
+
+    With ``plans_in_force``, the summary's ``warnings`` name the lines whose values only
+    nearly match what the plans in force name (see ``ingest.warnings``).
 
     Raises ImportFailed (naming lines and columns) when the file or a row is wrong.
     """
@@ -472,6 +493,7 @@ async def import_csv(
         plan = plan_columns(kind, header[1], format, currency)
         total = IngestResult(kind=kind, created=0, updated=0, unchanged=0)
         count = 0
+        warnings: list[tuple[int, IngestWarning]] = []
         chunks = _Chunks(plan, rows, chunk_rows)
         async with driver_transaction(engine) as conn:
             await conn.execute(_KEYS_TABLE)
@@ -486,7 +508,11 @@ async def import_csv(
                     )
                 ahead = asyncio.ensure_future(asyncio.to_thread(chunks.read))
                 try:
-                    total.add(await _apply(conn, plan, chunk.items, chunk.lines, actor))
+                    total.add(
+                        await _apply(
+                            conn, plan, chunk.items, chunk.lines, actor, plans_in_force, warnings
+                        )
+                    )
                     count += len(chunk.items)
                 finally:
                     # Never leave the thread reading the file once this block is left.
@@ -500,4 +526,5 @@ async def import_csv(
         updated=total.updated,
         unchanged=total.unchanged,
         seconds=time.perf_counter() - started,
+        warnings=warnings,
     )

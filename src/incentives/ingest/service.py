@@ -18,6 +18,7 @@ import msgspec
 from incentives.audit import log as audit
 from incentives.engine.money import MoneyError, is_known_currency, to_minor
 from incentives.ingest import upsert as up
+from incentives.ingest.history import record_deal_history
 from incentives.ingest.items import (
     KINDS,
     ActivityItem,
@@ -32,6 +33,8 @@ from incentives.ingest.items import (
 )
 from incentives.ingest.problems import BatchRejected, ItemProblem
 from incentives.ingest.references import Directory, team_ids
+from incentives.ingest.touched import Touched as Touched  # where callers import it from
+from incentives.ingest.warnings import IngestWarning, PlansInForce, batch_warnings
 
 PARTICIPANTS = up.TableSpec(
     "participants",
@@ -122,12 +125,15 @@ class IngestResult(msgspec.Struct):
     updated: int
     unchanged: int
     audit_id: int | None = None
+    # Accepted items whose values nearly, but not exactly, match what the plans name.
+    warnings: list[IngestWarning] = msgspec.field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
         """Accumulate another chunk's counts (the CSV import applies a file in chunks)."""
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.warnings += other.warnings
 
 
 class _Check:
@@ -523,12 +529,15 @@ async def ingest(
     *,
     by_person: bool = False,
     touched: Touched | None = None,
+    plans_in_force: PlansInForce | None = None,
 ) -> IngestResult:
     """Validate and apply one batch of ``kind`` in the caller's transaction.
 
     Raises BatchRejected (naming every bad item and field) before writing anything.
     ``by_person`` lets participant references match an e-mail or a unique name too.
     ``touched`` collects whose pay the batch may change, and when (see ``Touched``).
+    With ``plans_in_force``, deals and activities are checked against the plans in force
+    on their dates and the result carries warnings (see ``ingest.warnings``).
     """
     items, problems = convert_items(raw_items, KINDS[kind])
     if problems:
@@ -558,67 +567,10 @@ async def ingest(
                 "unchanged": outcome.unchanged,
             },
         )
+    if plans_in_force is not None:
+        result.warnings = await batch_warnings(conn, items, plans_in_force)
     if kind == "deals":
-        await _record_deal_history(conn, outcome, result.audit_id)
+        await record_deal_history(conn, outcome, result.audit_id)
     if touched is not None:
         touched.note(kind, outcome)
     return result
-
-
-class Touched:
-    """Participants whose pay an ingest may change, with the dates or periods concerned.
-
-    Deals touch their owner and split partners (before and after the change) on the close
-    and cancellation dates; activities their participant on the day; quotas their
-    participant in the period. Managers up the rollup chain are added by the recompute.
-    """
-
-    def __init__(self) -> None:
-        self.on_dates: set[tuple[int, dt.date]] = set()
-        self.in_periods: set[tuple[int, str]] = set()
-
-    def note(self, kind: str, outcome: up.Outcome) -> None:
-        """Record what one applied batch touched."""
-        rows = [r for _, r in outcome.created]
-        rows += [r for _, old, new in outcome.updated for r in (old, new)]
-        for row in rows:
-            if kind == "deals":
-                people = {row["owner_id"], *(pid for pid, _ in row["splits"])}
-                days = {row["close_date"], row["cancel_date"]} - {None}
-                self.on_dates |= {(p, d) for p in people for d in days}
-            elif kind == "activities":
-                self.on_dates.add((row["participant_id"], row["occurred_at"].date()))
-            elif kind == "quotas":
-                self.in_periods.add((row["participant_id"], row["period"]))
-
-    def __bool__(self) -> bool:
-        return bool(self.on_dates or self.in_periods)
-
-
-async def _record_deal_history(
-    conn: asyncpg.Connection, outcome: up.Outcome, audit_id: int | None
-) -> None:
-    changed = [*outcome.created, *[(deal_id, new) for deal_id, _, new in outcome.updated]]
-    if not changed:
-        return
-    versions: dict[int, int] = {
-        r["id"]: r["version"]
-        for r in await conn.fetch(
-            "SELECT id, version FROM deals WHERE id = ANY($1)", [deal_id for deal_id, _ in changed]
-        )
-    }
-    now = await conn.fetchval("SELECT now()")
-    await conn.copy_records_to_table(
-        "deal_history",
-        records=[
-            (
-                deal_id,
-                versions[deal_id],
-                now,
-                audit_id,
-                msgspec.json.encode(row).decode(),
-            )
-            for deal_id, row in changed
-        ],
-        columns=["deal_id", "version", "recorded_at", "audit_id", "snapshot"],
-    )
