@@ -5,6 +5,7 @@ busy port said before anything starts."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import signal
@@ -20,8 +21,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.config import load_settings
+from incentives.demo.commands import load
 
 PROGRAM = str(Path(sys.executable).with_name("incentives"))
 STOP_WITHIN = 5.0
@@ -207,3 +210,27 @@ async def test_json_logs_carry_a_line_per_request_with_its_id_user_and_latency(
 def test_an_unknown_log_format_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="INCENTIVES_LOG_FORMAT must be one of text, json"):
         load_settings({"INCENTIVES_LOG_FORMAT": "xml"})
+
+
+async def test_a_board_left_open_on_a_tv_does_not_hold_the_stop_up(
+    db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    loaded = await load(db, dt.date(2026, 12, 7))
+    env = _environment(INCENTIVES_DATABASE_URL=database_url)
+    headers = {"Authorization": f"Bearer {loaded.tokens['rep']}"}
+    stream_path = "/api/v1/contests/sprint-2026-12/leaderboard/stream"
+    async with (
+        served(tmp_path, env) as server,
+        httpx.AsyncClient(base_url=server.base, headers=headers) as client,
+        client.stream("GET", stream_path) as stream,
+    ):
+        lines = stream.aiter_lines()
+        assert await anext(lines) == "event: leaderboard"
+        code, took = await _stop(server, signal.SIGINT)
+        # The stream ends (its client reconnects to another process), rather than being
+        # cut off when the grace period runs out (httpx would raise).
+        async for _ in lines:
+            pass
+    stderr = server.stderr()
+    assert (code, "Traceback" in stderr) == (0, False), stderr
+    assert took < STOP_WITHIN / 2, f"{took:.1f} s"

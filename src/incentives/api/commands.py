@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -21,6 +22,7 @@ from incentives.api.listen import ensure_port_free
 from incentives.api.request_log import with_request_log
 from incentives.config import load_settings
 from incentives.db.runtime import database_url_blocking, migrate_url, run_with_database
+from incentives.games.live import Live
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,8 +66,18 @@ class _Server(uvicorn.Server):
     uvicorn's own handling raises the stop signal again once it has shut down: a
     KeyboardInterrupt out of the command's event loop for SIGINT, cutting the database's
     release short, and for SIGTERM death on the spot, leaving the embedded PostgreSQL
-    running. Here a stop signal only stops the server.
+    running. Here a stop signal only stops the server, and ends the open event streams
+    at once, which would otherwise keep their connections (and the stop) waiting.
     """
+
+    def __init__(self, config: uvicorn.Config, live: Live) -> None:
+        super().__init__(config)
+        self.live = live
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Stop serving; end the streams so that their connections close now."""
+        super().handle_exit(sig, frame)
+        self.live.close_streams()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -89,7 +101,7 @@ async def serve(engine: AsyncEngine, host: str, port: int) -> None:
     served = with_request_log(app, settings.log_format)
     config = uvicorn.Config(served, host=host, port=port, **_SERVER)
     settle_heap()
-    await _Server(config).serve()
+    await _Server(config, app.app.state.live).serve()
 
 
 def _serve(args: argparse.Namespace) -> int:

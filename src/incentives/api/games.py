@@ -522,7 +522,7 @@ async def leaderboard_stream(
                 except TimeoutError:
                     yield ServerSentEventMessage(comment="keep-alive")
                     continue
-                current = await boards.board(state.engine, board.id)
+                current = None if update.closing else await boards.board(state.engine, board.id)
                 if current is None:
                     return
                 if update.subjects is None:

@@ -141,9 +141,11 @@ def _apply(live: LiveBoard, rows: list[asyncpg.Record], asked: frozenset[int] | 
 
 @dataclass(frozen=True)
 class Update:
-    """What moved on a board: these subjects, or (None) possibly all of it."""
+    """What moved on a board: these subjects, or (None) possibly all of it; or, with
+    ``closing``, nothing more: the process is stopping and the stream ends."""
 
     subjects: frozenset[int] | None
+    closing: bool = False
 
 
 class Subscriber:
@@ -160,6 +162,12 @@ class Subscriber:
             while not self.queue.empty():
                 self.queue.get_nowait()
             self.queue.put_nowait(Update(None))
+
+    def close(self) -> None:
+        """End the stream: what is queued is dropped, its client reconnects elsewhere."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(Update(None, closing=True))
 
 
 @dataclass
@@ -220,6 +228,13 @@ class Live:
             found.discard(subscriber)
             if not found:
                 del self._subscribers[contest_id]
+
+    def close_streams(self) -> None:
+        """End every open stream now (on a stop): a board left open on a TV would
+        otherwise hold the stop up until the server's grace period runs out."""
+        for subscribers in self._subscribers.values():
+            for subscriber in subscribers:
+                subscriber.close()
 
     async def period_read(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
         """A period leaderboard: the kept copy while no run has changed results."""
