@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, cast
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.app import serving_app
@@ -23,3 +26,25 @@ async def api_client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=cast(Any, serving_app(engine)))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+async def wait_until_healthy(
+    process: asyncio.subprocess.Process, base: str, log: Path, seconds: float
+) -> None:
+    """Wait until the server ``process`` answers ``/health`` at ``base``; fail the test,
+    with the end of its ``log``, if it exits or does not answer within ``seconds``."""
+    async with httpx.AsyncClient(base_url=base) as probe:
+        for _ in range(int(seconds / 0.05)):
+            if process.returncode is not None:
+                pytest.fail(f"the server exited: {_tail(log)}")
+            try:
+                if (await probe.get("/health")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    pytest.fail(f"the server did not answer /health within {seconds:g} s: {_tail(log)}")
+
+
+def _tail(log: Path) -> str:
+    return log.read_text()[-2000:]

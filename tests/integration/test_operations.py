@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.config import load_settings
 from incentives.demo.commands import load
+from tests.http import wait_until_healthy
 
 PROGRAM = str(Path(sys.executable).with_name("incentives"))
 STOP_WITHIN = 5.0
@@ -76,17 +77,7 @@ async def served(tmp_path: Path, env: dict[str, str], *args: str) -> AsyncIterat
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=base) as probe:
-            for _ in range(1200):
-                assert process.returncode is None, log.read_text()[-2000:]
-                try:
-                    if (await probe.get("/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
-            else:
-                pytest.fail(f"no answer within 60 s: {log.read_text()[-2000:]}")
+        await wait_until_healthy(process, base, log, 60)
         yield Served(process, base, log)
     finally:
         if process.returncode is None:

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from subprocess import STDOUT
 
-import httpx
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, Request, Route, async_playwright
 
 from tests.api.conftest import Headers, auth, client, world  # noqa: F401 - fixtures used here
+from tests.http import wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(
@@ -110,18 +110,7 @@ async def site(
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=base) as probe:
-            for _ in range(300):
-                if server.returncode is not None:
-                    pytest.fail(f"the server exited: {log.read_text()[-2000:]}")
-                try:
-                    if (await probe.get("/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
-            else:
-                pytest.fail("the server did not answer /health within 15 s")
+        await wait_until_healthy(server, base, log, 15)
         yield base
     finally:
         server.terminate()
