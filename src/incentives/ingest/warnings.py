@@ -27,6 +27,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from incentives.engine.conditions import is_attribute
 from incentives.engine.decode import Plan
 from incentives.engine.vocabulary import FieldValues, Vocabulary, merge, plan_vocabulary
 from incentives.ingest.items import ActivityItem, DealItem, Item
@@ -151,9 +152,12 @@ def item_warnings(
     for field, value in builtin.items():
         found += _value_warnings(index, item, field, value, fields.get(field))
     attributes: dict[str, Any] = getattr(item, "attributes", {})
-    read = sorted(k for k in fields if k not in builtin)
+    # Only attribute fields: a plan reading a deal's built-in ``amount`` or ``status`` does
+    # not read an attribute of that name, so an attribute ``Amount`` is no near miss.
+    source = "deals" if isinstance(item, DealItem) else "activities"
+    read = sorted(k for k in fields if is_attribute(source, k))
     for key, value in attributes.items():
-        if key in fields:
+        if key in read:
             found += _value_warnings(index, item, f"attributes.{key}", value, fields[key])
             continue
         near = near_keys(key, read)
