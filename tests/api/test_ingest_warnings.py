@@ -12,6 +12,7 @@ from tests.api.conftest import Client, Headers
 
 AE_PLAN = Path("plans/account-executive.yaml").read_text()
 SDR_PLAN = Path("plans/sdr.yaml").read_text()
+BLITZ = Path("plans/contest-march-blitz.yaml").read_text()
 
 
 async def _publish(client: Client, auth: Headers) -> None:
@@ -133,3 +134,24 @@ async def test_an_activity_type_differing_in_case_warns(client: Client, auth: He
     assert [
         (w["item"], w["key"], w["field"], w["value"], w["known"]) for w in body["warnings"]
     ] == [(1, "A-2", "type", "Meeting Held", ["call", "meeting_held"])]
+
+
+async def test_a_running_contest_names_values_too(client: Client, auth: Headers) -> None:
+    # No commission plan names Services; the March contest scores it.
+    contest = BLITZ.replace("where: {field: product, in: [Platform, Analytics]}", "")
+    contest = contest.replace(
+        "aggregate: sum", "aggregate: sum\n  where: {field: product, equals: Services}"
+    )
+    published = await client.post(
+        "/api/v1/plans", json={"source": contest}, headers=auth["finance"]
+    )
+    assert published.status_code == 201, published.text
+    body = await _ingest(
+        client,
+        auth,
+        _deal("D-1", product="services", close_date="2026-03-10"),
+        _deal("D-2", product="services", close_date="2026-04-10"),  # after the contest
+    )
+    assert [(w["item"], w["field"], w["value"], w["known"]) for w in body["warnings"]] == [
+        (0, "product", "services", ["Services"])
+    ]

@@ -28,14 +28,17 @@ import asyncpg
 import msgspec
 
 from incentives.engine.conditions import is_attribute
-from incentives.engine.decode import Plan
-from incentives.engine.vocabulary import FieldValues, Vocabulary, merge, plan_vocabulary
+from incentives.engine.plan import Effective
+from incentives.engine.vocabulary import FieldValues, Vocabulary, merge
 from incentives.ingest.items import ActivityItem, DealItem, Item
 
-# How ingest finds the commission plans in force between two dates (inclusive); the
-# caller passes ``incentives.plans.publish.in_force``, which ingest cannot import itself
+# How ingest finds what the rules in force between two dates (inclusive) name: per
+# commission plan or contest, the days it covers and its vocabulary. The caller passes
+# ``incentives.plans.vocabulary.vocabularies_in_force``, which ingest cannot import itself
 # without a package cycle (plans depends on games, which depends on ingest).
-PlansInForce = Callable[[asyncpg.Connection, dt.date, dt.date], Awaitable[list[tuple[int, Plan]]]]
+PlansInForce = Callable[
+    [asyncpg.Connection, dt.date, dt.date], Awaitable[list[tuple[Effective, Vocabulary]]]
+]
 
 
 class WarningReason(enum.StrEnum):
@@ -190,12 +193,12 @@ async def batch_warnings(
     conn: asyncpg.Connection, items: Sequence[Item], plans_in_force: PlansInForce
 ) -> list[IngestWarning]:
     """Warnings for a batch of deals or activities (other kinds have none), each item
-    against the plans in force on its date (a deal's close date, an activity's day)."""
+    against the plans and contests in force on its date (a deal's close date, an
+    activity's day)."""
     dates = [d for d in map(_on, items) if d is not None]
     if not dates:
         return []
-    plans = [plan for _, plan in await plans_in_force(conn, min(dates), max(dates))]
-    vocabularies = {id(plan): plan_vocabulary(plan) for plan in plans}
+    rules = await plans_in_force(conn, min(dates), max(dates))
     by_date: dict[dt.date, Vocabulary] = {}
     found: list[IngestWarning] = []
     for index, item in enumerate(items):
@@ -203,9 +206,7 @@ async def batch_warnings(
         if on is None:
             continue
         if on not in by_date:
-            by_date[on] = merge(
-                vocabularies[id(p)] for p in plans if p.effective.from_ <= on <= p.effective.to
-            )
+            by_date[on] = merge(v for days, v in rules if days.from_ <= on <= days.to)
         if isinstance(item, DealItem):
             builtin: dict[str, Any] = {"product": item.product}
             fields = by_date[on].deals
