@@ -26,7 +26,7 @@ def _registrars() -> list[Registrar]:
     from incentives.payouts import commands as payout_commands
     from incentives.periods import commands as period_commands
     from incentives.plans import commands as plan_commands
-    from incentives.plans.publish import in_force
+    from incentives.plans.vocabulary import vocabularies_in_force
     from incentives.simulate import commands as simulate_commands
 
     return [
@@ -35,7 +35,7 @@ def _registrars() -> list[Registrar]:
         db_commands.register,
         auth_commands.register,
         # Given here: ingest cannot import plans/ (which depends on ingest through games/).
-        functools.partial(ingest_commands.register, plans_in_force=in_force),
+        functools.partial(ingest_commands.register, plans_in_force=vocabularies_in_force),
         period_commands.register,
         calc_commands.register,
         payout_commands.register,

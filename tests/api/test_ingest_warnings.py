@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.api.conftest import Client, Headers
 
 AE_PLAN = Path("plans/account-executive.yaml").read_text()
+SDR_PLAN = Path("plans/sdr.yaml").read_text()
+BLITZ = Path("plans/contest-march-blitz.yaml").read_text()
 
 
 async def _publish(client: Client, auth: Headers) -> None:
@@ -107,3 +109,49 @@ async def test_no_warning_outside_the_plans_dates(client: Client, auth: Headers)
     await _publish(client, auth)
     body = await _ingest(client, auth, _deal("D-1", product="platform", close_date="2025-06-01"))
     assert body["warnings"] == []
+
+
+async def test_an_activity_type_differing_in_case_warns(client: Client, auth: Headers) -> None:
+    published = await client.post(
+        "/api/v1/plans", json={"source": SDR_PLAN}, headers=auth["finance"]
+    )
+    assert published.status_code == 201, published.text
+    activity = {"participant": "rep-1", "occurred_at": "2026-03-02T10:00:00+00:00"}
+    response = await client.post(
+        "/api/v1/ingest/activities",
+        json={
+            "items": [
+                activity | {"external_id": "A-1", "type": "meeting_held"},
+                activity | {"external_id": "A-2", "type": "Meeting Held"},
+                activity | {"external_id": "A-3", "type": "email"},  # unknown, near nothing
+            ]
+        },
+        headers=auth["integration"],
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["created"] == 3
+    assert [
+        (w["item"], w["key"], w["field"], w["value"], w["known"]) for w in body["warnings"]
+    ] == [(1, "A-2", "type", "Meeting Held", ["call", "meeting_held"])]
+
+
+async def test_a_running_contest_names_values_too(client: Client, auth: Headers) -> None:
+    # No commission plan names Services; the March contest scores it.
+    contest = BLITZ.replace("where: {field: product, in: [Platform, Analytics]}", "")
+    contest = contest.replace(
+        "aggregate: sum", "aggregate: sum\n  where: {field: product, equals: Services}"
+    )
+    published = await client.post(
+        "/api/v1/plans", json={"source": contest}, headers=auth["finance"]
+    )
+    assert published.status_code == 201, published.text
+    body = await _ingest(
+        client,
+        auth,
+        _deal("D-1", product="services", close_date="2026-03-10"),
+        _deal("D-2", product="services", close_date="2026-04-10"),  # after the contest
+    )
+    assert [(w["item"], w["field"], w["value"], w["known"]) for w in body["warnings"]] == [
+        (0, "product", "services", ["Services"])
+    ]

@@ -84,3 +84,26 @@ def test_the_demo_data_set_matches_the_example_plans_without_warnings() -> None:
         for w in item_warnings(i, a, {"type": a.type}, vocabulary.activities)
     ]
     assert found == []
+
+
+def test_built_in_fields_the_plans_read_are_not_attribute_keys() -> None:
+    # The plan reads the deal's own amount and status, never an attribute of that name.
+    fields = {"amount": frozenset[str](), "status": frozenset({"won"}), "deal_type": frozenset()}
+    [deal], _ = convert_items(
+        [
+            {
+                "external_id": "D-1",
+                "owner": "rep-1",
+                "amount": "10",
+                "currency": "USD",
+                "close_date": "2026-03-01",
+                "status": "won",
+                "attributes": {"Amount": "10", "Status": "Won", "dealtype": "x"},
+            }
+        ],
+        DealItem,
+    )
+    found = item_warnings(0, deal, {"product": deal.product}, fields)
+    assert [(w.field, w.value, w.known) for w in found] == [
+        ("attributes", "dealtype", ["deal_type"])
+    ]

@@ -21,7 +21,7 @@ from incentives.db.connection import driver_transaction
 from incentives.ingest.items import KINDS
 from incentives.ingest.service import IngestResult, Touched, ingest
 from incentives.periods.store import GeneratedYear, generate
-from incentives.plans.publish import in_force
+from incentives.plans.vocabulary import vocabularies_in_force
 
 MAX_BATCH = 10_000
 
@@ -85,7 +85,7 @@ async def ingest_batch(
     actor = request.user.actor()
     async with driver_transaction(state.engine) as conn:
         result = await ingest(
-            conn, kind, data.items, actor, touched=touched, plans_in_force=in_force
+            conn, kind, data.items, actor, touched=touched, plans_in_force=vocabularies_in_force
         )
     after = BackgroundTask(after_ingest, state.engine, touched, actor, state.rollups, today())
     return Response(result, background=after if touched else None)

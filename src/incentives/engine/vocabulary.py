@@ -1,4 +1,4 @@
-"""The words a commission plan names: fields its conditions read and the values they test.
+"""The words plans name: fields their conditions read and the values they test.
 
 Ingest compares incoming deals and activities with this to warn about values that differ
 from a plan's only by case or spacing, which no condition (matching exactly) would match.
@@ -58,11 +58,12 @@ def _conditions(plan: CommissionPlan) -> Iterator[tuple[str, Condition]]:
             yield "deals", component.where  # a SPIFF pays per deal
 
 
-def plan_vocabulary(plan: CommissionPlan) -> Vocabulary:
-    """The fields and tested values of every condition in ``plan``: measure filters,
-    multipliers, per-deal rates and SPIFF conditions."""
+def conditions_vocabulary(conditions: Iterable[tuple[str, Condition]]) -> Vocabulary:
+    """The fields and tested values of ``(source, condition)`` pairs, e.g. a contest's."""
     found: dict[str, dict[str, set[str]]] = {"deals": {}, "activities": {}}
-    for source, condition in _conditions(plan):
+    for source, condition in conditions:
+        if source not in found:
+            continue  # who may take part (participants): never ingested as deals/activities
         for leaf in _leaves(condition):
             assert leaf.field is not None
             values = found[source].setdefault(leaf.field, set())
@@ -73,6 +74,12 @@ def plan_vocabulary(plan: CommissionPlan) -> Vocabulary:
         deals={k: frozenset(v) for k, v in found["deals"].items()},
         activities={k: frozenset(v) for k, v in found["activities"].items()},
     )
+
+
+def plan_vocabulary(plan: CommissionPlan) -> Vocabulary:
+    """The fields and tested values of every condition in ``plan``: measure filters,
+    multipliers, per-deal rates and SPIFF conditions."""
+    return conditions_vocabulary(_conditions(plan))
 
 
 def merge(vocabularies: Iterable[Vocabulary]) -> Vocabulary:

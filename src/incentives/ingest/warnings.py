@@ -27,14 +27,18 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from incentives.engine.decode import Plan
-from incentives.engine.vocabulary import FieldValues, Vocabulary, merge, plan_vocabulary
+from incentives.engine.conditions import is_attribute
+from incentives.engine.plan import Effective
+from incentives.engine.vocabulary import FieldValues, Vocabulary, merge
 from incentives.ingest.items import ActivityItem, DealItem, Item
 
-# How ingest finds the commission plans in force between two dates (inclusive); the
-# caller passes ``incentives.plans.publish.in_force``, which ingest cannot import itself
+# How ingest finds what the rules in force between two dates (inclusive) name: per
+# commission plan or contest, the days it covers and its vocabulary. The caller passes
+# ``incentives.plans.vocabulary.vocabularies_in_force``, which ingest cannot import itself
 # without a package cycle (plans depends on games, which depends on ingest).
-PlansInForce = Callable[[asyncpg.Connection, dt.date, dt.date], Awaitable[list[tuple[int, Plan]]]]
+PlansInForce = Callable[
+    [asyncpg.Connection, dt.date, dt.date], Awaitable[list[tuple[Effective, Vocabulary]]]
+]
 
 
 class WarningReason(enum.StrEnum):
@@ -151,9 +155,12 @@ def item_warnings(
     for field, value in builtin.items():
         found += _value_warnings(index, item, field, value, fields.get(field))
     attributes: dict[str, Any] = getattr(item, "attributes", {})
-    read = sorted(k for k in fields if k not in builtin)
+    # Only attribute fields: a plan reading a deal's built-in ``amount`` or ``status`` does
+    # not read an attribute of that name, so an attribute ``Amount`` is no near miss.
+    source = "deals" if isinstance(item, DealItem) else "activities"
+    read = sorted(k for k in fields if is_attribute(source, k))
     for key, value in attributes.items():
-        if key in fields:
+        if key in read:
             found += _value_warnings(index, item, f"attributes.{key}", value, fields[key])
             continue
         near = near_keys(key, read)
@@ -186,12 +193,12 @@ async def batch_warnings(
     conn: asyncpg.Connection, items: Sequence[Item], plans_in_force: PlansInForce
 ) -> list[IngestWarning]:
     """Warnings for a batch of deals or activities (other kinds have none), each item
-    against the plans in force on its date (a deal's close date, an activity's day)."""
+    against the plans and contests in force on its date (a deal's close date, an
+    activity's day)."""
     dates = [d for d in map(_on, items) if d is not None]
     if not dates:
         return []
-    plans = [plan for _, plan in await plans_in_force(conn, min(dates), max(dates))]
-    vocabularies = {id(plan): plan_vocabulary(plan) for plan in plans}
+    rules = await plans_in_force(conn, min(dates), max(dates))
     by_date: dict[dt.date, Vocabulary] = {}
     found: list[IngestWarning] = []
     for index, item in enumerate(items):
@@ -199,9 +206,7 @@ async def batch_warnings(
         if on is None:
             continue
         if on not in by_date:
-            by_date[on] = merge(
-                vocabularies[id(p)] for p in plans if p.effective.from_ <= on <= p.effective.to
-            )
+            by_date[on] = merge(v for days, v in rules if days.from_ <= on <= days.to)
         if isinstance(item, DealItem):
             builtin: dict[str, Any] = {"product": item.product}
             fields = by_date[on].deals
