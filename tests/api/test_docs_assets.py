@@ -39,6 +39,9 @@ async def test_the_pages_load_only_this_apps_files(client: Client, path: str) ->
     assert loaded, page.text[:500]
     assert all(url.startswith("/") and not url.startswith("//") for url in loaded), loaded
     assert "fonts.googleapis" not in page.text
+    # The browser is held to this origin whatever a bundle links to.
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "img-src 'self' data:;" in policy
     for url in loaded:
         response = await client.get(url)
         assert response.status_code == 200, url

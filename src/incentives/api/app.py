@@ -86,6 +86,7 @@ def create_app(
             version=__version__,
             path=docs.SCHEMA_PATH,
             render_plugins=docs.render_plugins(),
+            openapi_router=docs.router(),
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),

@@ -7,13 +7,19 @@ released files are vendored unchanged in ``docs_assets/`` (versions below, sourc
 licences in its README; ``scripts/update-docs-assets`` replaces them) and served, public
 like the pages themselves, under ``/schema/assets/``. Their URLs carry the version, so a
 browser's cached copy is never used for another release.
+
+The pages' Content-Security-Policy then holds the browser to this origin whatever a
+bundle links to: ReDoc 2 always shows an "API docs by Redocly" link with a logo from
+Redocly's CDN, which is thus never asked for (ReDoc drops the image when it fails). The
+pages' own inline script and the styles the bundles inject need ``'unsafe-inline'``;
+ReDoc's search runs in a worker made from a ``blob:``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from litestar import Router
+from litestar import Response, Router
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi.plugins import (
     JsonRenderPlugin,
@@ -35,6 +41,16 @@ ASSETS_PATH = f"{SCHEMA_PATH}/assets"
 ASSETS = Path(__file__).with_name("docs_assets")
 # The web page's icon, public too.
 FAVICON = "<link rel='icon' type='image/svg+xml' href='/app/favicon.svg'>"
+POLICY = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';"
+    " img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:;"
+    " form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def asset_url(name: str, version: str) -> str:
@@ -66,6 +82,19 @@ def render_plugins() -> list[OpenAPIRenderPlugin]:
         JsonRenderPlugin(path="/openapi.json"),
         YamlRenderPlugin(path=["/openapi.yaml", "/openapi.yml"]),
     ]
+
+
+def _secured(response: Response[object]) -> Response[object]:
+    for name, value in HEADERS.items():
+        response.headers[name] = value
+    return response
+
+
+def router() -> Router:
+    """The router Litestar adds the pages and the schema files to, with the policy."""
+    return Router(
+        path=SCHEMA_PATH, route_handlers=[], include_in_schema=False, after_request=_secured
+    )
 
 
 assets: Router = create_static_files_router(
