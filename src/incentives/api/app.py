@@ -14,7 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives import __version__
-from incentives.api import problems, results_cache, routes
+from incentives.api import docs, problems, results_cache, routes
 from incentives.api.audit import audit_router
 from incentives.api.deps import provide_conn
 from incentives.api.disputes import disputes_router
@@ -61,6 +61,7 @@ def create_app(
             games_router,
             pages.home,
             pages.assets,
+            docs.assets,
         ],
         dependencies={"conn": Provide(provide_conn)},
         state=State(
@@ -83,7 +84,9 @@ def create_app(
         openapi_config=OpenAPIConfig(
             title="incentives",
             version=__version__,
-            path="/schema",
+            path=docs.SCHEMA_PATH,
+            render_plugins=docs.render_plugins(),
+            openapi_router=docs.router(),
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),
