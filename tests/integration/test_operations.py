@@ -86,9 +86,14 @@ async def served(tmp_path: Path, env: dict[str, str], *args: str) -> AsyncIterat
 
 
 async def _stop(server: Served, sig: signal.Signals) -> tuple[int, float]:
-    """Send ``sig``; the exit code and the seconds it took."""
+    """Send ``sig`` as it comes: Ctrl-C to the terminal's whole process group (the
+    server's worker processes too), SIGTERM to the server; the exit code and the seconds
+    it took."""
     started = time.monotonic()
-    server.process.send_signal(sig)
+    if sig == signal.SIGINT:
+        os.killpg(server.process.pid, sig)
+    else:
+        server.process.send_signal(sig)
     code = await asyncio.wait_for(server.process.wait(), 30)
     return code, time.monotonic() - started
 
@@ -103,12 +108,25 @@ async def _run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-def _group_left(pid: int) -> bool:
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def _group(pgid: int) -> list[str]:
+    """What is left in a process group: each process's state and command."""
+    left = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        fields = tail.split()
+        if int(fields[2]) == pgid:
+            left.append(f"{fields[0]} {head}")
+    return left
+
+
+def _group_left(pgid: int) -> bool:
+    """Whether a process of the group still runs. Zombies do not count: what exits after
+    its parent is handed to the machine's init to reap, which a container's first process
+    may never do."""
+    return any(not line.startswith("Z ") for line in _group(pgid))
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -203,25 +221,59 @@ def test_an_unknown_log_format_is_refused_by_name() -> None:
         load_settings({"INCENTIVES_LOG_FORMAT": "xml"})
 
 
-async def test_a_board_left_open_on_a_tv_does_not_hold_the_stop_up(
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+async def test_ctrl_c_on_a_busy_day_with_a_board_open_on_a_tv(
     db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
     loaded = await load(db, dt.date(2026, 12, 7))
     env = _environment(INCENTIVES_DATABASE_URL=database_url)
-    headers = {"Authorization": f"Bearer {loaded.tokens['rep']}"}
+    rep = {"Authorization": f"Bearer {loaded.tokens['rep']}"}
+    admin = {"Authorization": f"Bearer {loaded.tokens['admin']}"}
+    deal = {
+        "external_id": "D-LATE-1",
+        "owner": "na-east-rep-01",
+        "amount": "25000.00",
+        "currency": "USD",
+        "close_date": "2026-12-04",
+        "status": "won",
+        "product": "Platform",
+    }
     stream_path = "/api/v1/contests/sprint-2026-12/leaderboard/stream"
     async with (
         served(tmp_path, env) as server,
-        httpx.AsyncClient(base_url=server.base, headers=headers) as client,
-        client.stream("GET", stream_path) as stream,
+        httpx.AsyncClient(base_url=server.base) as client,
+        client.stream("GET", stream_path, headers=rep) as stream,
     ):
         lines = stream.aiter_lines()
         assert await anext(lines) == "event: leaderboard"
+        # A deal through the API starts the managers' rollups in a worker process.
+        posted = await client.post("/api/v1/ingest/deals", json={"items": [deal]}, headers=admin)
+        assert posted.status_code == 200, posted.text
+        for _ in range(200):
+            if _children(server.process.pid):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("the rollups' worker did not start")
         code, took = await _stop(server, signal.SIGINT)
         # The stream ends (its client reconnects to another process), rather than being
         # cut off when the grace period runs out (httpx would raise).
         async for _ in lines:
             pass
     stderr = server.stderr()
-    assert (code, "Traceback" in stderr) == (0, False), stderr
+    assert (code, "Traceback" in stderr, "KeyboardInterrupt" in stderr) == (0, False, False), stderr
     assert took < STOP_WITHIN / 2, f"{took:.1f} s"
+    await asyncio.sleep(0.2)
+    assert not _group_left(server.process.pid), _group(server.process.pid)

@@ -13,9 +13,13 @@ ingests of the process ask for meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -219,6 +223,29 @@ class _Batch:
 _NICENESS = 10
 
 
+@contextlib.contextmanager
+def _ctrl_c_not_inherited() -> Iterator[None]:
+    """Processes started in the block ignore SIGINT from their first instruction.
+
+    A terminal's Ctrl-C reaches every process of its group: the worker would die of it
+    with a KeyboardInterrupt traceback (while still importing, too), and the rollup it
+    was running would fail, while the API process stops it anyway on its way out. An
+    ignored signal is inherited by a new process; a handler is not.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
+# How long a stop waits for the terminated worker to exit (it does so at once).
+_REAP_SECONDS = 2
+
+
 class _Worker:
     """The rollups' worker process, started at the first managers' run, restarted if it
     dies; in it, one event loop and one engine per database, kept between runs."""
@@ -239,9 +266,11 @@ class _Worker:
             )
         pool = self._pool
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                pool, _run_in_worker, url, period, scope, actor
-            )
+            with _ctrl_c_not_inherited():  # the worker process is started here, if at all
+                running = asyncio.get_running_loop().run_in_executor(
+                    pool, _run_in_worker, url, period, scope, actor
+                )
+            return await running
         except BrokenProcessPool:
             if self._pool is pool:  # the next batch starts a new worker
                 self._pool = None
@@ -258,6 +287,8 @@ class _Worker:
             pool.shutdown(wait=False, cancel_futures=True)
             for process in processes:
                 process.terminate()
+            for process in processes:
+                process.join(_REAP_SECONDS)  # reaped here, not left a zombie
 
     def run_here(self, url: str, period: str, scope: set[int], actor: Actor) -> RunSummary:
         """A managers' run (in the worker process)."""
