@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -108,6 +109,13 @@ def near_keys(key: str, known: Sequence[str] | frozenset[str]) -> list[str]:
     """Known attribute keys ``key`` is a near spelling of; none if it is itself known."""
     if key in known:
         return []
+    return list(_near_keys(key, tuple(sorted(known))))
+
+
+# A batch asks about the same few keys (a CRM export's columns) for every row: each is
+# compared with the known keys once, not once per row.
+@functools.lru_cache(maxsize=4096)
+def _near_keys(key: str, known: tuple[str, ...]) -> tuple[str, ...]:
     loose, words = normalise(key), _words(key)
     found = []
     for other in known:
@@ -121,7 +129,7 @@ def near_keys(key: str, known: Sequence[str] | frozenset[str]) -> list[str]:
             or (tail and shorter >= 4 and words[-tail:] == other_words[-tail:])
         ):
             found.append(other)
-    return sorted(found)
+    return tuple(found)
 
 
 def _value_warnings(
