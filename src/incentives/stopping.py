@@ -81,15 +81,15 @@ def run(main: Coroutine[Any, Any, int], *, stopped: int = INTERRUPTED) -> int:
 
 
 @contextlib.contextmanager
-def serving(server_exit: ExitHandler) -> Iterator[bool]:
-    """While the block runs, stop signals go to ``server_exit`` (uvicorn's handler);
-    yields whether they are routed so, that is whether ``run`` owns the signals here."""
+def serving(server_exit: ExitHandler) -> Iterator[None]:
+    """While the block runs, the stop signals ``run`` owns go to ``server_exit``
+    (uvicorn's handler); where it owns none (off the main thread), nothing changes."""
     stop = _CURRENT.get()
     if stop is None:
-        yield False
+        yield
         return
     stop.server_exit = server_exit
     try:
-        yield True
+        yield
     finally:
         stop.server_exit = None

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import threading
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
@@ -82,16 +81,8 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         """Route stop signals to the server while it serves; never raise them again."""
-        with stopping.serving(self.handle_exit) as routed:
-            if routed or threading.current_thread() is not threading.main_thread():
-                yield
-                return
-            previous = {sig: signal.signal(sig, self.handle_exit) for sig in stopping.SIGNALS}
-            try:
-                yield
-            finally:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
+        with stopping.serving(self.handle_exit):
+            yield
 
 
 async def serve(engine: AsyncEngine, host: str, port: int) -> None:
