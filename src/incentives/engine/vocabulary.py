@@ -70,10 +70,7 @@ def conditions_vocabulary(conditions: Iterable[tuple[str, Condition]]) -> Vocabu
             if leaf.equals is not None:
                 values.add(leaf.equals)
             values.update(leaf.in_ or ())
-    return Vocabulary(
-        deals={k: frozenset(v) for k, v in found["deals"].items()},
-        activities={k: frozenset(v) for k, v in found["activities"].items()},
-    )
+    return _frozen(found)
 
 
 def plan_vocabulary(plan: CommissionPlan) -> Vocabulary:
@@ -89,6 +86,10 @@ def merge(vocabularies: Iterable[Vocabulary]) -> Vocabulary:
         for source in found:
             for field, values in vocabulary.source(source).items():
                 found[source].setdefault(field, set()).update(values)
+    return _frozen(found)
+
+
+def _frozen(found: dict[str, dict[str, set[str]]]) -> Vocabulary:
     return Vocabulary(
         deals={k: frozenset(v) for k, v in found["deals"].items()},
         activities={k: frozenset(v) for k, v in found["activities"].items()},
