@@ -44,6 +44,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 STOP_SECONDS = 10
+ASSETS = Path(__file__).with_name("assets")
+AXE = ASSETS / "axe-core" / "axe.min.js"
+CHECKS = ASSETS / "checks.js"
+PHONE = {"width": 360, "height": 780}
 LOCAL = re.compile(r"^(https?://127\.0\.0\.1(:\d+)?/|data:|about:|blob:)")
 
 
@@ -162,7 +166,9 @@ async def page(
     browser: Browser, site: str, console: Console, request: pytest.FixtureRequest
 ) -> AsyncIterator[Page]:
     """A new page on the site; screenshot on failure, console errors checked at the end."""
-    context = await browser.new_context(base_url=site, viewport={"width": 1280, "height": 900})
+    context = await browser.new_context(
+        base_url=site, viewport={"width": 1280, "height": 900}, locale="en-US", timezone_id="UTC"
+    )
 
     async def local_only(route: Route, req: Request) -> None:
         if LOCAL.match(req.url):
@@ -201,3 +207,23 @@ async def sign_in(page: Page, headers: dict[str, str]) -> None:
     await page.get_by_label("API token").fill(token_of(headers))
     await page.get_by_role("button", name="Sign in").click()
     await page.locator("#nav a").first.wait_for()
+
+
+async def _check(page: Page, name: str) -> list[str]:
+    found: list[str] = await page.evaluate(f"({CHECKS.read_text()}).{name}()")
+    return found
+
+
+async def assert_accessible(page: Page) -> None:
+    """axe-core (vendored, evaluated in the page) finds no serious or critical violation
+    of WCAG 2.1 A and AA on what the page shows now."""
+    await page.evaluate(AXE.read_text())
+    found = await _check(page, "violations")
+    assert not found, f"accessibility violations: {found}"
+
+
+async def assert_fits(page: Page) -> None:
+    """Nothing is cut off at the page's width: the page does not scroll sideways and
+    every table cell lies inside the viewport."""
+    cut = await _check(page, "cut")
+    assert not cut, f"cut off at {page.viewport_size}: {cut[:10]}"

@@ -30,7 +30,7 @@ async def test_a_deal_moves_the_tv_board_without_a_reload(
     rows = page.locator(".board li")
     # rep-1: 12,345.67 + half of 1,000; rep-3: 999.99; rep-2: the other half.
     await expect(rows.locator(".name")).to_have_text(["Rita Rep", "REP-3", "REP-2"])
-    await expect(rows.first.locator(".score")).to_have_text("12,845.67 USD")
+    await expect(rows.first.locator(".score")).to_have_text("$12,845.67")
     await page.evaluate("window.stillTheSamePage = true")
 
     async with httpx.AsyncClient(base_url=site, headers=world["integration"]) as api:
@@ -46,7 +46,7 @@ async def test_a_deal_moves_the_tv_board_without_a_reload(
         assert posted.status_code == 200, posted.text
 
     await expect(rows.locator(".name")).to_have_text(["REP-3", "Rita Rep", "REP-2"])
-    await expect(rows.first.locator(".score")).to_have_text("20,999.99 USD")
+    await expect(rows.first.locator(".score")).to_have_text("$20,999.99")
     # The move is animated: the climber flashes up, the one it passed flashes down.
     await expect(rows.first).to_have_class("flash-up")
     await expect(rows.nth(1)).to_have_class("flash-down")
@@ -73,7 +73,7 @@ async def test_leaderboards_show_contest_and_period_boards(
     table = page.get_by_role("table")
     await expect(table.locator("tbody tr")).to_have_count(3)
     mine = table.locator("tr.me")
-    await expect(mine.locator("td")).to_have_text(["1", "Rita Rep", "12,845.67 USD", "12.85%"])
+    await expect(mine.locator("td")).to_have_text(["1", "Rita Rep", "$12,845.67", "12.85%"])
     other = table.locator("tbody tr").filter(has_text="REP-3")
     await expect(other.locator("td")).to_have_text(["2", "REP-3", "–", "–"])
 

@@ -28,7 +28,7 @@ async def test_a_manager_sees_the_team_and_opens_a_members_pay(page: Page, world
     )
     await rows.filter(has_text="REP-2").get_by_role("link").click()
     await expect(page.get_by_role("heading", name="Pay of rep-2")).to_be_visible()
-    await expect(page.locator("details.line .amount")).to_have_text("50.00 USD")
+    await expect(page.locator("details.line .amount")).to_have_text("$50.00")
 
 
 async def test_a_manager_creates_a_contest_through_the_form(
@@ -106,8 +106,8 @@ async def test_finance_approves_a_submitted_statement(
     await sign_in(page, world["finance"])
     await page.goto("/app/#/finance?period=2026-Q1&status=submitted")
     row = page.locator(f'tr[data-statement="{statement}"]')
-    await expect(row).to_contain_text("1,284.57 USD")
-    await expect(page.locator("caption")).to_have_text("1 submitted statement(s), 1,284.57 USD")
+    await expect(row).to_contain_text("$1,284.57")
+    await expect(page.locator("caption")).to_have_text("1 submitted statement(s), $1,284.57")
     await row.get_by_role("checkbox").check()
     await page.get_by_role("button", name="Approve").click()
     await expect(page.get_by_role("status").filter(has_text="Result of approve")).to_contain_text(
@@ -170,4 +170,4 @@ async def test_finance_lands_on_the_statements_waiting_for_approval(
     await page.goto("/app/#/finance")
     await expect(page.get_by_role("heading", name="Statements 2026-Q1")).to_be_visible()
     await expect(page.get_by_label("Status", exact=True)).to_have_value("submitted")
-    await expect(page.locator("caption")).to_have_text("1 submitted statement(s), 1,284.57 USD")
+    await expect(page.locator("caption")).to_have_text("1 submitted statement(s), $1,284.57")

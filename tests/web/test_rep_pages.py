@@ -16,8 +16,8 @@ async def test_a_rep_signs_in_and_sees_their_earnings_to_the_cent(
     await expect(page.locator("#who")).to_have_text("test rep · rep")
     # 10% of 12,345.67 and of the half of D-2 (500): 1,284.567, rounded half up.
     line = page.locator("details.line").filter(has_text="Commission")
-    await expect(line.locator(".amount")).to_have_text("1,284.57 USD")
-    await expect(page.locator(".total")).to_have_text("Total 1,284.57 USD")
+    await expect(line.locator(".amount")).to_have_text("$1,284.57")
+    await expect(page.locator(".total")).to_have_text("Total $1,284.57")
     # Bookings 12,845.67 against a quota of 100,000.
     measure = page.locator('[data-measure="bookings"]')
     await expect(measure).to_contain_text("12,845.67 of 100,000.00")
@@ -32,23 +32,23 @@ async def test_a_rep_signs_in_and_sees_their_earnings_to_the_cent(
     await expect(deals).to_contain_text("D-2")
     half = deals.locator("tr").filter(has_text="D-2")
     await expect(half.locator("td")).to_have_text(
-        ["D-2", "2026-03-31", "split", "50.00%", "500.00 USD", "1,000.00 USD"]
+        ["D-2", "2026-03-31", "split", "50.00%", "$500.00", "$1,000.00"]
     )
     await expect(line.locator(".explain p").first).not_to_be_empty()
 
     # The period's pay is in the history as an estimate until the period closes.
     history = page.get_by_role("region", name="Statements")
     await expect(history.locator("tr").filter(has_text="2026-Q1")).to_contain_text("estimate")
-    await expect(history).to_contain_text("1,284.57 USD")
+    await expect(history).to_contain_text("$1,284.57")
 
     # The estimator: another 10,000 closed in March pays 1,000.00 more.
     await page.get_by_label("Deal amount").fill("10000")
     await page.get_by_label("Close date").fill("2026-03-15")
     await page.get_by_role("button", name="Estimate").click()
     row = page.get_by_role("table", name="With this deal").locator("tbody tr")
-    await expect(row).to_contain_text("1,284.57 USD")
-    await expect(row).to_contain_text("2,284.57 USD")
-    await expect(row.locator(".difference")).to_have_text("1,000.00 USD")
+    await expect(row).to_contain_text("$1,284.57")
+    await expect(row).to_contain_text("$2,284.57")
+    await expect(row.locator(".difference")).to_have_text("$1,000.00")
 
 
 async def test_the_estimator_names_a_bad_field(

@@ -34,17 +34,27 @@ export function fill(el, ...children) {
   return el;
 }
 
-/** A table: caption, column heads ({label, num}) and rows of cells. */
+/** A table: caption, column heads ({label, num}) and rows of cells. Each cell is labelled
+ * with its column's head, so that on a phone a row reads as a card ("Total: $1.00"). */
 export function table(caption, heads, rows) {
+  const body = h("tbody", {}, rows);
+  for (const tr of body.rows) {
+    let column = 0;
+    for (const cell of tr.cells) {
+      const head = heads[column];
+      if (head && head.label && !cell.hasAttribute("data-label")) cell.dataset.label = head.label;
+      column += cell.colSpan;
+    }
+  }
   return h(
     "div",
     { class: "scroll" },
     h(
       "table",
-      {},
+      { class: "cards" },
       caption ? h("caption", {}, caption) : null,
       h("thead", {}, h("tr", {}, heads.map((c) => h("th", { scope: "col", class: c.num ? "num" : "" }, c.label)))),
-      h("tbody", {}, rows),
+      body,
     ),
   );
 }
@@ -92,12 +102,34 @@ export function grouped(text) {
   return `${sign}${digits}${fraction !== undefined ? `.${fraction}` : ""}`;
 }
 
-const PLACES = { JPY: 0, KRW: 0, CLP: 0, ISK: 0, BHD: 3, KWD: 3, OMR: 3, TND: 3, JOD: 3 };
+// The reader's locale for every figure and date (the browser's language).
+const LOCALE = navigator.language || "en-US";
+const CURRENCY_FORMATS = new Map();
 
-/** An amount in its currency: "12,345.67 USD". */
+function currencyFormat(currency) {
+  if (!CURRENCY_FORMATS.has(currency)) {
+    CURRENCY_FORMATS.set(currency, new Intl.NumberFormat(LOCALE, { style: "currency", currency }));
+  }
+  return CURRENCY_FORMATS.get(currency);
+}
+
+/** An amount in its currency's own format ("$12,345.67", "¥1,235"), rounded half away
+ * from zero to the currency's minor unit; Intl formats the decimal string exactly. */
 export function money(amount, currency) {
-  const places = currency in PLACES ? PLACES[currency] : 2;
-  return `${grouped(round(amount, places))} ${currency}`;
+  const format = currencyFormat(currency);
+  return format.format(round(amount, format.resolvedOptions().maximumFractionDigits));
+}
+
+/** An ISO date ("2026-12-07") in the reader's locale ("Dec 7, 2026"). */
+export function date(iso, options = { dateStyle: "medium" }) {
+  if (!iso) return "–";
+  const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
+  return new Intl.DateTimeFormat(LOCALE, { ...options, timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, d)));
+}
+
+/** A UTC timestamp ("2026-12-07T07:02:18Z") in the reader's locale and time zone. */
+export function when(timestamp) {
+  return timestamp ? new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" }).format(new Date(timestamp)) : "–";
 }
 
 /** A plain number with separators, at most ``places`` decimals, trailing zeros dropped. */
