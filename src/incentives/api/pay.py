@@ -8,6 +8,7 @@ does not leak.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
@@ -23,8 +24,17 @@ from incentives.auth.access import may_see, visible_participants
 from incentives.auth.principals import Principal
 from incentives.calc import read
 from incentives.calc.copies import ResultsCache
-from incentives.calc.estimate import Estimate, EstimateError, HypotheticalDeal, estimate
+from incentives.calc.estimate import (
+    Estimate,
+    EstimateError,
+    EstimateOptions,
+    HypotheticalDeal,
+    estimate,
+    options,
+)
+from incentives.calc.pacing import PacingView, pacing
 from incentives.db.connection import driver_of
+from incentives.engine.pacing import at_risk, projected
 
 Conn = NamedDependency[asyncpg.Connection]
 Period = Annotated[str | None, QueryParameter(description="2026-Q1, 2026-03 or 2026")]
@@ -165,6 +175,37 @@ async def my_explanation(
     return await _explain(conn, request, None, line)
 
 
+async def _pacing(
+    conn: Conn, request: Request[Principal, Any, Any], who: str | None, period: str
+) -> list[PacingView]:
+    return await pacing(conn, await _subject(conn, request.user, who), period, today())
+
+
+PacingPeriod = Annotated[str, QueryParameter(description="2026-Q1, 2026-03 or 2026")]
+
+
+@get("/me/pacing")
+async def my_pacing(
+    conn: Conn, request: Request[Principal, Any, Any], period: PacingPeriod
+) -> list[PacingView]:
+    """Your pacing in a period per quota measure: the value by close date against the
+    quota and the expected-to-date line, the projected finish at today's run rate, tier
+    thresholds, gate and cap, and the signals (next tier, gate not reached, capped, at
+    risk)."""
+    return await _pacing(conn, request, None, period)
+
+
+@get("/participants/{participant:str}/pacing")
+async def their_pacing(
+    conn: Conn,
+    request: Request[Principal, Any, Any],
+    participant: FromPath[str],
+    period: PacingPeriod,
+) -> list[PacingView]:
+    """A participant's pacing in a period (managers: their reporting line)."""
+    return await _pacing(conn, request, participant, period)
+
+
 @get("/me/statements")
 async def my_statements(
     conn: Conn,
@@ -241,11 +282,20 @@ async def my_estimate(
         ) from exc
 
 
+@get("/me/estimate/options")
+async def my_estimate_options(conn: Conn, request: Request[Principal, Any, Any]) -> EstimateOptions:
+    """The products the estimator offers you (those your plans name or your deals carry)
+    and the currency a deal is priced in unless you say otherwise."""
+    return await options(conn, _own(request.user), today())
+
+
 class MemberAttainment(read.MeasureView, kw_only=True):
     """A team member's measure."""
 
     participant: str
     participant_name: str
+    projected_attainment: str | None = None
+    at_risk: bool = False
 
 
 @get("/teams/{team:str}/attainment")
@@ -270,14 +320,25 @@ async def team_attainment(
     shown = [m for m in members if visible is None or m["id"] in visible]
     if team_id is None or not shown:
         raise NotFoundException("No such team")
+    bounds = {
+        r["label"]: (r["start_date"], r["end_date"])
+        for r in await conn.fetch("SELECT label, start_date, end_date FROM periods")
+    }
     views = []
     for member in shown:
         for m in await read.attainment(conn, member["id"], period):
+            span = bounds.get(m.period)
+            value, quota = Decimal(m.value), None if m.quota is None else Decimal(m.quota)
+            finish = None if span is None or not quota else projected(value, span, today()) / quota
             views.append(
                 MemberAttainment(
                     **{f: getattr(m, f) for f in m.__struct_fields__},
                     participant=member["external_id"],
                     participant_name=member["name"],
+                    projected_attainment=None
+                    if finish is None
+                    else f"{finish.quantize(Decimal('0.0001'), ROUND_HALF_UP)}",
+                    at_risk=span is not None and at_risk(value, quota, span, today()),
                 )
             )
     return views
@@ -313,9 +374,12 @@ pay_router = Router(
     route_handlers=[
         my_attainment,
         my_estimate,
+        my_estimate_options,
         my_earnings,
         my_explanation,
         my_statements,
+        my_pacing,
+        their_pacing,
         their_attainment,
         their_earnings,
         their_explanation,

@@ -17,6 +17,7 @@ from incentives.engine.evaluate import evaluate
 from incentives.engine.money import MoneyError, format_minor, to_minor
 from incentives.engine.periods import periods_between
 from incentives.engine.tables import Categories, DealTable, Inputs
+from incentives.engine.vocabulary import plan_vocabulary
 from incentives.plans.publish import in_force
 
 
@@ -153,3 +154,28 @@ async def estimate(
                     )
                 )
     return Estimate(participant=person["external_id"], deals=len(deals), periods=out)
+
+
+class EstimateOptions(msgspec.Struct):
+    """What the estimator offers: the products the participant's plans name or their own
+    deals carry (sorted), the currency deals are priced in by default, and whether the
+    participant has deals of their own (a manager paid only on rollups has none)."""
+
+    products: list[str]
+    currency: str
+    own_deals: bool
+
+
+async def options(conn: asyncpg.Connection, participant_id: int, day: dt.date) -> EstimateOptions:
+    """The estimator's choices for a participant on ``day``."""
+    currency = await conn.fetchval(
+        "SELECT currency FROM participants WHERE id = $1", participant_id
+    )
+    named = {
+        product
+        for _, plan in await in_force(conn, day, day)
+        for product in plan_vocabulary(plan).deals.get("product", frozenset())
+    }
+    own = await conn.fetch("SELECT DISTINCT product FROM deals WHERE owner_id = $1", participant_id)
+    products = named | {r["product"] for r in own if r["product"]}
+    return EstimateOptions(sorted(products), currency, bool(own))

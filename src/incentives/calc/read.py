@@ -12,9 +12,12 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from incentives.calc.credited import credited_deal
 from incentives.engine.explain import explain
-from incentives.engine.money import format_minor, from_minor
+from incentives.engine.money import exponent, format_minor, from_minor
+from incentives.engine.pacing import weights
 from incentives.engine.results import Credit, Line, MeasureResult, Result
+from incentives.plans.publish import in_force
 
 
 class MeasureView(msgspec.Struct):
@@ -69,6 +72,11 @@ class DealView(msgspec.Struct):
     deal_amount: str
     deal_currency: str
     via: str | None
+    product: str | None = None
+    # What one unit of credit counted for toward the line's measure (a multiplier, or 0
+    # where the measure does not count the deal), and the value it counted for.
+    multiplier: str | None = None
+    counted: str | None = None
 
 
 class Explanation(msgspec.Struct):
@@ -224,7 +232,8 @@ async def explanation(
         return None
     credits = await conn.fetch(
         "SELECT d.external_id, d.close_date, c.source, c.share, c.amount, d.amount_minor,"
-        " d.currency, v.external_id AS via FROM credit_rows c JOIN deals d ON d.id = c.deal_id"
+        " d.currency, v.external_id AS via, d.product, d.status, d.attributes"
+        " FROM credit_rows c JOIN deals d ON d.id = c.deal_id"
         " LEFT JOIN participants v ON v.id = c.via_id"
         " WHERE c.participant_id = $1 AND c.plan_key = $2 AND c.period = $3"
         " ORDER BY d.close_date, d.external_id",
@@ -269,6 +278,7 @@ async def explanation(
         )
         for c in credits
     ]
+    factors = await _weights(conn, plan, period, line["trace"].get("measure"), credits)
     return Explanation(
         line=_line_view(line),
         text=explain(result, deals),
@@ -282,7 +292,31 @@ async def explanation(
                 deal_amount=format_minor(c["amount_minor"], c["currency"]),
                 deal_currency=c["currency"],
                 via=c["via"],
+                product=c["product"],
+                multiplier=None if w is None else _plain(w),
+                counted=None if w is None else _plain(c["amount"] * w),
             )
-            for c in credits
+            for c, w in zip(credits, factors, strict=True)
         ],
     )
+
+
+async def _weights(
+    conn: asyncpg.Connection,
+    plan_key: str,
+    period: str,
+    measure_key: str | None,
+    credits: list[asyncpg.Record],
+) -> list[Decimal | None]:
+    """Per credit, its weight toward the line's measure (None: the line reads no measure
+    or its plan version is no longer in force)."""
+    bounds = await conn.fetchrow(
+        "SELECT start_date, end_date FROM periods WHERE label = $1", period
+    )
+    plans = {} if bounds is None else {p.key: p for _, p in await in_force(conn, *bounds)}
+    plan = plans.get(plan_key)
+    measure = next((m for m in plan.measures if m.key == measure_key), None) if plan else None
+    if plan is None or measure is None:
+        return [None] * len(credits)
+    deals = [credited_deal(c) for c in credits]
+    return list(weights(measure, deals, exponent(plan.payout_currency)))

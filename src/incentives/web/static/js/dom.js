@@ -42,7 +42,8 @@ export function table(caption, heads, rows) {
     let column = 0;
     for (const cell of tr.cells) {
       const head = heads[column];
-      if (head && head.label && !cell.hasAttribute("data-label")) cell.dataset.label = head.label;
+      const label = head && (typeof head.label === "string" ? head.label : head.label?.textContent);
+      if (label && !cell.hasAttribute("data-label")) cell.dataset.label = label;
       column += cell.colSpan;
     }
   }
@@ -178,6 +179,17 @@ export function sum(texts) {
   const scale = Math.max(0, ...parts.map((d) => d.scale));
   const total = parts.reduce((acc, d) => acc + d.value * 10n ** BigInt(scale - d.scale), 0n);
   return decimal(total, scale);
+}
+
+/** ``numerator / denominator`` (decimal strings) to ``places`` places, rounded half away
+ * from zero, as a decimal string; null when the denominator is zero. */
+export function ratio(numerator, denominator, places) {
+  const [n, d] = [parse(numerator), parse(denominator)];
+  if (!n || !d || d.value === 0n) return null;
+  // n.value/10^n.scale ÷ d.value/10^d.scale, scaled by 10^places, with one extra digit to round.
+  const top = n.value * 10n ** BigInt(d.scale + places + 1);
+  const bottom = d.value * 10n ** BigInt(n.scale);
+  return round(decimal(top / bottom, places + 1), places);
 }
 
 /** Amounts in several currencies, summed per currency: "1,000.00 USD + 20.00 EUR". */

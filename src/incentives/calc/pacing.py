@@ -1,0 +1,176 @@
+"""A participant's pacing in a period, read from the last run: the shell around
+``engine.pacing`` (which measures, which deals, which plan version, which day)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import asyncpg
+import msgspec
+
+from incentives.calc.credited import CREDITED_COLUMNS, credited_deal
+from incentives.engine.money import exponent, from_minor
+from incentives.engine.pacing import CreditedDeal, Mark, PaidLine, Signal, money_text, pace
+from incentives.engine.plan import CommissionPlan
+from incentives.plans.publish import in_force
+
+
+class PacePoint(msgspec.Struct):
+    """The measure's value once the deals closed on ``date`` are counted."""
+
+    date: str
+    value: str
+
+
+class Threshold(msgspec.Struct):
+    """Where a tier or gate starts: the measure's value, and as a fraction of quota."""
+
+    value: str
+    attainment: str | None
+    rate: str | None = None
+    to_go: str | None = None
+
+
+class PacingView(msgspec.Struct):
+    """One measure of one plan in a period: the curve, the lines to read it against and
+    the signals in order of importance (see ``engine.pacing.Signal``)."""
+
+    plan: str
+    plan_name: str
+    period: str
+    start: str
+    end: str
+    as_of: str
+    days: int
+    elapsed: int
+    measure: str
+    name: str
+    unit: str
+    currency: str
+    value: str
+    quota: str | None
+    attainment: str | None
+    expected_to_date: str | None
+    projected: str
+    projected_attainment: str | None
+    points: list[PacePoint]
+    tiers: list[Threshold]
+    gate: Threshold | None
+    gate_reached: bool | None
+    next_tier: Threshold | None
+    cap: str | None
+    capped_by: str | None
+    signals: list[Signal]
+
+
+def _ratio(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.quantize(Decimal('0.0001'))}"
+
+
+def _threshold(mark: Mark | None, places: int, value: Decimal | None = None) -> Threshold | None:
+    if mark is None:
+        return None
+    return Threshold(
+        value=money_text(mark.at, places),
+        attainment=_ratio(mark.attainment),
+        rate=None if mark.rate is None else f"{mark.rate.normalize():f}",
+        to_go=None if value is None else money_text(max(mark.at - value, Decimal(0)), places),
+    )
+
+
+async def _deals(
+    conn: asyncpg.Connection, participant_id: int, plan: str, period: str
+) -> list[CreditedDeal]:
+    rows = await conn.fetch(
+        f"SELECT {CREDITED_COLUMNS} FROM credit_rows c JOIN deals d ON d.id = c.deal_id"
+        " WHERE c.participant_id = $1 AND c.plan_key = $2 AND c.period = $3",
+        participant_id,
+        plan,
+        period,
+    )
+    return [credited_deal(r) for r in rows]
+
+
+async def pacing(
+    conn: asyncpg.Connection, participant_id: int, period: str, today: dt.date
+) -> list[PacingView]:
+    """Every quota or tiered measure of the participant's plans in ``period``."""
+    bounds = await conn.fetchrow(
+        "SELECT start_date, end_date FROM periods WHERE label = $1", period
+    )
+    if bounds is None:
+        return []
+    start, end = bounds["start_date"], bounds["end_date"]
+    plans = {p.key: p for _, p in await in_force(conn, start, end)}
+    results = await conn.fetch(
+        "SELECT plan_key, measures, currency FROM participant_results"
+        " WHERE participant_id = $1 AND period = $2 ORDER BY plan_key",
+        participant_id,
+        period,
+    )
+    lines = await conn.fetch(
+        "SELECT plan_key, component, amount_minor, currency, trace FROM earning_lines"
+        " WHERE participant_id = $1 AND period = $2",
+        participant_id,
+        period,
+    )
+    out: list[PacingView] = []
+    for result in results:
+        plan = plans.get(result["plan_key"])
+        if not isinstance(plan, CommissionPlan):
+            continue
+        currency = result["currency"]
+        deals = await _deals(conn, participant_id, plan.key, period)
+        for stored in result["measures"]:
+            measure = next((m for m in plan.measures if m.key == stored["key"]), None)
+            if measure is None or stored.get("quota") is None:
+                continue
+            paid = [
+                PaidLine(
+                    line["component"], from_minor(line["amount_minor"], currency), line["trace"]
+                )
+                for line in lines
+                if line["plan_key"] == plan.key and line["trace"].get("measure") == measure.key
+            ]
+            places = exponent(currency) if stored.get("is_money") else 2
+            value = Decimal(stored["value"])
+            quota = Decimal(stored["quota"])
+            found = pace(plan, measure, value, quota, (start, end), today, deals, paid, places)
+            out.append(
+                PacingView(
+                    plan=plan.key,
+                    plan_name=plan.name,
+                    period=period,
+                    start=start.isoformat(),
+                    end=end.isoformat(),
+                    as_of=min(max(today, start), end).isoformat(),
+                    days=found.days,
+                    elapsed=found.elapsed,
+                    measure=measure.key,
+                    name=measure.name,
+                    unit="money" if stored.get("is_money") else "count",
+                    currency=currency,
+                    value=money_text(value, places),
+                    quota=money_text(quota, places),
+                    attainment=_ratio(value / quota if quota else None),
+                    expected_to_date=None
+                    if found.expected_to_date is None
+                    else money_text(found.expected_to_date, places),
+                    projected=money_text(found.projected, places),
+                    projected_attainment=_ratio(found.projected_attainment),
+                    points=[
+                        PacePoint(d.isoformat(), money_text(v, places)) for d, v in found.points
+                    ],
+                    tiers=[t for t in (_threshold(m, places, value) for m in found.tiers) if t],
+                    gate=_threshold(found.gate, places, value),
+                    gate_reached=found.gate_reached,
+                    next_tier=_threshold(found.next_tier, places, value),
+                    cap=None if found.cap is None else money_text(found.cap, exponent(currency)),
+                    capped_by=None
+                    if found.capped_by is None
+                    else money_text(found.capped_by, exponent(currency)),
+                    signals=found.signals,
+                )
+            )
+    return out
