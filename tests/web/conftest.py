@@ -224,6 +224,11 @@ async def assert_accessible(page: Page) -> None:
 
 async def assert_fits(page: Page) -> None:
     """Nothing is cut off at the page's width: the page does not scroll sideways and
-    every table cell lies inside the viewport."""
-    cut = await _check(page, "cut")
+    every table cell lies inside the viewport. Retried for two seconds, as Playwright's
+    own assertions are: charts follow a change of width on the next frames."""
+    for _ in range(10):
+        cut = await _check(page, "cut")
+        if not cut:
+            return
+        await page.wait_for_timeout(200)
     assert not cut, f"cut off at {page.viewport_size}: {cut[:10]}"

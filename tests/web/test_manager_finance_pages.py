@@ -13,22 +13,60 @@ from incentives.audit.log import CLI_ACTOR
 from incentives.auth import principals
 from incentives.db.connection import driver_transaction
 from tests.api.conftest import Headers
-from tests.web.conftest import Console, sign_in
+from tests.web.conftest import PHONE, Console, assert_accessible, assert_fits, sign_in
 
 
 async def test_a_manager_sees_the_team_and_opens_a_members_pay(page: Page, world: Headers) -> None:
     await sign_in(page, world["manager"])
     await page.get_by_role("link", name="Team").click()
     await page.get_by_label("Period", exact=True).select_option("2026-Q1")
-    table = page.get_by_role("table", name="Attainment, 2026-Q1")
+    table = page.get_by_role("table", name="2 member measure(s), sorted by attainment")
     rows = table.locator("tbody tr")
     await expect(rows).to_have_count(2)
-    await expect(rows.filter(has_text="Rita Rep").locator("td")).to_have_text(
-        ["Rita Rep", "Bookings (flat)", "12,845.67", "100,000.00", "12.85%"]
+    # The quarter is over: the projection is where it ended, below quota.
+    await expect(rows.first.locator("td")).to_have_text(
+        [
+            "Rita Rep",
+            "Bookings (Flat ten percent)",
+            "12,845.67",
+            "100,000.00",
+            "12.85%",
+            "12.85%",
+            "Below quota",
+            "12.85%",
+        ]
     )
-    await rows.filter(has_text="REP-2").get_by_role("link").click()
-    await expect(page.get_by_role("heading", name="Pay of rep-2")).to_be_visible()
+    # rep-2 has bookings (half of D-2) but no quota.
+    await expect(rows.nth(1).locator("td").nth(2)).to_have_text("500.00")
+    total = table.locator("tfoot tr")
+    await expect(total).to_have_text(
+        "Team total (2)Bookings (Flat ten percent)13,345.67100,000.0012.85%0 at risk"
+    )
+    # Sorted by name at a click on the head; the URL keeps the choice.
+    await table.get_by_role("link", name="Member").click()
+    sorted_rows = page.get_by_role("table", name="2 member measure(s), sorted by name")
+    await expect(sorted_rows.locator("tbody tr").first).to_contain_text("REP-2")
+    chart = page.locator('figure[data-chart="distribution"]')
+    await expect(chart.get_by_role("img")).to_have_attribute(
+        "aria-label",
+        "Attainment distribution: Below 50%: 1, 50–75%: 0, 75–100%: 0, 100–125%: 0,"
+        " 125–150%: 0, 150% and more: 0; 0 of 1 at or above quota.",
+    )
+    await assert_accessible(page)
+    await page.set_viewport_size(PHONE)
+    await assert_fits(page)
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await sorted_rows.locator("tbody tr").filter(has_text="REP-2").get_by_role("link").click()
+    await expect(page.get_by_role("heading", name="Pay of REP-2")).to_be_visible()
     await expect(page.locator("details.line .amount")).to_have_text("$50.00")
+
+
+async def test_a_manager_without_deals_is_offered_no_estimator(page: Page, world: Headers) -> None:
+    await sign_in(page, world["manager"])
+    await expect(page.get_by_role("heading", name="My pay")).to_be_visible()
+    await expect(page.get_by_role("region", name="Points and badges")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Estimate a deal")).to_have_count(0)
+    await expect(page.get_by_label("Deal amount (USD)")).to_have_count(0)
 
 
 async def test_a_manager_creates_a_contest_through_the_form(

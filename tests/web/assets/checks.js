@@ -14,6 +14,9 @@
     const scrolled = document.documentElement.scrollWidth;
     if (scrolled > width) out.push(`page is ${scrolled}px wide`);
     for (const cell of document.querySelectorAll("td, th")) {
+      // Column heads hidden on phones (each cell carries its own label) are not shown.
+      const head = cell.closest("thead");
+      if (head && head.getBoundingClientRect().width <= 1) continue;
       const box = cell.getBoundingClientRect();
       if (box.width && (box.left < -0.5 || box.right > width + 0.5)) {
         out.push(`${cell.dataset.label || cell.tagName}: ${cell.textContent.trim().slice(0, 40)}`);

@@ -147,6 +147,13 @@ export function percent(fraction, places = 1) {
   return `${grouped(round(decimal(d.value * 100n, d.scale), places))}%`;
 }
 
+/** A four-place fraction as a percentage to two places, trailing zeros dropped
+ * ("0.1285" is "12.85%", "1.0000" is "100%"): exact, never rounded twice. */
+export function pct(fraction) {
+  const text = percent(fraction, 2);
+  return text.replace(/\.?0+%$/, "%");
+}
+
 /** A whole-number percentage (0-100) of a fraction, for progress bars. */
 export function percentValue(fraction) {
   const d = parse(fraction);

@@ -1,7 +1,7 @@
 // A measure's pacing in words and as a chart, and earnings across periods as a chart.
 // Every figure is the API's (``/me/pacing``, ``/me/earnings``); the charts only draw them.
 import { chart } from "../charts.js";
-import { date, h, money, number, percent, sum } from "../dom.js";
+import { date, h, money, number, pct, sum } from "../dom.js";
 
 /** A measure's figure: money in the plan's currency, a count as a number. */
 const amount = (pace, text) => (pace.unit === "money" ? money(text, pace.currency) : number(text));
@@ -13,23 +13,23 @@ export function signals(pace, who) {
   const open = pace.elapsed < pace.days;
   for (const signal of pace.signals) {
     if (signal === "gate_not_reached") {
-      items.push(["bad", `Gate not reached: ${amount(pace, pace.gate.to_go)} to go. Nothing is paid on ${pace.name} below ${percent(pace.gate.attainment)} of quota (${amount(pace, pace.gate.value)}).`]);
+      items.push(["bad", `Gate not reached: ${amount(pace, pace.gate.to_go)} to go. Nothing is paid on ${pace.name} below ${pct(pace.gate.attainment)} of quota (${amount(pace, pace.gate.value)}).`]);
     } else if (signal === "capped") {
       items.push(["warn", `Capped: the cap of ${money(pace.cap, pace.currency)} held back ${money(pace.capped_by, pace.currency)}.`]);
     } else if (signal === "next_tier") {
-      const rate = pace.next_tier.rate === null ? "" : `, where the rate rises to ${percent(pace.next_tier.rate, 2).replace(/\.00%$/, "%")}`;
-      items.push(["", `Next tier in ${amount(pace, pace.next_tier.to_go)}: at ${amount(pace, pace.next_tier.value)} (${percent(pace.next_tier.attainment)} of quota)${rate}.`]);
+      const rate = pace.next_tier.rate === null ? "" : `, where the rate rises to ${pct(pace.next_tier.rate)}`;
+      items.push(["", `Next tier in ${amount(pace, pace.next_tier.to_go)}: at ${amount(pace, pace.next_tier.value)} (${pct(pace.next_tier.attainment)} of quota)${rate}.`]);
     } else if (signal === "quota_reached") {
-      items.push(["good", `Quota reached: ${percent(pace.attainment)} of ${amount(pace, pace.quota)}.`]);
+      items.push(["good", `Quota reached: ${pct(pace.attainment)} of ${amount(pace, pace.quota)}.`]);
     } else if (signal === "at_risk") {
-      items.push(["bad", `At risk: at the pace so far ${you} finish at ${amount(pace, pace.projected)}, ${percent(pace.projected_attainment)} of quota.`]);
+      items.push(["bad", `At risk: at the pace so far ${you} finish at ${amount(pace, pace.projected)}, ${pct(pace.projected_attainment)} of quota.`]);
     }
   }
   if (open && !pace.signals.includes("at_risk")) {
-    items.push(["good", `On pace to finish at ${amount(pace, pace.projected)}, ${percent(pace.projected_attainment)} of quota.`]);
+    items.push(["good", `On pace to finish at ${amount(pace, pace.projected)}, ${pct(pace.projected_attainment)} of quota.`]);
   }
   if (pace.gate && pace.gate_reached) {
-    items.push(["good", `Gate met: ${percent(pace.gate.attainment)} of quota reached, so ${pace.name} pays.`]);
+    items.push(["good", `Gate met: ${pct(pace.gate.attainment)} of quota reached, so ${pace.name} pays.`]);
   }
   return h("ul", { class: "signals" }, items.map(([kind, text]) => h("li", { class: kind }, text)));
 }
@@ -48,9 +48,9 @@ export function pacingChart(pace) {
   const last = pace.days - 1;
   const flat = (value) => [{ x: 0, y: y(value) }, { x: last, y: y(value) }];
   const open = pace.elapsed < pace.days;
-  const summary = `${pace.name}: ${amount(pace, pace.value)} of a ${amount(pace, pace.quota)} quota (${percent(pace.attainment)}) on day ${pace.elapsed} of ${pace.days}`
+  const summary = `${pace.name}: ${amount(pace, pace.value)} of a ${amount(pace, pace.quota)} quota (${pct(pace.attainment)}) on day ${pace.elapsed} of ${pace.days}`
     + (pace.expected_to_date === null ? "" : `; expected by now ${amount(pace, pace.expected_to_date)}`)
-    + (open ? `; projected finish ${amount(pace, pace.projected)} (${percent(pace.projected_attainment)})` : "")
+    + (open ? `; projected finish ${amount(pace, pace.projected)} (${pct(pace.projected_attainment)})` : "")
     + (pace.tiers.length ? `; tiers start at ${pace.tiers.map((t) => amount(pace, t.value)).join(", ")}` : "")
     + (pace.gate ? `; gate at ${amount(pace, pace.gate.value)}` : "")
     + ".";
@@ -71,8 +71,8 @@ export function pacingChart(pace) {
           { label: "Quota", data: flat(pace.quota), borderColor: c.ink, borderWidth: 2, pointRadius: 0 },
           { label: "Expected to date", data: [start, { x: last, y: y(pace.quota) }], borderColor: c.muted, borderDash: [6, 4], borderWidth: 2, pointRadius: 0 },
           ...(open ? [{ label: "Projected", data: [{ x: pace.elapsed - 1, y: y(pace.value) }, { x: last, y: y(pace.projected) }], borderColor: c.accent, borderDash: [2, 3], borderWidth: 2, pointRadius: 0 }] : []),
-          ...pace.tiers.filter((t) => t.attainment !== "1.0000").map((t) => ({ label: `Tier at ${percent(t.attainment, 0)}`, data: flat(t.value), borderColor: c.good, borderDash: [10, 4], borderWidth: 1, pointRadius: 0 })),
-          ...(pace.gate ? [{ label: `Gate at ${percent(pace.gate.attainment, 0)}`, data: flat(pace.gate.value), borderColor: c.bad, borderDash: [4, 4], borderWidth: 2, pointRadius: 0 }] : []),
+          ...pace.tiers.filter((t) => t.attainment !== "1.0000").map((t) => ({ label: `Tier at ${pct(t.attainment)}`, data: flat(t.value), borderColor: c.good, borderDash: [10, 4], borderWidth: 1, pointRadius: 0 })),
+          ...(pace.gate ? [{ label: `Gate at ${pct(pace.gate.attainment)}`, data: flat(pace.gate.value), borderColor: c.bad, borderDash: [4, 4], borderWidth: 2, pointRadius: 0 }] : []),
         ],
       }),
       options: {

@@ -68,11 +68,11 @@ export function achievements(path) {
       h("div", { class: "grid" },
         h("div", { class: "card measure", "data-games": "points" },
           h("strong", {}, `${number(String(found.points))} points`),
-          h("span", {}, level ? `Level: ${level.name}` : "No level yet"),
+          level || next ? h("span", {}, level ? `Level: ${level.name}` : "No level yet") : null,
           next ? [
             h("progress", { max: span, value: Math.max(0, into), "aria-label": `Progress to ${next.name}` }),
             h("span", { class: "muted" }, `${number(String(next.points - found.points))} points to ${next.name}`),
-          ] : h("span", { class: "muted" }, "Top level reached")),
+          ] : level ? h("span", { class: "muted" }, "Top level reached") : null),
         h("div", { class: "card" },
           h("strong", {}, "Badges"),
           found.badges.length

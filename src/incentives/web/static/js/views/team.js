@@ -3,7 +3,7 @@
 // the manager's own overlay in words, and the contests they run.
 import { api } from "../api.js";
 import { chart } from "../charts.js";
-import { date, figure, fill, h, labelled, percent, ratio, sum, table } from "../dom.js";
+import { date, figure, fill, h, labelled, pct, ratio, sum, table } from "../dom.js";
 import { currentPeriod } from "./boards.js";
 import { signals } from "./pacing.js";
 import { planNames } from "./pay.js";
@@ -103,7 +103,7 @@ function membersTable(rows, trends, names, sort, where) {
       h("td", { "data-label": "Measure" }, `${first.name} (${names.get(first.plan) || first.plan})`),
       h("td", { class: "num", "data-label": "Value" }, figure(value, first.unit)),
       h("td", { class: "num", "data-label": "Quota" }, quota === null ? "–" : figure(quota, first.unit)),
-      h("td", { class: "num", "data-label": "Attainment" }, share === null ? "–" : percent(share, 1)),
+      h("td", { class: "num", "data-label": "Attainment" }, share === null ? "–" : pct(share)),
       h("td", { class: "num", "data-label": "Pace" }, `${group.filter((r) => r.at_risk).length} at risk`),
       h("td", {}),
       h("td", {}));
@@ -117,8 +117,8 @@ function membersTable(rows, trends, names, sort, where) {
       h("td", {}, `${r.name} (${names.get(r.plan) || r.plan})`),
       h("td", { class: "num" }, figure(r.value, r.unit)),
       h("td", { class: "num" }, r.quota === null ? "–" : figure(r.quota, r.unit)),
-      h("td", { class: "num" }, r.attainment === null ? "–" : percent(r.attainment, 1)),
-      h("td", { class: "num" }, r.projected_attainment === null ? "–" : percent(r.projected_attainment, 1)),
+      h("td", { class: "num" }, r.attainment === null ? "–" : pct(r.attainment)),
+      h("td", { class: "num" }, r.projected_attainment === null ? "–" : pct(r.projected_attainment)),
       h("td", {}, flag(r)),
       h("td", {}, sparkline(trend, r.participant_name)),
     );
@@ -143,14 +143,14 @@ const SVG = "http://www.w3.org/2000/svg";
 
 /** A small line of attainment by quarter, named with its figures. */
 function sparkline(points, who) {
-  if (points.length < 2) return points.length ? percent(points[0][1], 0) : "–";
+  if (points.length < 2) return points.length ? pct(points[0][1]) : "–";
   const values = points.map(([, a]) => Number(a));
   const top = Math.max(1.5, ...values);
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", "0 0 100 30");
   svg.setAttribute("class", "spark");
   svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", `${who}: ${points.map(([p, a]) => `${p} ${percent(a, 0)}`).join(", ")}`);
+  svg.setAttribute("aria-label", `${who}: ${points.map(([p, a]) => `${p} ${pct(a)}`).join(", ")}`);
   const at = (v, i) => `${(i * 100) / (values.length - 1)},${30 - (v / top) * 28 - 1}`;
   const quota = document.createElementNS(SVG, "line");
   for (const [k, v] of Object.entries({ x1: 0, x2: 100, y1: 30 - (1 / top) * 28 - 1, y2: 30 - (1 / top) * 28 - 1, class: "spark-quota" })) quota.setAttribute(k, v);
