@@ -63,16 +63,16 @@ def test_a_rep_half_way_through_the_quarter_ahead_of_pace() -> None:
     )
     assert (found.days, found.elapsed) == (92, 46)
     assert found.points == [
-        (dt.date(2026, 10, 10), 60000),
-        (dt.date(2026, 10, 20), 90000),
-        (dt.date(2026, 11, 2), 130000),
+        (dt.date(2026, 10, 10), Decimal(60000)),
+        (dt.date(2026, 10, 20), Decimal(90000)),
+        (dt.date(2026, 11, 2), Decimal(130000)),
     ]
     assert found.expected_to_date == 100000
     assert found.projected == 260000
     assert found.projected_attainment == Decimal("1.3")
     assert [(t.at, t.attainment, t.rate) for t in found.tiers] == [
-        (200000, 1, Decimal("0.12")),
-        (300000, Decimal("1.5"), Decimal("0.15")),
+        (Decimal(200000), Decimal(1), Decimal("0.12")),
+        (Decimal(300000), Decimal("1.5"), Decimal("0.15")),
     ]
     assert found.next_tier is not None and found.next_tier.at == 200000
     assert found.gate is None and found.gate_reached is None
@@ -93,7 +93,7 @@ def test_a_manager_below_the_gate_is_told_and_at_risk() -> None:
         2,
     )
     assert found.gate is not None and (found.gate.at, found.gate.attainment) == (
-        500000,
+        Decimal(500000),
         Decimal("0.5"),
     )
     assert found.gate_reached is False

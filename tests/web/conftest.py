@@ -22,7 +22,15 @@ from pathlib import Path
 from subprocess import STDOUT
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Request, Route, async_playwright
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Request,
+    Route,
+    ViewportSize,
+    async_playwright,
+)
 
 from tests.api.conftest import Headers, auth, client, world  # noqa: F401 - fixtures used here
 from tests.http import wait_until_healthy
@@ -47,7 +55,7 @@ STOP_SECONDS = 10
 ASSETS = Path(__file__).with_name("assets")
 AXE = ASSETS / "axe-core" / "axe.min.js"
 CHECKS = ASSETS / "checks.js"
-PHONE = {"width": 360, "height": 780}
+PHONE: ViewportSize = {"width": 360, "height": 780}
 LOCAL = re.compile(r"^(https?://127\.0\.0\.1(:\d+)?/|data:|about:|blob:)")
 
 
