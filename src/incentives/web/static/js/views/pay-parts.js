@@ -89,13 +89,14 @@ export function achievements(path) {
 export function disputes() {
   const area = h("div", {}, h("p", { class: "muted" }, "Loading…"));
   api("/disputes").then((rows) => fill(area, rows.length
-    ? table(null, [{ label: "Statement" }, { label: "Line" }, { label: "Raised" }, { label: "Status" }, { label: "Answer" }],
+    ? table(null, [{ label: "Statement" }, { label: "Line" }, { label: "By" }, { label: "Raised" }, { label: "Status" }, { label: "Answer" }],
         rows.map((d) => h("tr", { "data-dispute": d.id },
           h("td", {}, h("a", { href: `#/statements/${d.statement}` }, d.period)),
           h("td", {}, `${d.line_name} (${money(d.line_amount, d.currency)})`),
+          h("td", {}, d.opened_by),
           h("td", {}, when(d.opened_at)),
           h("td", {}, h("span", { class: `badge ${d.status}` }, d.status)),
-          h("td", {}, [d.answer, d.resolution_reason, d.adjustment ? `Adjustment ${money(d.adjustment, d.currency)}` : null].filter(Boolean).join(" · ") || "–"))))
+          h("td", {}, [d.answer, d.resolution_reason, d.adjustment ? `Adjustment of ${money(d.adjustment.amount, d.adjustment.currency)} in ${d.adjustment.period}` : null].filter(Boolean).join(" · ") || "–"))))
     : h("p", { class: "muted" }, "No disputes. To query a line, open its statement."))).catch((error) => fill(area, h("p", { class: "error" }, error.message)));
   return area;
 }

@@ -60,7 +60,7 @@ async function load(view, { me, who, base, wanted }) {
     lines.length ? h("section", { "aria-labelledby": "trend-title" }, h("h2", { id: "trend-title" }, "Earnings by period"), earningsTrend(lines, byLabel)) : null,
     h("section", { "aria-labelledby": "games-title" }, h("h2", { id: "games-title" }, "Points and badges"), achievements(`${base}/achievements`)),
     h("section", { "aria-labelledby": "statements-title" }, h("h2", { id: "statements-title" }, "Statements"), history(statements, plan)),
-    !who ? h("section", { "aria-labelledby": "disputes-title" }, h("h2", { id: "disputes-title" }, "My disputes"), disputes()) : null,
+    !who ? h("section", { "aria-labelledby": "disputes-title" }, h("h2", { id: "disputes-title" }, me.role === "rep" ? "My disputes" : "Disputes you can see"), disputes()) : null,
     ownPay ? estimator() : null,
   );
   if (!period) return fill(standing, h("p", { class: "muted" }, "No measures yet."));
