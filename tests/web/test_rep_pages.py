@@ -78,6 +78,11 @@ async def test_my_pay_charts_the_quarter_against_quota(page: Page, world: Header
     await expect(games.locator('[data-games="points"]')).to_have_text("0 points")
     await expect(games).to_contain_text("No badges yet.")
     await expect(page.get_by_role("region", name="My disputes")).to_contain_text("No disputes.")
+    # Readable in the dark theme too: the contrast rules pass on the dark colours.
+    await page.emulate_media(color_scheme="dark")
+    background = await page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    assert background == "rgb(13, 17, 23)"
+    await assert_accessible(page)
 
 
 async def test_the_estimator_names_a_bad_field(
