@@ -89,7 +89,7 @@ function earnings(lines, base, plan, measures) {
     "div",
     { class: "card" },
     lines.map((line) => {
-      const body = h("div", { class: "explain" }, h("p", { class: "muted" }, "Loading…"));
+      const body = h("div", { class: "explain" });
       const details = h(
         "details",
         { class: "line", "data-line": line.id },
@@ -99,6 +99,7 @@ function earnings(lines, base, plan, measures) {
       details.addEventListener("toggle", () => {
         if (details.open && !details.dataset.loaded) {
           details.dataset.loaded = "1";
+          fill(body, h("p", { class: "muted" }, "Loading…"));
           explain(body, `${base}/earnings/${encodeURIComponent(line.id)}/explain`);
         }
       });
