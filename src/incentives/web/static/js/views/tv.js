@@ -110,7 +110,7 @@ function countdown(heading, iso, over) {
     over || left.over
       ? h("p", { class: "cd-ended" }, `Ended ${date(iso)}`)
       : h("p", { class: "cd-row" }, unit(left.days, "day"), " ", unit(left.hours, "hour"), " ", unit(left.minutes, "minute")),
-    h("p", { class: "cd-at" }, `Ends at the close of ${date(iso)}`));
+    over || left.over ? null : h("p", { class: "cd-at" }, `Ends at the close of ${date(iso)}`));
 }
 
 // --- contests ----------------------------------------------------------------------
@@ -123,8 +123,10 @@ const ordinal = (n) => {
 
 /** What a prize is won for: a rank, a range of ranks, or reaching a value. */
 function prizeFor(prize, contest, unit) {
+  // Ranks arrive as the definition was written: numbers, or strings from a file.
   if (prize.rank !== undefined && prize.rank !== null) {
-    return prize.to_rank && prize.to_rank !== prize.rank ? `${ordinal(prize.rank)} – ${ordinal(prize.to_rank)}` : ordinal(prize.rank);
+    const [from, to] = [Number(prize.rank), Number(prize.to_rank || prize.rank)];
+    return to !== from ? `${ordinal(from)} – ${ordinal(to)}` : ordinal(from);
   }
   const level = String(prize.at_least);
   if (level.endsWith("%") || contest.definition.ranking?.basis === "percent_of_target") return `Reaching ${level.replace(/%$/, "")}%`;
