@@ -178,3 +178,25 @@ async def test_the_tv_rotates_and_escape_leaves_for_a_display_nav_without_pay(
     await page.set_viewport_size(PHONE)  # type: ignore[arg-type]
     await assert_fits(page)
     await assert_accessible(page)
+
+
+async def test_bars_run_toward_each_ones_target_when_the_contest_has_one(
+    page: Page, site: str, db: AsyncEngine, world: Headers, screen: dict[str, str]
+) -> None:
+    target = {"basis": "percent_of_target", "target": {"measure": "bookings", "period": "2026-Q1"}}
+    async with httpx.AsyncClient(base_url=site) as api:
+        await make_live(api, db, world["manager"], race("quota-race", "Quota Race", ranking=target))
+    await _sign_in_as_display(page, screen)
+    await page.goto("/app/#/tv?boards=quota-race&period=off")
+    await expect(page.locator(".tv-title")).to_have_text("Quota Race")
+    await expect(page.locator(".tv-sub")).to_contain_text("toward each one's target")
+    rows = page.locator(".board li")
+    # rep-1's whole Q1 quota is the target (the window holds all of Q1): 12,845.67 of it.
+    leader = rows.first
+    await expect(leader.locator(".name")).to_have_text("Rita Rep")
+    await expect(leader.locator(".bar-text")).to_have_text("12.85% of target")
+    assert await leader.locator("[role=progressbar]").get_attribute("aria-valuenow") == "13"
+    # Without a quota there is no target, so no bar: the score still shows.
+    await expect(rows.locator("[role=progressbar]")).to_have_count(1)
+    await expect(rows.nth(1).locator(".score")).not_to_be_empty()
+    await assert_accessible(page)
