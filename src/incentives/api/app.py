@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives import __version__
 from incentives.api import docs, problems, results_cache, routes
+from incentives.api.achievements import achievements_router
 from incentives.api.audit import audit_router
 from incentives.api.board_stream import board_stream_router
 from incentives.api.deps import provide_conn
@@ -70,6 +71,7 @@ def create_app(
             games_router,
             board_stream_router,
             period_boards_router,
+            achievements_router,
             pages.home,
             pages.assets,
             docs.assets,

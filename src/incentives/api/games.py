@@ -1,5 +1,5 @@
-"""Contests, live leaderboards and achievements (the stream of a board is in
-``board_stream``, period leaderboards in ``period_boards``).
+"""Contests and live leaderboards (the stream of a board is in ``board_stream``, period
+leaderboards in ``period_boards``, achievements in ``achievements``).
 
 Managers (and finance, admin) create and run contests; everyone reads public ones once
 they are scheduled. A contest in test mode is seen only by the manager who made it and by
@@ -36,9 +36,8 @@ from incentives.auth.access import SEES_ALL
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.engine.money import exponent
-from incentives.games import contests, display, live, rules, scoring, standings
-from incentives.games.achievements import rules_in_force
-from incentives.games.model import Contest, LevelsTrigger, TotalScore
+from incentives.games import contests, display, live, scoring, standings
+from incentives.games.model import Contest, TotalScore
 from incentives.single_flight import SingleFlight
 
 Conn = NamedDependency[asyncpg.Connection]
@@ -121,7 +120,8 @@ class Window(msgspec.Struct):
     to: str
 
 
-def _iso(value: Any) -> str | None:
+def iso_time(value: Any) -> str | None:
+    """A timestamp as ISO 8601 in UTC with a ``Z``; None as None."""
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
@@ -159,10 +159,10 @@ def _view(row: asyncpg.Record) -> ContestView:
         revision=row["revision"],
         definition=row["definition"],
         **{
-            name: _iso(row[name])
+            name: iso_time(row[name])
             for name in ("created_at", "updated_at", "live_at", "frozen_at", "awarded_at")
         },
-        cancelled_at=_iso(row["cancelled_at"]),
+        cancelled_at=iso_time(row["cancelled_at"]),
     )
 
 
@@ -493,108 +493,6 @@ def leaderboard_page(board: live.LiveBoard, reader: Principal, offset: int, limi
     )
 
 
-# --- achievements --------------------------------------------------------------------
-
-
-class AwardView(msgspec.Struct):
-    """Points and a badge won, and what for; a revoked award says when and why."""
-
-    source: str
-    key: str
-    occasion: str
-    name: str
-    points: int
-    badge: str | None
-    awarded_at: str | None
-    revoked_at: str | None
-    revoked_reason: str | None
-    detail: dict[str, Any]
-
-
-class LevelView(msgspec.Struct):
-    """A level and the points it takes."""
-
-    name: str
-    points: int
-
-
-class Achievements(msgspec.Struct):
-    """A participant's points (from awards that stand), level, badges and awards."""
-
-    participant: str
-    name: str
-    points: int
-    level: LevelView | None
-    next_level: LevelView | None
-    badges: list[str]
-    awards: list[AwardView]
-
-
-async def _achievements(conn: asyncpg.Connection, participant_id: int) -> Achievements:
-    who = await conn.fetchrow(
-        "SELECT external_id, name FROM participants WHERE id = $1", participant_id
-    )
-    if who is None:
-        raise NotFoundException("No such participant")
-    rows = await conn.fetch(
-        "SELECT source, source_key, occasion, name, points, badge, awarded_at, revoked_at,"
-        " revoked_reason, detail FROM awards WHERE participant_id = $1"
-        " ORDER BY awarded_at DESC, id DESC",
-        participant_id,
-    )
-    standing = [r for r in rows if r["revoked_at"] is None]
-    points = sum(r["points"] for r in standing)
-    levels = next(
-        (r.when.levels for r in await rules_in_force(conn) if isinstance(r.when, LevelsTrigger)),
-        [],
-    )
-    reached = rules.levels_reached(points, levels)
-    upcoming = rules.next_level(points, levels)
-    return Achievements(
-        participant=who["external_id"],
-        name=who["name"],
-        points=points,
-        level=LevelView(reached[-1].name, reached[-1].points) if reached else None,
-        next_level=None if upcoming is None else LevelView(upcoming.name, upcoming.points),
-        badges=sorted({r["badge"] for r in standing if r["badge"]}),
-        awards=[
-            AwardView(
-                source=r["source"],
-                key=r["source_key"],
-                occasion=r["occasion"],
-                name=r["name"],
-                points=r["points"],
-                badge=r["badge"],
-                awarded_at=_iso(r["awarded_at"]),
-                revoked_at=_iso(r["revoked_at"]),
-                revoked_reason=r["revoked_reason"],
-                detail=r["detail"],
-            )
-            for r in rows
-        ],
-    )
-
-
-@get("/me/achievements")
-async def my_achievements(conn: Conn, request: Request[Principal, Any, Any]) -> Achievements:
-    """Your points, level, badges and awards."""
-    if request.user.participant_id is None:
-        raise NotFoundException("You are not a participant")
-    return await _achievements(conn, request.user.participant_id)
-
-
-@get("/participants/{participant:str}/achievements")
-async def their_achievements(
-    conn: Conn,
-    participant: Annotated[str, PathParameter(description="the participant's external id")],
-) -> Achievements:
-    """A participant's profile of points, level and badges (no pay in it: anyone may look)."""
-    found = await conn.fetchval("SELECT id FROM participants WHERE external_id = $1", participant)
-    if found is None:
-        raise NotFoundException("No such participant")
-    return await _achievements(conn, found)
-
-
 games_router = Router(
     path="/api/v1",
     route_handlers=[
@@ -607,8 +505,6 @@ games_router = Router(
         clone_contest,
         participation,
         leaderboard,
-        my_achievements,
-        their_achievements,
     ],
     tags=["games"],
 )
