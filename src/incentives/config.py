@@ -35,6 +35,8 @@ class Settings(msgspec.Struct, frozen=True):
     # Log lines as text or JSON objects, and the least severe logged (see logs.py).
     log_format: LogFormat = LogFormat.TEXT
     log_level: LogLevel = LogLevel.INFO
+    # Period boards an office display shows with every row's figures (games/display.py).
+    display_boards: str = "bookings:attainment"
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -58,6 +60,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         log_level=_choice(
             LogLevel, env.get("INCENTIVES_LOG_LEVEL", "info"), "INCENTIVES_LOG_LEVEL"
         ),
+        display_boards=env.get("INCENTIVES_DISPLAY_BOARDS", "bookings:attainment"),
     )
 
 

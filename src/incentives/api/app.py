@@ -15,19 +15,28 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives import __version__
 from incentives.api import docs, problems, results_cache, routes
+from incentives.api.achievements import achievements_router
 from incentives.api.audit import audit_router
+from incentives.api.board_stream import board_stream_router
 from incentives.api.deps import provide_conn
 from incentives.api.disputes import disputes_router
 from incentives.api.fast_reads import FastReads
 from incentives.api.games import ContestIds, games_router, live_boards
 from incentives.api.pay import pay_router
 from incentives.api.payouts import payouts_router
+from incentives.api.period_boards import period_boards_router
 from incentives.api.plans import plans_router
-from incentives.api.security import RecentTokens, TokenAuthentication, database_lookup
+from incentives.api.security import (
+    RecentTokens,
+    TokenAuthentication,
+    database_lookup,
+    displays_read_boards_only,
+)
 from incentives.api.statements import statements_router
 from incentives.calc.copies import ResultsCache
 from incentives.calc.incremental import Rollups, stop_worker
 from incentives.config import Settings, load_settings
+from incentives.games.display import parse_boards
 from incentives.games.live import Live
 from incentives.ingest.problems import BatchRejected
 from incentives.scheduler import lifespan as scheduling
@@ -39,6 +48,7 @@ def create_app(
 ) -> Litestar:
     """The API on the given (already migrated) database; ``owns_engine``: dispose of it
     when the app shuts down; ``scheduler``: run the jobs these settings define."""
+    settings = load_settings()
     return Litestar(
         on_shutdown=[stop_worker, *([engine.dispose] if owns_engine else [])],
         lifespan=[
@@ -59,11 +69,15 @@ def create_app(
             disputes_router,
             audit_router,
             games_router,
+            board_stream_router,
+            period_boards_router,
+            achievements_router,
             pages.home,
             pages.assets,
             docs.assets,
         ],
         dependencies={"conn": Provide(provide_conn)},
+        guards=[displays_read_boards_only],
         state=State(
             {
                 "engine": engine,
@@ -72,7 +86,8 @@ def create_app(
                 "rollups": Rollups(),
                 "live": Live(),
                 "contest_ids": ContestIds(engine),
-                "four_eyes": load_settings().four_eyes,
+                "four_eyes": settings.four_eyes,
+                "display_boards": parse_boards(settings.display_boards),
             }
         ),
         middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],

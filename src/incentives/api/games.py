@@ -1,19 +1,19 @@
-"""Contests, live leaderboards, period leaderboards and achievements.
+"""Contests and live leaderboards (the stream of a board is in ``board_stream``, period
+leaderboards in ``period_boards``, achievements in ``achievements``).
 
 Managers (and finance, admin) create and run contests; everyone reads public ones once
 they are scheduled. A contest in test mode is seen only by the manager who made it and by
-finance and admin, as is a draft by anyone but managers. A contest nobody may see
-answers 404. Leaderboards show names, ranks and contest scores; period leaderboards show a
-rep only their own figures beside everyone's name and rank, never another rep's pay.
+finance and admin, as is a draft by anyone but managers; a display (an office screen)
+sees public contests under way or done. A contest nobody may see answers 404.
+Leaderboards show names, ranks and contest scores, never anyone's pay.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import asyncpg
 import msgspec
@@ -27,19 +27,17 @@ from litestar.exceptions import (
 )
 from litestar.openapi import ResponseSpec
 from litestar.params import Body, JSONBody, PathParameter, QueryParameter
-from litestar.response import ServerSentEvent, ServerSentEventMessage
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.deps import today
 from incentives.api.plans import Conflict
-from incentives.api.security import roles
-from incentives.auth.access import SEES_ALL, visible_participants
+from incentives.api.security import ON_DISPLAY, roles
+from incentives.auth.access import SEES_ALL
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.engine.money import exponent
-from incentives.games import contests, live, rules, scoring, standings
-from incentives.games.achievements import rules_in_force
-from incentives.games.model import Contest, LevelsTrigger, TotalScore
+from incentives.games import contests, display, live, scoring, standings
+from incentives.games.model import Contest, TotalScore
 from incentives.single_flight import SingleFlight
 
 Conn = NamedDependency[asyncpg.Connection]
@@ -49,8 +47,6 @@ PAGE_DEFAULT, PAGE_MAX = 50, 500
 Limit = Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)]
 Offset = Annotated[int, QueryParameter(ge=0)]
 NO_CONTEST = "No such contest"
-_KEEP_ALIVE_SECONDS = 15.0
-_STREAM_TOP = 10
 
 
 def _invalid(exc: contests.ContestInvalid) -> ClientException:
@@ -65,7 +61,9 @@ def _invalid(exc: contests.ContestInvalid) -> ClientException:
 
 
 def may_view(principal: Principal, status: str, visibility: str, created_by: int | None) -> bool:
-    """Whether the principal may see a contest at all."""
+    """Whether the principal may see a contest at all (a display: see games/display.py)."""
+    if display.is_display(principal):
+        return display.shows_contest(status, visibility)
     if principal.role in SEES_ALL or created_by == principal.id:
         return True
     if visibility == "test":
@@ -122,7 +120,8 @@ class Window(msgspec.Struct):
     to: str
 
 
-def _iso(value: Any) -> str | None:
+def iso_time(value: Any) -> str | None:
+    """A timestamp as ISO 8601 in UTC with a ``Z``; None as None."""
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
@@ -160,10 +159,10 @@ def _view(row: asyncpg.Record) -> ContestView:
         revision=row["revision"],
         definition=row["definition"],
         **{
-            name: _iso(row[name])
+            name: iso_time(row[name])
             for name in ("created_at", "updated_at", "live_at", "frozen_at", "awarded_at")
         },
-        cancelled_at=_iso(row["cancelled_at"]),
+        cancelled_at=iso_time(row["cancelled_at"]),
     )
 
 
@@ -187,7 +186,7 @@ async def create_contest(
         raise Conflict(str(exc)) from exc
 
 
-@get("/contests")
+@get("/contests", opt=ON_DISPLAY)
 async def list_contests(
     conn: Conn,
     request: Request[Principal, Any, Any],
@@ -204,7 +203,7 @@ async def list_contests(
     ]
 
 
-@get("/contests/{contest:str}")
+@get("/contests/{contest:str}", opt=ON_DISPLAY)
 async def get_contest(
     conn: Conn, request: Request[Principal, Any, Any], contest: ContestRef
 ) -> ContestView:
@@ -312,7 +311,7 @@ async def participation(
         contest_id,
     )
     return [
-        Participation(r["external_id"], r["name"], r["team"], _score(game.contest, r["score"]))
+        Participation(r["external_id"], r["name"], r["team"], score_text(game.contest, r["score"]))
         for r in rows
     ]
 
@@ -358,45 +357,50 @@ def _unit(contest: Contest) -> str:
     return "points"
 
 
-def _score(contest: Contest, value: Decimal) -> str:
+def score_text(contest: Contest, value: Decimal) -> str:
+    """A score as text: an amount in its currency's places, a count as it is."""
     if contest.is_money and contest.currency:
         places = Decimal(1).scaleb(-exponent(contest.currency))
         return str(value.quantize(places, rounding=ROUND_HALF_UP))
     return f"{value.normalize():f}"
 
 
-def _percent(fraction: Decimal | None) -> str | None:
+def percent_text(fraction: Decimal | None) -> str | None:
+    """A fraction as a percentage with two places."""
     if fraction is None:
         return None
     return str((fraction * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def _board_row(board: live.LiveBoard, item: scoring.Ranked) -> BoardRow:
+def board_row(board: live.LiveBoard, item: scoring.Ranked) -> BoardRow:
+    """A ranked standing as a row of the board."""
     standing = item.standing
     subject, name = board.labels.get(standing.subject, (str(standing.subject), ""))
     return BoardRow(
         rank=item.rank,
         subject=subject,
         name=name,
-        score=_score(board.contest, standing.score),
-        target=None if standing.target is None else _score(board.contest, standing.target),
-        percent=_percent(standing.percent),
+        score=score_text(board.contest, standing.score),
+        target=None if standing.target is None else score_text(board.contest, standing.target),
+        percent=percent_text(standing.percent),
         movement=scoring.movement(board.day_ranks, standing.subject, item.rank),
         members=standing.members if board.contest.scope == "teams" else None,
     )
 
 
-def _row_of(board: live.LiveBoard, subject: int | None) -> BoardRow | None:
+def row_of(board: live.LiveBoard, subject: int | None) -> BoardRow | None:
+    """A subject's row, if it is on the board."""
     if subject is None:
         return None
     standing = board.board.get(subject)
     rank = board.board.rank_of(subject)
     if standing is None or rank is None:
         return None
-    return _board_row(board, scoring.Ranked(rank, standing))
+    return board_row(board, scoring.Ranked(rank, standing))
 
 
-def _leaderboard(board: live.LiveBoard, offset: int, limit: int, me: int | None) -> Leaderboard:
+def leaderboard_of(board: live.LiveBoard, offset: int, limit: int, me: int | None) -> Leaderboard:
+    """A page of the board, with the row of ``me``."""
     contest = board.contest
     return Leaderboard(
         contest=board.key,
@@ -407,14 +411,15 @@ def _leaderboard(board: live.LiveBoard, offset: int, limit: int, me: int | None)
         unit=_unit(contest),
         subjects=len(board.board),
         opening_ranks_of=None if board.ranks_day is None else board.ranks_day.isoformat(),
-        rows=[_board_row(board, r) for r in board.board.page(offset, limit)],
-        me=_row_of(board, me),
+        rows=[board_row(board, r) for r in board.board.page(offset, limit)],
+        me=row_of(board, me),
     )
 
 
-async def _visible_board(
+async def visible_board(
     state: State, request: Request[Principal, Any, Any], ref: str
 ) -> live.LiveBoard:
+    """The board ``ref`` names, if the reader may see it (404 otherwise)."""
     boards: live.Live = state.live
     ids: ContestIds = state.contest_ids
     contest_id = await ids.resolve(ref)
@@ -458,6 +463,7 @@ class ContestIds:
 
 @get(
     "/contests/{contest:str}/leaderboard",
+    opt=ON_DISPLAY,
     responses={
         200: ResponseSpec(Leaderboard, description="Request fulfilled", generate_examples=False)
     },
@@ -471,7 +477,7 @@ async def leaderboard(
 ) -> Response[bytes]:
     """A page of the contest's standings (rank, who, score, percent of target, movement
     since the day's opening ranks), and your own place."""
-    board = await _visible_board(state, request, contest)
+    board = await visible_board(state, request, contest)
     return Response(
         content=leaderboard_page(board, request.user, offset, limit), media_type=MediaType.JSON
     )
@@ -483,279 +489,8 @@ def leaderboard_page(board: live.LiveBoard, reader: Principal, offset: int, limi
     me = board.subject_of(reader.participant_id)
     return board.page(
         (offset, limit, me),
-        lambda: msgspec.json.encode(_leaderboard(board, offset, limit, me)),
+        lambda: msgspec.json.encode(leaderboard_of(board, offset, limit, me)),
     )
-
-
-def _event(name: str, payload: Any) -> ServerSentEventMessage:
-    return ServerSentEventMessage(data=msgspec.json.encode(payload).decode(), event=name)
-
-
-class Standings(msgspec.Struct):
-    """What moved: the subjects whose standings changed, the top of the board, and you."""
-
-    contest: str
-    status: str
-    changes: list[BoardRow]
-    top: list[BoardRow]
-    me: BoardRow | None
-
-
-@get("/contests/{contest:str}/leaderboard/stream")
-async def leaderboard_stream(
-    state: State, request: Request[Principal, Any, Any], contest: ContestRef
-) -> ServerSentEvent:
-    """Server-Sent Events: a ``leaderboard`` event with the top of the board, then a
-    ``standings`` event each time standings change (those that moved, the top ten, and
-    you); a fresh ``leaderboard`` when too much moved at once."""
-    board = await _visible_board(state, request, contest)
-    me = board.subject_of(request.user.participant_id)
-    boards: live.Live = state.live
-    subscriber = boards.subscribe(board.id)
-
-    async def events() -> AsyncIterator[ServerSentEventMessage]:
-        try:
-            yield _event("leaderboard", _leaderboard(board, 0, _STREAM_TOP, me))
-            while True:
-                try:
-                    update = await asyncio.wait_for(subscriber.queue.get(), _KEEP_ALIVE_SECONDS)
-                except TimeoutError:
-                    yield ServerSentEventMessage(comment="keep-alive")
-                    continue
-                current = None if update.closing else await boards.board(state.engine, board.id)
-                if current is None:
-                    return
-                if update.subjects is None:
-                    yield _event("leaderboard", _leaderboard(current, 0, _STREAM_TOP, me))
-                    continue
-                moved = [_row_of(current, s) for s in sorted(update.subjects)]
-                yield _event(
-                    "standings",
-                    Standings(
-                        contest=current.key,
-                        status=current.status,
-                        changes=[row for row in moved if row is not None],
-                        top=[_board_row(current, r) for r in current.board.page(0, _STREAM_TOP)],
-                        me=_row_of(current, me),
-                    ),
-                )
-        finally:
-            boards.unsubscribe(board.id, subscriber)
-
-    return ServerSentEvent(events())
-
-
-class PeriodRow(msgspec.Struct):
-    """A place on a period leaderboard. ``value`` and ``attainment`` only where you may
-    see that participant's pay: your own (and, for a manager, your reporting line's)."""
-
-    rank: int
-    participant: str
-    name: str
-    value: str | None
-    attainment: str | None
-    unit: str
-
-
-class PeriodLeaderboard(msgspec.Struct):
-    """Everyone with the measure in the period, ranked."""
-
-    measure: str
-    period: str
-    by: str
-    participants: int
-    rows: list[PeriodRow]
-    me: PeriodRow | None
-
-
-# Per participant, the plan where the measure counts most that period.
-_MEASURES = """
-SELECT DISTINCT ON (r.participant_id) r.participant_id, p.external_id, p.name, r.currency,
-       (m->>'value')::numeric AS value, (m->>'attainment')::numeric AS attainment,
-       (m->>'is_money')::boolean AS is_money
-FROM participant_results r
-JOIN participants p ON p.id = r.participant_id
-CROSS JOIN jsonb_array_elements(r.measures) m
-WHERE r.period = $1 AND m->>'key' = $2
-ORDER BY r.participant_id, (m->>'attainment')::numeric DESC NULLS LAST,
-         (m->>'value')::numeric DESC
-"""
-
-
-async def _period_board(
-    state: State, period: str, measure: str, by: str
-) -> list[tuple[int, asyncpg.Record]]:
-    async def fetch() -> list[tuple[int, asyncpg.Record]]:
-        async with state.engine.connect() as sa_conn:
-            rows = await (await driver_of(sa_conn)).fetch(_MEASURES, period, measure)
-        by_id = {r["participant_id"]: r for r in rows}
-        ranked = scoring.rank(
-            (
-                scoring.Standing(
-                    r["participant_id"],
-                    r["value"],
-                    None,
-                    r["attainment"] if by == "attainment" else r["value"],
-                    None,
-                )
-                for r in rows
-            ),
-            "shared",
-        )
-        return [(item.rank, by_id[item.standing.subject]) for item in ranked]
-
-    boards: live.Live = state.live
-    return await boards.period_read(("period", period, measure, by), fetch)
-
-
-def _period_row(rank: int, row: asyncpg.Record, shown: bool) -> PeriodRow:
-    unit = row["currency"] if row["is_money"] else "count"
-    value: Decimal = row["value"]
-    if row["is_money"]:
-        value = value.quantize(Decimal(1).scaleb(-exponent(unit)), rounding=ROUND_HALF_UP)
-    return PeriodRow(
-        rank=rank,
-        participant=row["external_id"],
-        name=row["name"],
-        value=(f"{value:f}" if row["is_money"] else f"{value.normalize():f}") if shown else None,
-        attainment=_percent(row["attainment"]) if shown else None,
-        unit=unit,
-    )
-
-
-@get("/leaderboards")
-async def period_leaderboard(
-    state: State,
-    conn: Conn,
-    request: Request[Principal, Any, Any],
-    measure: Annotated[str, QueryParameter(description="a measure key of the plans: bookings")],
-    period: Annotated[str, QueryParameter(description="2026-Q1, 2026-03 or 2026")],
-    by: Annotated[Literal["attainment", "value"], QueryParameter()] = "attainment",
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> PeriodLeaderboard:
-    """Everyone with results for a commission measure in a period, ranked by attainment or
-    by value (equal figures share a rank). Names and ranks for all; figures only for
-    those whose pay you may see."""
-    ranked = await _period_board(state, period, measure, by)
-    visible = await visible_participants(conn, request.user, today())
-
-    def row(rank: int, record: asyncpg.Record) -> PeriodRow:
-        shown = visible is None or record["participant_id"] in visible
-        return _period_row(rank, record, shown)
-
-    mine = request.user.participant_id
-    me = next((row(r, rec) for r, rec in ranked if rec["participant_id"] == mine), None)
-    return PeriodLeaderboard(
-        measure=measure,
-        period=period,
-        by=by,
-        participants=len(ranked),
-        rows=[row(r, rec) for r, rec in ranked[offset : offset + limit]],
-        me=me,
-    )
-
-
-# --- achievements --------------------------------------------------------------------
-
-
-class AwardView(msgspec.Struct):
-    """Points and a badge won, and what for; a revoked award says when and why."""
-
-    source: str
-    key: str
-    occasion: str
-    name: str
-    points: int
-    badge: str | None
-    awarded_at: str | None
-    revoked_at: str | None
-    revoked_reason: str | None
-    detail: dict[str, Any]
-
-
-class LevelView(msgspec.Struct):
-    """A level and the points it takes."""
-
-    name: str
-    points: int
-
-
-class Achievements(msgspec.Struct):
-    """A participant's points (from awards that stand), level, badges and awards."""
-
-    participant: str
-    name: str
-    points: int
-    level: LevelView | None
-    next_level: LevelView | None
-    badges: list[str]
-    awards: list[AwardView]
-
-
-async def _achievements(conn: asyncpg.Connection, participant_id: int) -> Achievements:
-    who = await conn.fetchrow(
-        "SELECT external_id, name FROM participants WHERE id = $1", participant_id
-    )
-    if who is None:
-        raise NotFoundException("No such participant")
-    rows = await conn.fetch(
-        "SELECT source, source_key, occasion, name, points, badge, awarded_at, revoked_at,"
-        " revoked_reason, detail FROM awards WHERE participant_id = $1"
-        " ORDER BY awarded_at DESC, id DESC",
-        participant_id,
-    )
-    standing = [r for r in rows if r["revoked_at"] is None]
-    points = sum(r["points"] for r in standing)
-    levels = next(
-        (r.when.levels for r in await rules_in_force(conn) if isinstance(r.when, LevelsTrigger)),
-        [],
-    )
-    reached = rules.levels_reached(points, levels)
-    upcoming = rules.next_level(points, levels)
-    return Achievements(
-        participant=who["external_id"],
-        name=who["name"],
-        points=points,
-        level=LevelView(reached[-1].name, reached[-1].points) if reached else None,
-        next_level=None if upcoming is None else LevelView(upcoming.name, upcoming.points),
-        badges=sorted({r["badge"] for r in standing if r["badge"]}),
-        awards=[
-            AwardView(
-                source=r["source"],
-                key=r["source_key"],
-                occasion=r["occasion"],
-                name=r["name"],
-                points=r["points"],
-                badge=r["badge"],
-                awarded_at=_iso(r["awarded_at"]),
-                revoked_at=_iso(r["revoked_at"]),
-                revoked_reason=r["revoked_reason"],
-                detail=r["detail"],
-            )
-            for r in rows
-        ],
-    )
-
-
-@get("/me/achievements")
-async def my_achievements(conn: Conn, request: Request[Principal, Any, Any]) -> Achievements:
-    """Your points, level, badges and awards."""
-    if request.user.participant_id is None:
-        raise NotFoundException("You are not a participant")
-    return await _achievements(conn, request.user.participant_id)
-
-
-@get("/participants/{participant:str}/achievements")
-async def their_achievements(
-    conn: Conn,
-    participant: Annotated[str, PathParameter(description="the participant's external id")],
-) -> Achievements:
-    """A participant's profile of points, level and badges (no pay in it: anyone may look)."""
-    found = await conn.fetchval("SELECT id FROM participants WHERE external_id = $1", participant)
-    if found is None:
-        raise NotFoundException("No such participant")
-    return await _achievements(conn, found)
 
 
 games_router = Router(
@@ -770,10 +505,6 @@ games_router = Router(
         clone_contest,
         participation,
         leaderboard,
-        leaderboard_stream,
-        period_leaderboard,
-        my_achievements,
-        their_achievements,
     ],
     tags=["games"],
 )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.after_ingest import after_ingest
 from incentives.api.deps import today
-from incentives.api.security import roles
+from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_transaction
 from incentives.ingest.items import KINDS
@@ -50,7 +50,7 @@ class Me(msgspec.Struct):
     participant: str | None
 
 
-@get("/api/v1/me", tags=["me"])
+@get("/api/v1/me", tags=["me"], opt=ON_DISPLAY)
 async def me(request: Request[Principal, Any, Any]) -> Me:
     """The caller's identity and role."""
     return Me(request.user.name, request.user.role, request.user.participant_key)
@@ -103,7 +103,7 @@ class Period(msgspec.Struct):
     status: str
 
 
-@get("/api/v1/periods", tags=["periods"])
+@get("/api/v1/periods", tags=["periods"], opt=ON_DISPLAY)
 async def list_periods(state: State, fiscal_year: FromQuery[int | None] = None) -> list[Period]:
     """Every period, or a fiscal year's, in date order."""
     engine: AsyncEngine = state.engine

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.auth import principals
 from incentives.auth.principals import Principal
+from incentives.auth.roles import Role
 from incentives.db.connection import driver_of
 from incentives.single_flight import SingleFlight
 
@@ -148,3 +149,19 @@ def roles(*allowed: str) -> Guard:
             )
 
     return guard
+
+
+# Route option of the reads an office display may make (its boards, periods, itself).
+ON_DISPLAY = {"on_display": True}
+
+
+def displays_read_boards_only(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """App-wide guard: a display opens only the routes marked ``ON_DISPLAY`` (403 on
+    anything else), so an endpoint added later stays closed to screens until it is
+    marked. Public routes (no principal) pass through."""
+    principal = connection.scope.get("user")
+    screen = isinstance(principal, Principal) and principal.role == Role.DISPLAY
+    if screen and not handler.opt.get("on_display"):
+        raise PermissionDeniedException("A display reads boards only")

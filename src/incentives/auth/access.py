@@ -7,8 +7,9 @@ import datetime as dt
 import asyncpg
 
 from incentives.auth.principals import Principal
+from incentives.auth.roles import Role
 
-SEES_ALL = frozenset({"finance", "admin"})
+SEES_ALL = frozenset({Role.FINANCE, Role.ADMIN})
 
 # Everyone below a manager in the hierarchy as it stands on the given day.
 _REPORTING_LINE = """
@@ -35,10 +36,11 @@ async def visible_participants(
         return None
     if principal.participant_id is None:
         return set()
-    if principal.role == "manager":
+    if principal.role == Role.MANAGER:
         return await reporting_line(conn, principal.participant_id, day)
-    if principal.role == "rep":
+    if principal.role == Role.REP:
         return {principal.participant_id}
+    # Integrations and displays read no one's pay.
     return set()
 
 

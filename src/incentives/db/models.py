@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from incentives.auth.roles import Role
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -37,7 +39,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("rep", "manager", "finance", "admin", "integration")
+ROLES = tuple(role.value for role in Role)
 DEAL_STATUSES = ("won", "lost", "open", "cancelled")
 PERIOD_KINDS = ("month", "quarter", "year")
 PERIOD_STATUSES = ("open", "closing", "closed")

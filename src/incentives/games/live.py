@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import asyncpg
@@ -140,12 +141,23 @@ def _apply(live: LiveBoard, rows: list[asyncpg.Record], asked: frozenset[int] | 
 
 
 @dataclass(frozen=True)
+class Before:
+    """A subject's place and score on the board just before a move."""
+
+    rank: int
+    score: Decimal
+
+
+@dataclass(frozen=True)
 class Update:
     """What moved on a board: these subjects, or (None) possibly all of it; or, with
-    ``closing``, nothing more: the process is stopping and the stream ends."""
+    ``closing``, nothing more: the process is stopping and the stream ends. ``before``:
+    where each moved subject stood just before (absent: it was not on the board), so
+    that a screen can say who climbed and by how much."""
 
     subjects: frozenset[int] | None
     closing: bool = False
+    before: Mapping[int, Before] = field(default_factory=dict)
 
 
 class Subscriber:
@@ -168,6 +180,15 @@ class Subscriber:
         while not self.queue.empty():
             self.queue.get_nowait()
         self.queue.put_nowait(Update(None, closing=True))
+
+
+def _before(live: LiveBoard, subjects: frozenset[int]) -> dict[int, Before]:
+    found = {}
+    for subject in subjects:
+        standing, rank = live.board.get(subject), live.board.rank_of(subject)
+        if standing is not None and rank is not None:
+            found[subject] = Before(rank, standing.score)
+    return found
 
 
 @dataclass
@@ -280,13 +301,14 @@ class Live:
                         update = Update(None)
                     else:
                         subjects = frozenset(asked)
+                        before = _before(live, subjects)
                         rows = await conn.fetch(
                             _rows_sql(live.contest.scope, True), contest_id, sorted(subjects)
                         )
                         _apply(live, rows, subjects)
                         if live.contest.scope == "teams":
                             await _read_teams(conn, live, sorted(subjects))
-                        update = Update(subjects)
+                        update = Update(subjects, before=before)
                 for subscriber in list(self._subscribers.get(contest_id, ())):
                     subscriber.tell(update)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:

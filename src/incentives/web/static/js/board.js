@@ -10,7 +10,59 @@ export function score(row, unit) {
 /** A percentage the API already gives in percent ("85.50"). */
 export const percentText = (text) => `${number(text, 2)}%`;
 
-/** A list element that shows ``rows`` (rank, subject, name, score, …) and animates moves. */
+// Avatar colours: eight classes (app.css), each dark enough for white initials.
+const AVATAR_COLOURS = 8;
+
+/** Up to two initials of a name: "Ana Costa" → "AC", "REP-3" → "RE". */
+export function initials(name) {
+  const words = String(name || "?").split(/[\s-]+/).filter((w) => /\p{L}/u.test(w));
+  const letters = words.length > 1 ? [words[0][0], words.at(-1)[0]] : [...(words[0] || "?")].slice(0, 2);
+  return letters.join("").toUpperCase();
+}
+
+/** The same colour class for the same name, on every screen and every day. */
+export function avatarClass(name) {
+  let hash = 0;
+  for (const c of String(name)) hash = (hash * 31 + c.codePointAt(0)) >>> 0;
+  return `avatar avatar-${hash % AVATAR_COLOURS}`;
+}
+
+/** ``part`` as a whole-number percentage of ``whole`` (decimal strings), computed exactly
+ * and rounded half up; 0 when either is nothing or negative. */
+export function share(part, whole) {
+  const places = (t) => (String(t).split(".")[1] || "").length;
+  const scale = Math.max(places(part), places(whole));
+  const scaled = (t) => {
+    const [i, f = ""] = String(t).split(".");
+    return BigInt(i + f.padEnd(scale, "0"));
+  };
+  const [p, w] = [scaled(part), scaled(whole)];
+  if (p <= 0n || w <= 0n) return 0;
+  return Number((p * 200n + w) / (2n * w));
+}
+
+/** A progress bar (0-100, the text says what it measures), filled through the CSSOM. */
+function bar(name, progress) {
+  const filled = h("span", { class: "bar-fill" });
+  filled.style.width = `${Math.min(100, Math.max(0, progress.value))}%`;
+  return h(
+    "span",
+    { class: "bar-line" },
+    h("span", {
+      class: "bar", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100",
+      "aria-valuenow": String(Math.min(100, Math.max(0, Math.round(progress.value)))),
+      "aria-valuetext": progress.text, "aria-label": `${name}: ${progress.text}`,
+    }, filled),
+    h("span", { class: "bar-text" }, progress.shown || progress.text),
+  );
+}
+
+/** A list element that shows ``rows`` (rank, subject, name, score, …) and animates moves.
+ * Options of ``show``: ``avatars`` (initials in a coloured circle), ``progress`` (a
+ * function of a row giving {value, text, shown} for a bar under the name, or null: ``text``
+ * says what the bar measures, ``shown`` what is written beside it, by default the same);
+ * a row's ``text`` replaces its formatted score, and ``detail`` is a line under its name
+ * where it has no bar. */
 export class Board {
   constructor(label) {
     this.el = h("ol", { class: "board", "aria-label": label });
@@ -18,7 +70,7 @@ export class Board {
   }
 
   /** Show these rows (in rank order); ``me``: the viewer's subject, highlighted. */
-  show(rows, { unit, me = null } = {}) {
+  show(rows, { unit, me = null, avatars = false, progress = null } = {}) {
     const before = new Map([...this.items].map(([subject, li]) => [subject, li.getBoundingClientRect().top]));
     const ranks = new Map([...this.items].map(([subject, li]) => [subject, Number(li.dataset.rank)]));
     const next = new Map();
@@ -31,8 +83,13 @@ export class Board {
       fill(
         li,
         h("span", { class: "rank" }, row.rank),
-        h("span", { class: "name" }, row.name),
-        h("span", { class: "score num" }, row.score === undefined ? "" : score(row, unit)),
+        avatars ? h("span", { class: avatarClass(row.name), "aria-hidden": "true" }, initials(row.name)) : null,
+        avatars || progress
+          ? h("span", { class: "entrant" },
+              h("span", { class: "name" }, row.name),
+              progress && progress(row) ? bar(row.name, progress(row)) : row.detail ? h("span", { class: "detail" }, row.detail) : null)
+          : h("span", { class: "name" }, row.name),
+        h("span", { class: "score num" }, row.text !== undefined ? row.text : row.score === undefined ? "" : score(row, unit)),
         h(
           "span",
           { class: `extra ${row.movement > 0 ? "moved-up" : row.movement < 0 ? "moved-down" : ""}`, "aria-label": movement ? `moved ${row.movement > 0 ? "up" : "down"} ${Math.abs(row.movement)}` : null },
@@ -74,10 +131,15 @@ export function applyEvent(state, name, data) {
     state.rows = data.rows;
     state.me = data.me;
     state.subjects = data.subjects;
+    state.rankedOn = data.ranked_on;
+    state.changes = [];
   } else if (name === "standings") {
     state.status = data.status;
     state.rows = data.top;
     state.me = data.me;
+    // Each moved row with where it stood before and what it gained (when the server
+    // sends them: previous_rank, previous_score, gained).
+    state.changes = data.changes || [];
   }
   return state;
 }

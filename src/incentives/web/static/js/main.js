@@ -33,6 +33,7 @@ let cleanup = null;
 
 function home() {
   if (!me) return "signin";
+  if (me.role === "display") return "tv"; // an office screen: its boards, nothing of pay
   if (PAYEES.includes(me.role)) return "pay";
   if (FINANCE.includes(me.role)) return "finance";
   return "boards";

@@ -1,0 +1,126 @@
+"""A contest board's stream of Server-Sent Events, which keeps boards and TVs moving.
+
+First a ``leaderboard`` event (the top ten and the reader's own row), then a
+``standings`` event each time the board moves. Each row of a ``standings`` event's
+``changes`` also says where that subject stood just before (``previous_rank``,
+``previous_score``) and what it gained (``gained``, in the board's unit), so a screen can
+celebrate the deal that moved the board. Those fields are added, never renamed: clients
+that ignore them read the stream as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+from litestar import Request, Router, get
+from litestar.datastructures import State
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from incentives.api.games import (
+    BoardRow,
+    ContestRef,
+    board_row,
+    leaderboard_of,
+    row_of,
+    score_text,
+    visible_board,
+)
+from incentives.api.security import ON_DISPLAY
+from incentives.auth.principals import Principal
+from incentives.games import live
+
+_KEEP_ALIVE_SECONDS = 15.0
+_STREAM_TOP = 10
+
+
+class Change(BoardRow, omit_defaults=True):
+    """A row that moved: where it stands now, where it stood just before (no previous
+    rank: it was not on the board) and the score it gained (negative: lost)."""
+
+    previous_rank: int | None = None
+    previous_score: str | None = None
+    gained: str | None = None
+
+
+class Standings(msgspec.Struct):
+    """What moved: the subjects whose standings changed, the top of the board, and you."""
+
+    contest: str
+    status: str
+    changes: list[Change]
+    top: list[BoardRow]
+    me: BoardRow | None
+
+
+def _event(name: str, payload: Any) -> ServerSentEventMessage:
+    return ServerSentEventMessage(data=msgspec.json.encode(payload).decode(), event=name)
+
+
+def changes(board: live.LiveBoard, update: live.Update) -> list[Change]:
+    """The rows an update names, each with where it stood before the update."""
+    found = []
+    for subject in sorted(update.subjects or ()):
+        row = row_of(board, subject)
+        standing = board.board.get(subject)
+        if row is None or standing is None:
+            continue
+        was = update.before.get(subject)
+        change = Change(**msgspec.structs.asdict(row))
+        if was is None:
+            change.gained = row.score
+        else:
+            change.previous_rank = was.rank
+            change.previous_score = score_text(board.contest, was.score)
+            change.gained = score_text(board.contest, standing.score - was.score)
+        found.append(change)
+    return found
+
+
+@get("/contests/{contest:str}/leaderboard/stream", opt=ON_DISPLAY)
+async def leaderboard_stream(
+    state: State, request: Request[Principal, Any, Any], contest: ContestRef
+) -> ServerSentEvent:
+    """Server-Sent Events: a ``leaderboard`` event with the top of the board, then a
+    ``standings`` event each time standings change (those that moved, with where they
+    stood before and what they gained; the top ten; and you); a fresh ``leaderboard``
+    when too much moved at once."""
+    board = await visible_board(state, request, contest)
+    me = board.subject_of(request.user.participant_id)
+    boards: live.Live = state.live
+    subscriber = boards.subscribe(board.id)
+
+    async def events() -> AsyncIterator[ServerSentEventMessage]:
+        try:
+            yield _event("leaderboard", leaderboard_of(board, 0, _STREAM_TOP, me))
+            while True:
+                try:
+                    update = await asyncio.wait_for(subscriber.queue.get(), _KEEP_ALIVE_SECONDS)
+                except TimeoutError:
+                    yield ServerSentEventMessage(comment="keep-alive")
+                    continue
+                current = None if update.closing else await boards.board(state.engine, board.id)
+                if current is None:
+                    return
+                if update.subjects is None:
+                    yield _event("leaderboard", leaderboard_of(current, 0, _STREAM_TOP, me))
+                    continue
+                yield _event(
+                    "standings",
+                    Standings(
+                        contest=current.key,
+                        status=current.status,
+                        changes=changes(current, update),
+                        top=[board_row(current, r) for r in current.board.page(0, _STREAM_TOP)],
+                        me=row_of(current, me),
+                    ),
+                )
+        finally:
+            boards.unsubscribe(board.id, subscriber)
+
+    return ServerSentEvent(events())
+
+
+board_stream_router = Router(path="/api/v1", route_handlers=[leaderboard_stream], tags=["games"])
