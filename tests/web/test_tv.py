@@ -175,7 +175,7 @@ async def test_the_tv_rotates_and_escape_leaves_for_a_display_nav_without_pay(
     mine = table.locator("tbody tr").first
     await expect(mine.locator("td")).to_have_text(["1", "Rita Rep", "$12,845.67", "12.85%"])
     await assert_accessible(page)
-    await page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    await page.set_viewport_size(PHONE)
     await assert_fits(page)
     await assert_accessible(page)
 
