@@ -56,7 +56,12 @@ PAGES: dict[str, dict[str, Any]] = {
         "role": "finance",
         "hash": "#/finance",
         "ready": "main table, main .card",
-        "reads": ["/me", "/periods", "/payouts/queue"],
+        "reads": [
+            "/me",
+            "/periods",
+            "/statements?status=submitted&limit=1",
+            "/statements?period=2026-Q3&status=submitted&limit=500",
+        ],
     },
 }
 READY = """(selector) => {
