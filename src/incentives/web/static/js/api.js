@@ -53,6 +53,21 @@ export async function api(path, { method = "GET", body, signal } = {}) {
   return response.status === 204 ? null : response.json();
 }
 
+/** Save what ``path`` answers (a CSV, say) as a file named ``filename``: fetched with the
+ * token, which a plain link could not send, and handed to the browser as a download. */
+export async function download(path, filename) {
+  const response = await fetch(BASE + path, { headers: headers({ Accept: "*/*" }) });
+  if (!response.ok) throw await failure(response);
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 /**
  * Follow a Server-Sent Events stream with the bearer token (EventSource cannot send
  * one). Calls ``onEvent(name, data)`` for each event and reconnects after a drop, until

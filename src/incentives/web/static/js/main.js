@@ -8,6 +8,7 @@ import * as contestForm from "./views/contest-form.js";
 import * as finance from "./views/finance.js";
 import * as pay from "./views/pay.js";
 import * as signin from "./views/signin.js";
+import * as statement from "./views/statement.js";
 import * as team from "./views/team.js";
 import * as tv from "./views/tv.js";
 
@@ -20,6 +21,8 @@ const ROUTES = [
   [/^pay$/, pay, PAYEES, "My pay"],
   // Anyone may ask; the API answers for whose pay they may see.
   [/^people\/([^/]+)$/, pay, null, null],
+  // Anyone may ask; the API answers for the statements they may see.
+  [/^statements\/(\d+)$/, statement, null, null],
   [/^team$/, team, MANAGERS, "Team"],
   [/^contests\/new$/, contestForm, MANAGERS, "New contest"],
   [/^finance$/, finance, FINANCE, "Finance"],
