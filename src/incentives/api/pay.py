@@ -8,7 +8,7 @@ does not leak.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
@@ -335,9 +335,7 @@ async def team_attainment(
                     **{f: getattr(m, f) for f in m.__struct_fields__},
                     participant=member["external_id"],
                     participant_name=member["name"],
-                    projected_attainment=None
-                    if finish is None
-                    else f"{finish.quantize(Decimal('0.0001'), ROUND_HALF_UP)}",
+                    projected_attainment=None if finish is None else read.attainment_text(finish),
                     at_risk=span is not None and at_risk(value, quota, span, today()),
                 )
             )

@@ -10,10 +10,9 @@ import asyncpg
 import msgspec
 
 from incentives.calc.credited import CREDITED_COLUMNS, credited_deal
+from incentives.calc.read import attainment_text, plans_in_period
 from incentives.engine.money import exponent, from_minor
 from incentives.engine.pacing import CreditedDeal, Mark, PaidLine, Signal, money_text, pace
-from incentives.engine.plan import CommissionPlan
-from incentives.plans.publish import in_force
 
 
 class PacePoint(msgspec.Struct):
@@ -65,7 +64,7 @@ class PacingView(msgspec.Struct):
 
 
 def _ratio(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value.quantize(Decimal('0.0001'))}"
+    return None if value is None else attainment_text(value)
 
 
 def _threshold(mark: Mark | None, places: int, value: Decimal | None = None) -> Threshold | None:
@@ -96,13 +95,10 @@ async def pacing(
     conn: asyncpg.Connection, participant_id: int, period: str, today: dt.date
 ) -> list[PacingView]:
     """Every quota or tiered measure of the participant's plans in ``period``."""
-    bounds = await conn.fetchrow(
-        "SELECT start_date, end_date FROM periods WHERE label = $1", period
-    )
-    if bounds is None:
+    in_period = await plans_in_period(conn, period)
+    if in_period is None:
         return []
-    start, end = bounds["start_date"], bounds["end_date"]
-    plans = {p.key: p for _, p in await in_force(conn, start, end)}
+    (start, end), plans = in_period
     results = await conn.fetch(
         "SELECT plan_key, measures, currency FROM participant_results"
         " WHERE participant_id = $1 AND period = $2 ORDER BY plan_key",
@@ -118,7 +114,7 @@ async def pacing(
     out: list[PacingView] = []
     for result in results:
         plan = plans.get(result["plan_key"])
-        if not isinstance(plan, CommissionPlan):
+        if plan is None:  # its version is no longer in force
             continue
         currency = result["currency"]
         deals = await _deals(conn, participant_id, plan.key, period)

@@ -6,7 +6,7 @@ Money leaves as decimal strings with the currency's minor-unit places, never as 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import asyncpg
@@ -16,6 +16,7 @@ from incentives.calc.credited import credited_deal
 from incentives.engine.explain import explain
 from incentives.engine.money import exponent, format_minor, from_minor
 from incentives.engine.pacing import weights
+from incentives.engine.plan import CommissionPlan
 from incentives.engine.results import Credit, Line, MeasureResult, Result
 from incentives.plans.publish import in_force
 
@@ -100,6 +101,25 @@ def parse_line_id(text: str) -> tuple[str, str, int] | None:
     return parts[0], parts[1], int(parts[2])
 
 
+def attainment_text(ratio: Decimal) -> str:
+    """A ratio to quota as the API writes it: four places, half to even."""
+    return f"{ratio.quantize(Decimal('0.0001'), ROUND_HALF_EVEN)}"
+
+
+async def plans_in_period(
+    conn: asyncpg.Connection, period: str
+) -> tuple[tuple[dt.date, dt.date], dict[str, CommissionPlan]] | None:
+    """A period's first and last day and the commission plans in force in it, by key;
+    None if there is no such period."""
+    bounds = await conn.fetchrow(
+        "SELECT start_date, end_date FROM periods WHERE label = $1", period
+    )
+    if bounds is None:
+        return None
+    span = (bounds["start_date"], bounds["end_date"])
+    return span, {p.key: p for _, p in await in_force(conn, *span)}
+
+
 def _plain(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
@@ -116,9 +136,7 @@ def _measure_views(plan: str, period: str, measures: list[dict[str, Any]]) -> li
                 name=m["name"],
                 value=_plain(Decimal(m["value"])),
                 quota=None if m.get("quota") is None else _plain(Decimal(m["quota"])),
-                attainment=None
-                if attainment is None
-                else f"{Decimal(attainment).quantize(Decimal('0.0001'))}",
+                attainment=None if attainment is None else attainment_text(Decimal(attainment)),
                 unit="money" if m.get("is_money") else "count",
             )
         )
@@ -310,11 +328,8 @@ async def _weights(
 ) -> list[Decimal | None]:
     """Per credit, its weight toward the line's measure (None: the line reads no measure
     or its plan version is no longer in force)."""
-    bounds = await conn.fetchrow(
-        "SELECT start_date, end_date FROM periods WHERE label = $1", period
-    )
-    plans = {} if bounds is None else {p.key: p for _, p in await in_force(conn, *bounds)}
-    plan = plans.get(plan_key)
+    found = await plans_in_period(conn, period)
+    plan = None if found is None else found[1].get(plan_key)
     measure = next((m for m in plan.measures if m.key == measure_key), None) if plan else None
     if plan is None or measure is None:
         return [None] * len(credits)

@@ -3,6 +3,9 @@
 import { chart } from "../charts.js";
 import { date, h, money, number, pct, sum } from "../dom.js";
 
+/** An axis tick: whole units of the currency, no cents. */
+const tick = (value, currency) => money(String(Math.round(value)), currency).replace(/\.00$/, "");
+
 /** A measure's figure: money in the plan's currency, a count as a number. */
 const amount = (pace, text) => (pace.unit === "money" ? money(text, pace.currency) : number(text));
 
@@ -80,7 +83,7 @@ export function pacingChart(pace) {
         interaction: { mode: "nearest", intersect: false },
         scales: {
           x: { type: "linear", min: 0, max: last, ticks: { maxTicksLimit: 7, callback: (v) => date(new Date(Date.parse(pace.start) + v * 86400000).toISOString(), { month: "short", day: "numeric" }) } },
-          y: { beginAtZero: true, ticks: { callback: (v) => (pace.unit === "money" ? money(String(Math.round(v)), pace.currency).replace(/\.00$/, "") : v) } },
+          y: { beginAtZero: true, ticks: { callback: (v) => (pace.unit === "money" ? tick(v, pace.currency) : v) } },
         },
       },
     },
@@ -112,7 +115,7 @@ export function earningsTrend(lines, periods) {
       options: {
         scales: {
           x: { stacked: true },
-          y: { stacked: true, beginAtZero: true, ticks: { callback: (v) => money(String(Math.round(v)), currency).replace(/\.00$/, "") } },
+          y: { stacked: true, beginAtZero: true, ticks: { callback: (v) => tick(v, currency) } },
         },
       },
     },
