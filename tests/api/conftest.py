@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import CLI_ACTOR
@@ -211,3 +213,26 @@ async def make_live(
         scheduled = await client.post(f"/api/v1/contests/{key}/schedule", headers=headers)
         assert scheduled.status_code == 200, scheduled.text
     await contests.advance(db, dt.date(2026, 3, 1), CLI_ACTOR)
+
+
+def app_routes(app: Litestar) -> list[tuple[str, str]]:
+    """Every (method, path) the app routes, outside the docs, path parameters filled with
+    values of their type so that the router matches."""
+    found = []
+    for route in app.routes:
+        for method in getattr(route, "methods", set()):
+            if method in {"HEAD", "OPTIONS"} or route.path.startswith("/schema"):
+                continue
+            path = re.sub(r"\{\w+:int\}", "1", route.path)
+            found.append((method, re.sub(r"\{\w+:str\}", "deals", path)))
+    return sorted(found)
+
+
+@pytest.fixture
+async def screen(db: AsyncEngine, world: Headers) -> dict[str, str]:
+    """Authorization headers of an office display, on the test world."""
+    async with driver_transaction(db) as conn:
+        _, token = await principals.create(
+            conn, name="Office TV", role="display", participant=None, actor=CLI_ACTOR
+        )
+    return {"Authorization": f"Bearer {token}"}

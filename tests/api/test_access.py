@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import cast
 
 import pytest
-from litestar import Litestar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.app import create_app
 from incentives.api.security import RecentTokens
 from incentives.auth.principals import Principal
-from tests.api.conftest import Client
+from tests.api.conftest import Client, app_routes
 
 # The web page's files hold no data: the page signs in with a token like any client.
 PUBLIC = {"/health", "/schema", "/", "/app", "/app/{file_path:path}"}
-
-
-def _routes(app: Litestar) -> list[tuple[str, str]]:
-    found = []
-    for route in app.routes:
-        for method in getattr(route, "methods", set()):
-            if method in {"HEAD", "OPTIONS"} or route.path.startswith("/schema"):
-                continue
-            # Fill path parameters with values of their type, so the router matches.
-            path = re.sub(r"\{\w+:int\}", "1", route.path)
-            found.append((method, re.sub(r"\{\w+:str\}", "deals", path)))
-    return sorted(found)
 
 
 async def test_health_and_docs_are_public(client: Client) -> None:
@@ -64,7 +50,7 @@ async def test_the_web_page_is_public_and_locked_to_this_origin(client: Client) 
 async def test_every_other_endpoint_answers_401_without_a_token(
     db: AsyncEngine, client: Client
 ) -> None:
-    routes = _routes(create_app(db))
+    routes = app_routes(create_app(db))
     assert ("POST", "/api/v1/ingest/deals") in routes
     for method, path in routes:
         if path in PUBLIC:

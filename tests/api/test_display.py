@@ -4,21 +4,17 @@ figures, and nothing of anyone's pay."""
 from __future__ import annotations
 
 import asyncio
-import re
 
 import httpx
 import pytest
-from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.app import create_app
-from incentives.audit.log import CLI_ACTOR
-from incentives.auth import principals
 from incentives.auth.principals import by_tokens
 from incentives.cli import main
-from incentives.db.connection import driver_of, driver_transaction
+from incentives.db.connection import driver_of
 from incentives.games.display import BoardBasis, DisplayedBoard, parse_boards
-from tests.api.conftest import Client, Headers, make_live, post_deal, race
+from tests.api.conftest import Client, Headers, app_routes, make_live, post_deal, race
 from tests.api.test_games_stream import events, serving
 from tests.http import api_client
 
@@ -34,27 +30,6 @@ OPEN_TO_DISPLAY = {
     ("GET", "/api/v1/leaderboards/displayed"),
 }
 PUBLIC = {"/health", "/", "/app", "/app/{file_path:path}"}
-
-
-def _routes(app: Litestar) -> list[tuple[str, str]]:
-    found = []
-    for route in app.routes:
-        for method in getattr(route, "methods", set()):
-            if method in {"HEAD", "OPTIONS"} or route.path.startswith("/schema"):
-                continue
-            path = re.sub(r"\{\w+:int\}", "1", route.path)
-            found.append((method, re.sub(r"\{\w+:str\}", "deals", path)))
-    return sorted(found)
-
-
-@pytest.fixture
-async def screen(db: AsyncEngine, world: Headers) -> dict[str, str]:
-    """Authorization headers of an office display, on the test world."""
-    async with driver_transaction(db) as conn:
-        _, token = await principals.create(
-            conn, name="Office TV", role="display", participant=None, actor=CLI_ACTOR
-        )
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def _contests(client: Client, db: AsyncEngine, world: Headers) -> None:
@@ -154,7 +129,7 @@ async def test_a_display_is_refused_the_estimate_and_every_write(
     deal = {"deals": [{"amount": "1000", "close_date": "2026-03-20"}]}
     estimate = await client.post("/api/v1/me/estimate", json=deal, headers=screen)
     assert estimate.status_code == 403
-    for method, path in _routes(create_app(db)):
+    for method, path in app_routes(create_app(db)):
         if path in PUBLIC or (method, path) in OPEN_TO_DISPLAY:
             continue
         answer = await client.request(method, path, headers=screen)

@@ -32,7 +32,7 @@ from playwright.async_api import (
     async_playwright,
 )
 
-from tests.api.conftest import Headers, auth, client, world  # noqa: F401 - fixtures used here
+from tests.api.conftest import Headers, auth, client, screen, world  # noqa: F401 - fixtures used here
 from tests.http import wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,13 +8,9 @@ import datetime as dt
 import re
 
 import httpx
-import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.audit.log import CLI_ACTOR
-from incentives.auth import principals
-from incentives.db.connection import driver_transaction
 from tests.api.conftest import Headers, make_live, race
 from tests.web.conftest import PHONE, assert_accessible, assert_fits, token_of
 
@@ -26,16 +22,6 @@ PRIZES = [
     {"rank": 2, "to_rank": 3, "cash": "250"},
     {"at_least": "10000", "points": 50},
 ]
-
-
-@pytest.fixture
-async def screen(db: AsyncEngine, world: Headers) -> dict[str, str]:
-    """An office display's authorization headers."""
-    async with driver_transaction(db) as conn:
-        _, token = await principals.create(
-            conn, name="Office TV", role="display", participant=None, actor=CLI_ACTOR
-        )
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def _live_race(site: str, db: AsyncEngine, world: Headers) -> None:
