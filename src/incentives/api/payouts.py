@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import asyncpg
 import msgspec
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import (
     ClientException,
     HTTPException,
@@ -25,7 +26,9 @@ from incentives.api.plans import FINANCE
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_transaction
 from incentives.payouts import workflow
+from incentives.payouts.changes import Change, changes
 from incentives.payouts.export import EXPORTABLE, export
+from incentives.payouts.queue import WorkQueue, work_queue
 from incentives.payouts.workflow import BulkResult, Paid, StatementState
 
 MAX_STATEMENTS = 10_000
@@ -234,6 +237,25 @@ async def mark_paid(
     return await once(request, idempotency_key, act, Paid)
 
 
+@get("/payouts/queue", guards=[FINANCE])
+async def payout_queue(conn: NamedDependency[asyncpg.Connection]) -> WorkQueue:
+    """What waits for finance across closed periods: drafts to submit, submitted to
+    approve, approved not yet exported, exported not yet paid, and unresolved disputes,
+    each with counts and totals per currency, newest period first."""
+    return await work_queue(conn)
+
+
+@get("/payouts/changes", guards=[FINANCE])
+async def payout_changes(
+    conn: NamedDependency[asyncpg.Connection],
+    period: Annotated[str, QueryParameter(description="the period's label, e.g. 2026-Q3")],
+) -> list[Change]:
+    """Each statement of the period beside the same person's for the period before, the
+    change in money and as a fraction, and a flag: ``jump`` or ``drop`` when it moved by at
+    least half and at least 500 in the currency, ``new`` when nothing was paid before."""
+    return await changes(conn, visible=None, period=period)
+
+
 payouts_router = Router(
     path="/api/v1",
     route_handlers=[
@@ -244,6 +266,8 @@ payouts_router = Router(
         approve_period,
         export_payouts,
         mark_paid,
+        payout_queue,
+        payout_changes,
     ],
     tags=["payouts"],
 )

@@ -13,13 +13,14 @@ from litestar import MediaType, Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import FromPath, PathParameter, QueryParameter
 
 from incentives.api.deps import today
 from incentives.api.plans import FINANCE, Conflict
 from incentives.api.security import roles
 from incentives.auth.access import visible_participants
 from incentives.auth.principals import Principal
+from incentives.payouts.changes import Change, changes
 from incentives.payouts.statements import (
     Statement,
     StatementSummary,
@@ -121,6 +122,21 @@ async def statement(
     return Response(found)
 
 
+@get("/statements/{statement_id:int}/change", guards=[READERS])
+async def statement_change(
+    conn: Conn, request: Request[Principal, Any, Any], statement_id: FromPath[int]
+) -> Change:
+    """The statement beside the same person's for the period before, with the change and
+    its flag (see ``GET /payouts/changes``)."""
+    visible = await visible_participants(conn, request.user, today())
+    found = await changes(conn, visible=visible, statement_id=statement_id)
+    if not found:
+        raise NotFoundException(NO_STATEMENT)
+    return found[0]
+
+
 statements_router = Router(
-    path="/api/v1", route_handlers=[close, statements, statement], tags=["statements"]
+    path="/api/v1",
+    route_handlers=[close, statements, statement, statement_change],
+    tags=["statements"],
 )
