@@ -17,7 +17,10 @@ PAGES = [
     ("manager", "#/team?period=2026-Q1", 'figure[data-chart="distribution"]'),
     ("manager", "#/contests/new", "form"),
     ("manager", "#/people/rep-1?period=2026-Q1", "details.line"),
-    ("finance", "#/finance", "h1"),
+    ("finance", "#/finance", '.stage[data-stage="disputes"]'),
+    ("finance", "#/payouts", "h1"),
+    ("finance", "#/disputes", "form"),
+    ("finance", "#/audit", "tr[data-audit]"),
 ]
 
 

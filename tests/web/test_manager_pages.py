@@ -1,5 +1,4 @@
-"""Managers and finance on the web page: the team's attainment, a contest made through
-the form, statements approved in bulk."""
+"""Managers on the web page: the team's attainment and a contest made through the form."""
 
 from __future__ import annotations
 
@@ -7,11 +6,7 @@ import datetime as dt
 
 import httpx
 from playwright.async_api import Page, expect
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.audit.log import CLI_ACTOR
-from incentives.auth import principals
-from incentives.db.connection import driver_transaction
 from tests.api.conftest import Headers
 from tests.web.conftest import PHONE, Console, assert_accessible, assert_fits, sign_in
 
@@ -122,90 +117,3 @@ async def test_a_manager_creates_a_contest_through_the_form(
     assert definition["participants"] == {"teams": ["east"]}
     assert definition["prizes"] == [{"rank": 1, "cash": "250"}]
     assert definition["score"] == {"type": "total", "source": "deals", "aggregate": "sum"}
-
-
-async def test_finance_approves_a_submitted_statement(
-    page: Page, site: str, db: AsyncEngine, world: Headers, console: Console
-) -> None:
-    console.expect(r"status of 403")
-    async with httpx.AsyncClient(base_url=site, headers=world["finance"]) as api:
-        closed = await api.post("/api/v1/periods/2026-Q1/close")
-        assert closed.status_code == 200, closed.text
-        listed = await api.get("/api/v1/statements?period=2026-Q1&participant=rep-1")
-        statement = listed.json()[0]["id"]
-        submitted = await api.post(f"/api/v1/statements/{statement}/submit")
-        assert submitted.status_code == 200, submitted.text
-    async with driver_transaction(db) as conn:
-        _, second = await principals.create(
-            conn, name="second finance", role="finance", participant=None, actor=CLI_ACTOR
-        )
-
-    # Whoever submitted may not approve: the page says so and nothing changes.
-    await sign_in(page, world["finance"])
-    await page.goto("/app/#/finance?period=2026-Q1&status=submitted")
-    row = page.locator(f'tr[data-statement="{statement}"]')
-    await expect(row).to_contain_text("$1,284.57")
-    await expect(page.locator("caption")).to_have_text("1 submitted statement(s), $1,284.57")
-    await row.get_by_role("checkbox").check()
-    await page.get_by_role("button", name="Approve").click()
-    await expect(page.get_by_role("status").filter(has_text="Result of approve")).to_contain_text(
-        "Rita Rep:"
-    )
-    await expect(row.locator(".badge")).to_have_text("submitted")
-
-    await page.get_by_role("button", name="Sign out").click()
-    await sign_in(page, {"Authorization": f"Bearer {second}"})
-    await expect(page.get_by_role("heading", name="Statements 2026-Q1")).to_be_visible()
-    await expect(page.get_by_label("Status", exact=True)).to_have_value("submitted")
-    await page.get_by_label("Select all").check()
-    await page.get_by_role("button", name="Approve").click()
-    await expect(page.get_by_text("Rita Rep: approved")).to_be_visible()
-    await expect(page.get_by_text("No submitted statements for 2026-Q1.")).to_be_visible()
-    async with httpx.AsyncClient(base_url=site, headers=world["finance"]) as api:
-        approved = (await api.get(f"/api/v1/statements/{statement}")).json()
-    assert approved["status"] == "approved"
-    assert approved["total"] == "1284.57"
-
-
-async def test_finance_rejects_in_bulk_only_with_a_reason(
-    page: Page, site: str, world: Headers
-) -> None:
-    async with httpx.AsyncClient(base_url=site, headers=world["finance"]) as api:
-        assert (await api.post("/api/v1/periods/2026-Q1/close")).status_code == 200
-        submitted = await api.post("/api/v1/periods/2026-Q1/statements/submit")
-        assert submitted.status_code == 200, submitted.text
-    await sign_in(page, world["finance"])
-    rows = page.locator("tbody tr[data-statement]")
-    await expect(rows).to_have_count(3)
-    await page.get_by_label("Select all").check()
-    await page.get_by_role("button", name="Reject").click()
-    await expect(page.get_by_role("alert")).to_have_text("Say why the statements are rejected.")
-    await expect(page.get_by_label("Reason")).to_be_focused()
-    await page.get_by_label("Reason").fill("Quota for Q1 was wrong")
-    await page.get_by_role("button", name="Reject").click()
-    await expect(page.get_by_text("No submitted statements for 2026-Q1.")).to_be_visible()
-    await page.get_by_label("Status", exact=True).select_option("draft")
-    await expect(rows).to_have_count(3)
-    await expect(rows.first).to_contain_text("Quota for Q1 was wrong")
-    async with httpx.AsyncClient(base_url=site, headers=world["finance"]) as api:
-        drafts = (await api.get("/api/v1/statements?period=2026-Q1&status=draft")).json()
-    assert {s["rejected_reason"] for s in drafts} == {"Quota for Q1 was wrong"}
-
-
-async def test_finance_lands_on_the_statements_waiting_for_approval(
-    page: Page, site: str, world: Headers
-) -> None:
-    async with httpx.AsyncClient(base_url=site, headers=world["finance"]) as api:
-        for quarter in ("2026-Q1", "2026-Q2"):
-            closed = await api.post(f"/api/v1/periods/{quarter}/close")
-            assert closed.status_code == 200, closed.text
-        listed = await api.get("/api/v1/statements?period=2026-Q1&participant=rep-1")
-        submitted = await api.post(f"/api/v1/statements/{listed.json()[0]['id']}/submit")
-        assert submitted.status_code == 200, submitted.text
-
-    # The newest closed quarter holds only drafts: the one waiting for approval comes first.
-    await sign_in(page, world["finance"])
-    await page.goto("/app/#/finance")
-    await expect(page.get_by_role("heading", name="Statements 2026-Q1")).to_be_visible()
-    await expect(page.get_by_label("Status", exact=True)).to_have_value("submitted")
-    await expect(page.locator("caption")).to_have_text("1 submitted statement(s), $1,284.57")

@@ -34,9 +34,9 @@ async def test_a_rep_opens_their_statement_and_queries_a_line(
     await expect(page.get_by_role("heading", level=1)).to_have_text("Statement 2026-Q1: Rita Rep")
     await expect(page.locator("main .total").first).to_have_text("$1,284.57")
     line = page.locator('tr[data-line="1"]')
-    await expect(line.locator("td").nth(1)).to_have_text("Commission")
-    await expect(line.locator("td").nth(2)).to_have_text("Flat ten percent")
-    await expect(line.locator("td").nth(4)).to_have_text("$1,284.57")
+    await expect(line.locator("td .line-name")).to_have_text("Commission")
+    await expect(line.locator(":scope > td").nth(2)).to_have_text("Flat ten percent")
+    await expect(line.locator(":scope > td").nth(4)).to_have_text("$1,284.57")
     # The CSV is downloaded with the token, as the API's own file.
     async with page.expect_download() as caught:
         await page.get_by_role("button", name="Download CSV").click()

@@ -3,10 +3,13 @@
 // to the browser.
 import { api, token, whenSignedOut } from "./api.js";
 import { fill, h } from "./dom.js";
+import * as audit from "./views/audit.js";
 import * as boards from "./views/boards.js";
 import * as contestForm from "./views/contest-form.js";
+import * as disputes from "./views/disputes.js";
 import * as finance from "./views/finance.js";
 import * as pay from "./views/pay.js";
+import * as payouts from "./views/payouts.js";
 import * as signin from "./views/signin.js";
 import * as statement from "./views/statement.js";
 import * as team from "./views/team.js";
@@ -26,6 +29,9 @@ const ROUTES = [
   [/^team$/, team, MANAGERS, "Team"],
   [/^contests\/new$/, contestForm, MANAGERS, "New contest"],
   [/^finance$/, finance, FINANCE, "Finance"],
+  [/^payouts$/, payouts, FINANCE, "Payouts"],
+  [/^disputes$/, disputes, FINANCE, "Disputes"],
+  [/^audit$/, audit, FINANCE, "Audit"],
   [/^boards$/, boards, null, "Leaderboards"],
   [/^tv$/, tv, null, null],
 ];

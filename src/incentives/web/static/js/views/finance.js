@@ -1,111 +1,63 @@
-// Finance: a period's statements by status, chosen one by one or all at once, and moved
-// along in bulk: submit, approve, or reject with a reason. Each statement is its own
-// request, so one that cannot move (changed meanwhile, or submitted by you under the
-// four-eyes rule) is reported and the rest still go through.
+// Finance's landing: what waits for action across every closed period (drafts to submit,
+// submitted to approve, approved not yet exported, exported not yet paid, and disputes),
+// each with its count and total, linking to the list where the work is done.
 import { api } from "../api.js";
-import { announce, badge, fill, h, labelled, money, table, totals } from "../dom.js";
+import { fill, h, totals, when } from "../dom.js";
 
-const STATUSES = ["draft", "submitted", "approved", "paid"];
+// Stage: [heading, the statement status its list shows, what to do there].
+export const STAGES = {
+  to_submit: ["Drafts to submit", "draft", "Check and submit for approval"],
+  to_approve: ["Submitted, to approve", "submitted", "Approve or reject"],
+  to_export: ["Approved, not exported", "approved", "Download the payroll file"],
+  to_pay: ["Exported, not paid", "approved", "Mark paid once payroll has run"],
+};
 
-/** The view; ``?period=&status=`` pick what is listed. */
-export function render(view, { query }) {
-  load(view, query).catch((error) => view.append(h("p", { class: "error", role: "alert" }, error.message)));
+/** The view. */
+export function render(view) {
+  load(view).catch((error) => fill(view, h("h1", {}, "Finance"), h("p", { class: "error", role: "alert" }, error.message)));
 }
 
-async function load(view, query) {
-  const periods = (await api("/periods")).filter((p) => p.status === "closed");
-  if (!periods.length) {
-    fill(view, h("h1", {}, "Statements"), h("p", { class: "muted" }, "No period has closed yet: statements are made when one closes."));
-    return;
-  }
-  const chosen = query.get("period") ? { period: periods.find((p) => p.label === query.get("period")), status: query.get("status") } : await waiting(periods);
-  const period = chosen.period || periods.at(-1);
-  const status = STATUSES.includes(chosen.status) ? chosen.status : "submitted";
-  const pick = () => { location.hash = `#/finance?${new URLSearchParams({ period: form.period.value, status: form.status.value })}`; };
-  const form = h(
-    "form",
-    { class: "row", "aria-label": "Period and status" },
-    labelled("period", "Period", h("select", { id: "period", name: "period", onchange: pick }, periods.map((p) => h("option", { value: p.label, selected: p === period }, p.label)))),
-    labelled("status", "Status", h("select", { id: "status", name: "status", onchange: pick }, STATUSES.map((s) => h("option", { value: s, selected: s === status }, s)))),
-  );
-  const list = h("div", {});
-  fill(view, h("h1", {}, `Statements ${period.label}`), form, list);
-  await show(list, period.label, status);
+function amounts(byCurrency) {
+  return totals(Object.entries(byCurrency).map(([currency, amount]) => ({ amount, currency })));
 }
 
-/** Where finance has work: the newest period with statements waiting for approval, else
- * the newest with drafts to submit (the list comes newest first), else the last closed. */
-async function waiting(periods) {
-  for (const status of ["submitted", "draft"]) {
-    const [newest] = await api(`/statements?${new URLSearchParams({ status, limit: "1" })}`);
-    const period = newest && periods.find((p) => p.label === newest.period);
-    if (period) return { period, status };
-  }
-  return { period: periods.at(-1), status: "submitted" };
-}
-
-async function show(list, period, status) {
-  const rows = await api(`/statements?${new URLSearchParams({ period, status, limit: "500" })}`);
-  if (!rows.length) {
-    fill(list, h("p", { class: "muted" }, `No ${status} statements for ${period}.`));
-    return;
-  }
-  const boxes = rows.map((s) => h("input", { type: "checkbox", value: s.id, "aria-label": `Select ${s.participant_name}, ${money(s.total, s.currency)}` }));
-  const all = h("input", { type: "checkbox", id: "select-all", "aria-label": "Select all" });
-  all.addEventListener("change", () => boxes.forEach((b) => { b.checked = all.checked; }));
-  const reason = h("input", { id: "reason", name: "reason", placeholder: "Why (needed to reject)" });
-  const outcome = h("div", { "aria-live": "polite" });
-  const act = async (action) => {
-    const chosen = rows.filter((_, i) => boxes[i].checked);
-    if (!chosen.length) return fill(outcome, h("p", { class: "error", role: "alert" }, "Select at least one statement."));
-    if (action === "reject" && !reason.value.trim()) {
-      reason.setAttribute("aria-invalid", "true");
-      reason.focus();
-      return fill(outcome, h("p", { class: "error", role: "alert" }, "Say why the statements are rejected."));
-    }
-    const results = [];
-    for (const s of chosen) {
-      const body = action === "reject" ? { reason: reason.value.trim() } : { version: s.version };
-      try {
-        const moved = await api(`/statements/${s.id}/${action}`, { method: "POST", body });
-        results.push(h("li", { class: "ok" }, `${s.participant_name}: ${moved.status}`));
-      } catch (error) {
-        results.push(h("li", { class: "error" }, `${s.participant_name}: ${error.message}`));
-      }
-    }
-    announce(`${action}: ${chosen.length} statement(s) processed`);
-    await show(list, period, status);
-    list.prepend(h("div", { class: "card", role: "status" }, h("strong", {}, `Result of ${action}`), h("ul", {}, results)));
-  };
-  const buttons = {
-    draft: [["submit", "Submit for approval", ""]],
-    submitted: [["approve", "Approve", ""], ["reject", "Reject", "danger"]],
-    approved: [],
-    paid: [],
-  }[status];
-  const actions = buttons.length
-    ? h("div", { class: "actions card" },
-        buttons.some(([a]) => a === "reject") ? labelled("reason", "Reason", reason) : null,
-        buttons.map(([action, label, style]) => h("button", { type: "button", class: style, onclick: () => act(action) }, label)))
-    : null;
+async function load(view) {
+  const [queue, recent] = await Promise.all([api("/payouts/queue"), api("/audit?entity=statement&limit=8")]);
+  const waiting = queue.stages.reduce((n, s) => n + s.statements, 0);
+  const disputes = queue.disputes.open + queue.disputes.answered;
   fill(
-    list,
-    actions,
-    outcome,
-    table(
-      `${rows.length} ${status} statement(s), ${totals(rows.map((s) => ({ amount: s.total, currency: s.currency })))}`,
-      [{ label: "" }, { label: "Participant" }, { label: "Total", num: true }, { label: "Status" }, { label: "Note" }],
-      [
-        h("tr", {}, h("td", {}, h("label", { class: "check", for: "select-all" }, all, "All")), h("td", { colspan: 4 })),
-        ...rows.map((s, i) =>
-          h("tr", { "data-statement": s.id },
-            h("td", {}, boxes[i]),
-            h("td", {}, s.participant_name, h("span", { class: "muted" }, ` ${s.participant}`)),
-            h("td", { class: "num money" }, money(s.total, s.currency)),
-            h("td", {}, badge(s.status)),
-            h("td", {}, s.rejected_reason ?? ""))),
-      ],
-    ),
+    view,
+    h("h1", {}, "Finance"),
+    h("p", { class: "lead" }, waiting || disputes
+      ? `${waiting} statement(s) and ${disputes} dispute(s) wait for action.`
+      : "Nothing waits for action: every statement of every closed period is paid."),
+    h("div", { class: "grid queue" }, queue.stages.map(stageCard), disputeCard(queue.disputes)),
+    h("h2", {}, "Recent statement activity"),
+    recent.entries.length
+      ? h("ul", { class: "activity" }, recent.entries.map((e) => h("li", {}, h("span", { class: "muted" }, when(e.at)), ` ${e.actor} · ${e.action} `, h("a", { href: `#/statements/${e.entity_key}` }, `statement ${e.entity_key}`))))
+      : h("p", { class: "muted" }, "Nothing recorded yet."),
+    h("p", {}, h("a", { href: "#/audit?entity=statement" }, "Open the audit trail")),
   );
 }
 
+function stageCard(stage) {
+  const [heading, status, todo] = STAGES[stage.stage];
+  const link = (period) => `#/payouts?${new URLSearchParams({ period, status })}`;
+  return h("section", { class: `card stage${stage.statements ? " busy" : ""}`, "data-stage": stage.stage, "aria-labelledby": `h-${stage.stage}` },
+    h("h2", { id: `h-${stage.stage}` }, heading),
+    h("p", { class: "count" }, h("strong", {}, stage.statements), ` statement(s) · `, h("span", { class: "money" }, stage.statements ? amounts(stage.totals) : "nothing")),
+    stage.periods.length
+      ? [h("p", { class: "muted" }, todo), h("ul", {}, stage.periods.map((p) => h("li", {}, h("a", { href: link(p.period) }, p.period), `: ${p.statements} · `, h("span", { class: "money" }, amounts(p.totals)))))]
+      : h("p", { class: "muted" }, "Nothing waiting."));
+}
+
+function disputeCard(disputes) {
+  const total = disputes.open + disputes.answered;
+  return h("section", { class: `card stage${total ? " busy" : ""}`, "data-stage": "disputes", "aria-labelledby": "h-disputes" },
+    h("h2", { id: "h-disputes" }, "Disputes"),
+    h("p", { class: "count" }, h("strong", {}, disputes.open), " open (to answer) · ", h("strong", {}, disputes.answered), " answered (to resolve)"),
+    total
+      ? h("ul", {}, Object.entries(disputes.periods).map(([period, n]) => h("li", {}, h("a", { href: `#/disputes?${new URLSearchParams({ period })}` }, period), `: ${n}`)))
+      : h("p", { class: "muted" }, "Nothing waiting."),
+    h("p", {}, h("a", { href: "#/disputes" }, "Open the disputes queue")));
+}
