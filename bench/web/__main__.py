@@ -1,4 +1,5 @@
-"""Time to first render of My pay (a rep) and the finance landing page, on the demo.
+"""Time to first render of My pay (a rep), the finance landing page and a period's payouts
+list, on the demo.
 
 ``python -m bench.web [--runs 10]``: loads the demo (``incentives demo --no-serve`` for a
 fixed day, so every run sees the same data) into a fresh database, serves it, and opens
@@ -55,12 +56,18 @@ PAGES: dict[str, dict[str, Any]] = {
     "Finance landing (finance)": {
         "role": "finance",
         "hash": "#/finance",
-        "ready": "main table, main .card",
+        "ready": "main .activity",
+        "reads": ["/me", "/payouts/queue", "/audit?entity=statement&limit=8"],
+    },
+    "Payouts list (finance)": {
+        "role": "finance",
+        "hash": "#/payouts?period=2026-Q3&status=submitted",
+        "ready": "main tr[data-statement]",
         "reads": [
             "/me",
             "/periods",
-            "/statements?status=submitted&limit=1",
             "/statements?period=2026-Q3&status=submitted&limit=500",
+            "/payouts/changes?period=2026-Q3",
         ],
     },
 }
