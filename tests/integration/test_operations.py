@@ -50,7 +50,8 @@ class Served:
 
 
 def _environment(**changes: str | None) -> dict[str, str]:
-    env = {**os.environ, "INCENTIVES_SCHEDULER": "on"}
+    # A server that does not stop is made to dump every thread's stack (see _stop).
+    env = {**os.environ, "INCENTIVES_SCHEDULER": "on", "PYTHONFAULTHANDLER": "1"}
     for name, value in changes.items():
         env.pop(name, None)
         if value is not None:
@@ -94,7 +95,13 @@ async def _stop(server: Served, sig: signal.Signals) -> tuple[int, float]:
         os.killpg(server.process.pid, sig)
     else:
         server.process.send_signal(sig)
-    code = await asyncio.wait_for(server.process.wait(), 30)
+    try:
+        code = await asyncio.wait_for(server.process.wait(), 30)
+    except TimeoutError:
+        # SIGABRT makes faulthandler write where each thread of the server is stuck.
+        server.process.send_signal(signal.SIGABRT)
+        await asyncio.wait_for(server.process.wait(), 10)
+        pytest.fail(f"the server did not stop on {sig.name}: {server.log.read_text()[-6000:]}")
     return code, time.monotonic() - started
 
 
