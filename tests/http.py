@@ -48,3 +48,21 @@ async def wait_until_healthy(
 
 def _tail(log: Path) -> str:
     return log.read_text()[-2000:]
+
+
+def running_in_group(group: int) -> list[int]:
+    """The processes of process group ``group`` that still run (Linux's /proc). A zombie
+    is left out: it has ended and only waits for its new parent, the container's first
+    process, to collect it, which a child that ends after its parent always does."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # "pid (name) state ppid pgrp …"; the name may hold spaces and parentheses.
+            state, _, pgrp = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue  # ended meanwhile
+        if int(pgrp) == group and state != "Z":
+            found.append(int(entry.name))
+    return found

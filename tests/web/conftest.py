@@ -11,6 +11,7 @@ A failing test leaves a screenshot in ``INCENTIVES_SCREENSHOTS`` (default
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -33,7 +34,7 @@ from playwright.async_api import (
 )
 
 from tests.api.conftest import Headers, auth, client, screen, world  # noqa: F401 - fixtures used here
-from tests.http import wait_until_healthy
+from tests.http import running_in_group, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(
@@ -136,14 +137,13 @@ async def site(
             )
         # Nothing it started (the rollups' worker) may outlive it.
         for _ in range(40):
-            try:
-                os.killpg(server.pid, 0)
-            except ProcessLookupError:
+            if not (left := running_in_group(server.pid)):
                 break
             await asyncio.sleep(0.05)
         else:
-            os.killpg(server.pid, signal.SIGKILL)
-            pytest.fail("a process the server started outlived it")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            pytest.fail(f"processes the server started outlived it: {left}")
 
 
 @dataclass

@@ -276,7 +276,7 @@ async def test_the_audit_trail_filters_by_action_and_shows_what_changed(
 ) -> None:
     statement = await _rep_1_submitted(site, world)
     await sign_in(page, world["finance"])
-    await page.get_by_role("link", name="Audit").click()
+    await page.get_by_role("link", name="Audit", exact=True).click()
     await page.get_by_label("Entity").fill("statement")
     await page.get_by_label("Action").fill("submit")
     await page.get_by_role("button", name="Filter").click()
