@@ -43,8 +43,10 @@ async def test_redoc_renders_from_the_apps_own_files(
     asked = _requested(page)
     await page.goto("/schema")
     await expect(page.get_by_role("heading", name="incentives (0.1.0)")).to_be_visible()
-    # An operation: in the menu and as its own section with its path.
-    operation = page.locator("h2").filter(has_text=re.compile(r"^IngestBatch\s*$"))
+    # An operation: in the menu and as its own section, under its summary, with its path.
+    operation = page.locator("h2").filter(
+        has_text=re.compile(r"^Upsert a batch keyed by external id: all of it or, on any bad")
+    )
     await expect(operation).to_be_visible()
     await expect(page.get_by_text("/api/v1/ingest/{kind}", exact=True).first).to_be_attached()
     await expect(page.get_by_role("menuitem", name="ingest")).to_be_visible()

@@ -14,7 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives import __version__
-from incentives.api import docs, problems, results_cache, routes
+from incentives.api import contract, docs, problems, results_cache, routes
 from incentives.api.achievements import achievements_router
 from incentives.api.audit import audit_router
 from incentives.api.board_stream import board_stream_router
@@ -49,7 +49,7 @@ def create_app(
     """The API on the given (already migrated) database; ``owns_engine``: dispose of it
     when the app shuts down; ``scheduler``: run the jobs these settings define."""
     settings = load_settings()
-    return Litestar(
+    app = Litestar(
         on_shutdown=[stop_worker, *([engine.dispose] if owns_engine else [])],
         lifespan=[
             results_cache.listening,
@@ -112,6 +112,8 @@ def create_app(
         # a second handler and write every line twice.
         logging_config=None,
     )
+    contract.document(app)
+    return app
 
 
 def settle_heap() -> None:

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
 from litestar.params import FromQuery, QueryParameter
 
+from incentives.api.contract import problems
 from incentives.api.plans import FINANCE
 from incentives.audit.query import AuditPage, Filters, entries
 
@@ -18,7 +19,7 @@ Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Instant = Annotated[dt.datetime | None, QueryParameter(description="ISO 8601 with a UTC offset")]
 
 
-@get("/audit", guards=[FINANCE])
+@get("/audit", guards=[FINANCE], responses=problems(422))
 async def audit_entries(
     conn: NamedDependency[asyncpg.Connection],
     entity: FromQuery[str | None] = None,

@@ -17,6 +17,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from incentives.api.contract import problems
 from incentives.api.deps import today
 from incentives.api.idempotency import IdempotencyKey, once
 from incentives.api.payouts import Text
@@ -84,7 +85,11 @@ async def _act(
     return await once(request, key, guarded, DisputeView, status_code=status_code)
 
 
-@post("/statements/{statement_id:int}/lines/{line_no:int}/disputes", guards=[PAYEES])
+@post(
+    "/statements/{statement_id:int}/lines/{line_no:int}/disputes",
+    guards=[PAYEES],
+    responses=problems(409),
+)
 async def open_dispute(
     request: Request[Principal, Any, Any],
     statement_id: FromPath[int],
@@ -134,7 +139,9 @@ async def get_dispute(
         raise refused(exc) from exc
 
 
-@post("/disputes/{dispute_id:int}/answer", guards=[FINANCE], status_code=200)
+@post(
+    "/disputes/{dispute_id:int}/answer", guards=[FINANCE], status_code=200, responses=problems(409)
+)
 async def answer_dispute(
     request: Request[Principal, Any, Any],
     dispute_id: FromPath[int],
@@ -149,7 +156,12 @@ async def answer_dispute(
     )
 
 
-@post("/disputes/{dispute_id:int}/resolve", guards=[FINANCE], status_code=200)
+@post(
+    "/disputes/{dispute_id:int}/resolve",
+    guards=[FINANCE],
+    status_code=200,
+    responses=problems(409, 422),
+)
 async def resolve_dispute(
     request: Request[Principal, Any, Any],
     dispute_id: FromPath[int],

@@ -29,6 +29,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import Body, JSONBody, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives.api.contract import problems
 from incentives.api.deps import today
 from incentives.api.plans import Conflict
 from incentives.api.security import ON_DISPLAY, roles
@@ -171,7 +172,7 @@ Definition = Annotated[
 ]
 
 
-@post("/contests", guards=[MANAGERS], status_code=201)
+@post("/contests", guards=[MANAGERS], status_code=201, responses=problems(409, 422))
 async def create_contest(
     state: State, request: Request[Principal, Any, Any], data: Definition
 ) -> ContestView:
@@ -211,7 +212,7 @@ async def get_contest(
     return _view(await _row(conn, contest, request.user))
 
 
-@put("/contests/{contest:str}", guards=[MANAGERS])
+@put("/contests/{contest:str}", guards=[MANAGERS], responses=problems(409, 422))
 async def edit_contest(
     state: State, request: Request[Principal, Any, Any], contest: ContestRef, data: Definition
 ) -> ContestView:
@@ -227,7 +228,9 @@ async def edit_contest(
         raise Conflict(str(exc)) from exc
 
 
-@post("/contests/{contest:str}/schedule", guards=[MANAGERS], status_code=200)
+@post(
+    "/contests/{contest:str}/schedule", guards=[MANAGERS], status_code=200, responses=problems(409)
+)
 async def schedule_contest(
     state: State, request: Request[Principal, Any, Any], contest: ContestRef
 ) -> ContestView:
@@ -244,7 +247,7 @@ async def schedule_contest(
         return _view(await _row(await driver_of(sa_conn), str(contest_id), request.user))
 
 
-@post("/contests/{contest:str}/cancel", guards=[MANAGERS], status_code=200)
+@post("/contests/{contest:str}/cancel", guards=[MANAGERS], status_code=200, responses=problems(409))
 async def cancel_contest(
     state: State, request: Request[Principal, Any, Any], contest: ContestRef
 ) -> ContestView:
@@ -267,7 +270,12 @@ class CloneRequest(msgspec.Struct, forbid_unknown_fields=True):
     window: dict[str, str] | None = None
 
 
-@post("/contests/{contest:str}/clone", guards=[MANAGERS], status_code=201)
+@post(
+    "/contests/{contest:str}/clone",
+    guards=[MANAGERS],
+    status_code=201,
+    responses=problems(409, 422),
+)
 async def clone_contest(
     state: State,
     request: Request[Principal, Any, Any],

@@ -19,6 +19,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from incentives.api.contract import problems
 from incentives.api.deps import today
 from incentives.auth.access import may_see, visible_participants
 from incentives.auth.principals import Principal
@@ -268,7 +269,7 @@ class EstimateRequest(msgspec.Struct, forbid_unknown_fields=True):
     deals: Annotated[list[HypotheticalDeal], msgspec.Meta(min_length=1, max_length=100)]
 
 
-@post("/me/estimate", status_code=200)
+@post("/me/estimate", status_code=200, responses=problems(422))
 async def my_estimate(
     conn: Conn, request: Request[Principal, Any, Any], data: JSONBody[EstimateRequest]
 ) -> Estimate:

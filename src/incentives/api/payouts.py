@@ -21,6 +21,7 @@ from litestar.exceptions import (
 )
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from incentives.api.contract import problems
 from incentives.api.idempotency import IdempotencyKey, once
 from incentives.api.plans import FINANCE
 from incentives.auth.principals import Principal
@@ -86,7 +87,12 @@ async def _transition(
     return await once(request, key, act, StatementState)
 
 
-@post("/statements/{statement_id:int}/submit", guards=[FINANCE], status_code=200)
+@post(
+    "/statements/{statement_id:int}/submit",
+    guards=[FINANCE],
+    status_code=200,
+    responses=problems(409),
+)
 async def submit_statement(
     request: Request[Principal, Any, Any],
     statement_id: FromPath[int],
@@ -103,7 +109,12 @@ async def submit_statement(
     )
 
 
-@post("/statements/{statement_id:int}/approve", guards=[FINANCE], status_code=200)
+@post(
+    "/statements/{statement_id:int}/approve",
+    guards=[FINANCE],
+    status_code=200,
+    responses=problems(409),
+)
 async def approve_statement(
     request: Request[Principal, Any, Any],
     statement_id: FromPath[int],
@@ -121,7 +132,12 @@ async def approve_statement(
     )
 
 
-@post("/statements/{statement_id:int}/reject", guards=[FINANCE], status_code=200)
+@post(
+    "/statements/{statement_id:int}/reject",
+    guards=[FINANCE],
+    status_code=200,
+    responses=problems(409),
+)
 async def reject_statement(
     request: Request[Principal, Any, Any],
     statement_id: FromPath[int],
@@ -148,7 +164,12 @@ async def _bulk(
     return await once(request, key, act, BulkResult)
 
 
-@post("/periods/{period:str}/statements/submit", guards=[FINANCE], status_code=200)
+@post(
+    "/periods/{period:str}/statements/submit",
+    guards=[FINANCE],
+    status_code=200,
+    responses=problems(409),
+)
 async def submit_period(
     request: Request[Principal, Any, Any],
     period: FromPath[str],
@@ -158,7 +179,12 @@ async def submit_period(
     return await _bulk(request, idempotency_key, period, workflow.SUBMIT)
 
 
-@post("/periods/{period:str}/statements/approve", guards=[FINANCE], status_code=200)
+@post(
+    "/periods/{period:str}/statements/approve",
+    guards=[FINANCE],
+    status_code=200,
+    responses=problems(409),
+)
 async def approve_period(
     request: Request[Principal, Any, Any],
     period: FromPath[str],
@@ -170,7 +196,7 @@ async def approve_period(
     return await _bulk(request, idempotency_key, period, workflow.APPROVE)
 
 
-@get("/payouts/export", guards=[FINANCE], media_type="text/csv")
+@get("/payouts/export", guards=[FINANCE], media_type="text/csv", responses=problems(409, 422))
 async def export_payouts(
     request: Request[Principal, Any, Any],
     period: Annotated[str, QueryParameter(description="the period's label, e.g. 2026-Q1")],
@@ -207,7 +233,7 @@ class MarkPaid(msgspec.Struct, forbid_unknown_fields=True):
     ) = None
 
 
-@post("/payouts/mark-paid", guards=[FINANCE], status_code=200)
+@post("/payouts/mark-paid", guards=[FINANCE], status_code=200, responses=problems(409, 422))
 async def mark_paid(
     request: Request[Principal, Any, Any],
     data: JSONBody[MarkPaid],

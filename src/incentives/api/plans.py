@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from incentives.api.contract import problems
 from incentives.api.security import roles
 from incentives.auth.principals import Principal
 from incentives.calc import runs
@@ -48,7 +49,7 @@ def plan_problems(exc: PlanFileError) -> ClientException:
     )
 
 
-@post("/plans", guards=[FINANCE], status_code=201)
+@post("/plans", guards=[FINANCE], status_code=201, responses=problems(409, 422))
 async def publish_plan(
     state: State,
     request: Request[Principal, Any, Any],
@@ -97,7 +98,7 @@ class RunRequest(msgspec.Struct, forbid_unknown_fields=True):
     participants: list[str] | None = None
 
 
-@post("/calc-runs", guards=[FINANCE], status_code=201)
+@post("/calc-runs", guards=[FINANCE], status_code=201, responses=problems(409, 422))
 async def start_run(
     state: State, request: Request[Principal, Any, Any], data: JSONBody[RunRequest]
 ) -> runs.RunSummary:

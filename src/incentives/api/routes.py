@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.after_ingest import after_ingest
+from incentives.api.contract import problems
 from incentives.api.deps import today
 from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.principals import Principal
@@ -67,6 +68,7 @@ class IngestBatch(msgspec.Struct, forbid_unknown_fields=True):
     guards=[roles("admin", "integration")],
     tags=["ingest"],
     status_code=200,
+    responses=problems(422),
 )
 async def ingest_batch(
     state: State,

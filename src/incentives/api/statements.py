@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, PathParameter, QueryParameter
 
+from incentives.api.contract import problems
 from incentives.api.deps import today
 from incentives.api.plans import FINANCE, Conflict
 from incentives.api.security import roles
@@ -38,7 +39,13 @@ READERS = roles("rep", "manager", "finance", "admin")
 NO_STATEMENT = "No such statement"
 
 
-@post("/periods/{period:str}/close", guards=[FINANCE], status_code=200, tags=["periods"])
+@post(
+    "/periods/{period:str}/close",
+    guards=[FINANCE],
+    status_code=200,
+    tags=["periods"],
+    responses=problems(409),
+)
 async def close(
     state: State,
     request: Request[Principal, Any, Any],

@@ -1,0 +1,86 @@
+"""The API's description as a contract: every operation's summary and description from its
+handler's docstring, and the error answers every operation can give, documented once,
+here, with the one problem-details body they all share.
+
+The statuses follow from how a route is served, so they are derived rather than written
+by hand on each handler: 401 on every route that needs a token, 403 on each of those (a
+role the route does not admit; an office display on anything but its boards), 404 where
+the path names something, 400 where a parameter or body is validated. Statuses only some
+handlers give (409, 422…) are declared on those handlers with ``problems(...)``; a handler
+taking an ``Idempotency-Key`` answers 422 when the key was used for another request.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from litestar import Litestar
+from litestar.openapi import ResponseSpec
+from litestar.routes import HTTPRoute
+
+from incentives.api.problems import PROBLEM_JSON, Problem
+
+# Why each error status is given, as an operation's documentation says it.
+REASONS = {
+    400: "A parameter or the body is malformed; `errors` names each field",
+    401: "No bearer token, or one that is not valid",
+    403: "Your role may not do this",
+    404: "No such resource, or none you may see",
+    409: "It conflicts with the resource's current state (changed meanwhile, or in a state"
+    " that does not allow it)",
+    422: "Well-formed but refused; `errors` names each field and what is wrong with it",
+}
+
+
+def problem(status: int, reason: str | None = None) -> ResponseSpec:
+    """The documented answer ``status``: problem details, and why it is given."""
+    return ResponseSpec(
+        data_container=Problem,
+        description=reason or REASONS[status],
+        media_type=PROBLEM_JSON,
+        generate_examples=False,
+    )
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """A handler's own error answers, for its decorator's ``responses``."""
+    return {status: problem(status) for status in statuses}
+
+
+def summary(doc: str | None) -> str | None:
+    """An operation's summary: the first sentence of its docstring."""
+    if not doc:
+        return None
+    first = inspect.cleandoc(doc).split("\n\n", 1)[0].replace("\n", " ")
+    return first.split(". ", 1)[0].rstrip(".:")
+
+
+def _takes_input(handler: Any) -> bool:
+    names = set(handler.parsed_fn_signature.parameters)
+    return bool(names - {"request", "state", "conn", "socket", "scope"})
+
+
+def document(app: Litestar) -> None:
+    """Give each operation of ``app`` its summary and its error answers (before the schema
+    is first built)."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if not handler.include_in_schema:
+                continue
+            doc = handler.fn.__doc__
+            handler.summary = handler.summary or summary(doc)
+            handler.description = handler.description or (doc and inspect.cleandoc(doc))
+            errors: dict[int, ResponseSpec] = {}
+            if _takes_input(handler):
+                errors[400] = problem(400)
+            if not handler.opt.get("exclude_from_auth"):
+                errors[401] = problem(401)
+                errors[403] = problem(403)
+            if route.path_parameters:
+                errors[404] = problem(404)
+            if "idempotency_key" in handler.parsed_fn_signature.parameters:
+                errors[422] = problem(422, "The Idempotency-Key was used for another request")
+            handler.responses = {**errors, **(handler.responses or {})}

@@ -1,0 +1,82 @@
+"""The OpenAPI description as a contract: every operation described, and the error
+answers it can give documented with the problem-details body the API really sends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Client, Headers
+
+PUBLIC = {("get", "/health")}
+
+
+@pytest.fixture
+async def schema(client: Client) -> dict[str, Any]:
+    """The app's OpenAPI document, as /schema serves it."""
+    answer = await client.get("/schema/openapi.json")
+    assert answer.status_code == 200
+    return dict(answer.json())
+
+
+def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(m, p, op) for p, item in schema["paths"].items() for m, op in item.items()]
+
+
+async def test_every_operation_has_a_summary_a_description_and_tags(
+    schema: dict[str, Any],
+) -> None:
+    operations = _operations(schema)
+    assert len(operations) > 50
+    for method, path, op in operations:
+        where = f"{method.upper()} {path}"
+        assert op.get("summary"), where
+        # A sentence, not the handler's name (``MyEarnings``).
+        assert " " in op["summary"], (where, op["summary"])
+        assert len(op.get("description", "")) >= len(op["summary"]), where
+        assert op.get("tags"), where
+
+
+async def test_every_error_an_operation_can_give_is_documented_as_problem_details(
+    schema: dict[str, Any],
+) -> None:
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for method, path, op in _operations(schema):
+        where = f"{method.upper()} {path}"
+        statuses = set(op["responses"])
+        if (method, path) not in PUBLIC:
+            assert {"401", "403"} <= statuses, where
+        if "{" in path:
+            assert "404" in statuses, where
+        if op.get("parameters") or op.get("requestBody"):
+            assert "400" in statuses, where
+        for status, response in op["responses"].items():
+            if int(status) >= 400:
+                assert response["content"] == {"application/problem+json": {"schema": problem}}, (
+                    where,
+                    status,
+                )
+    fields = schema["components"]["schemas"]["Problem"]["properties"]
+    assert {"title", "status", "errors"} <= set(fields)
+
+
+async def test_the_documented_problem_is_what_a_refusal_sends(
+    client: Client, auth: Headers, schema: dict[str, Any]
+) -> None:
+    answer = await client.get("/api/v1/statements?limit=0", headers=auth["finance"])
+    assert answer.status_code == 400
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    body = answer.json()
+    documented = schema["components"]["schemas"]
+    assert set(body) <= set(documented["Problem"]["properties"])
+    assert set(documented["Problem"]["required"]) <= set(body)
+    [error] = body["errors"]
+    assert error["field"] == "limit"
+    assert set(error) <= set(documented["FieldProblem"]["properties"])
+    missing = await client.get("/api/v1/statements/999999", headers=auth["finance"])
+    assert missing.status_code == 404
+    assert set(missing.json()) <= set(documented["Problem"]["properties"])
+    unauthenticated = await client.get("/api/v1/me")
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.json()["status"] == 401
