@@ -14,11 +14,12 @@ from litestar import Request, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter
 
-from incentives.api.games import Conn, iso_time
+from incentives.api.games import Conn
 from incentives.auth.principals import Principal
 from incentives.games import rules
 from incentives.games.achievements import rules_in_force
 from incentives.games.model import LevelsTrigger
+from incentives.instants import Instant, maybe_instant
 
 
 class AwardView(msgspec.Struct):
@@ -30,8 +31,8 @@ class AwardView(msgspec.Struct):
     name: str
     points: int
     badge: str | None
-    awarded_at: str | None
-    revoked_at: str | None
+    awarded_at: Instant | None
+    revoked_at: Instant | None
     revoked_reason: str | None
     detail: dict[str, Any]
 
@@ -90,8 +91,8 @@ async def _achievements(conn: asyncpg.Connection, participant_id: int) -> Achiev
                 name=r["name"],
                 points=r["points"],
                 badge=r["badge"],
-                awarded_at=iso_time(r["awarded_at"]),
-                revoked_at=iso_time(r["revoked_at"]),
+                awarded_at=maybe_instant(r["awarded_at"]),
+                revoked_at=maybe_instant(r["revoked_at"]),
                 revoked_reason=r["revoked_reason"],
                 detail=r["detail"],
             )

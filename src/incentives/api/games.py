@@ -39,6 +39,7 @@ from incentives.db.connection import driver_of, driver_transaction
 from incentives.engine.money import exponent
 from incentives.games import contests, display, live, scoring, standings
 from incentives.games.model import Contest, TotalScore
+from incentives.instants import Instant, maybe_instant
 from incentives.single_flight import SingleFlight
 
 Conn = NamedDependency[asyncpg.Connection]
@@ -121,11 +122,6 @@ class Window(msgspec.Struct):
     to: str
 
 
-def iso_time(value: Any) -> str | None:
-    """A timestamp as ISO 8601 in UTC with a ``Z``; None as None."""
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
-
-
 class ContestView(msgspec.Struct):
     """A contest: where it stands and its definition (the contest file's content)."""
 
@@ -139,12 +135,12 @@ class ContestView(msgspec.Struct):
     created_by: str
     revision: int
     definition: dict[str, Any]
-    created_at: str | None
-    updated_at: str | None
-    live_at: str | None
-    frozen_at: str | None
-    awarded_at: str | None
-    cancelled_at: str | None
+    created_at: Instant | None
+    updated_at: Instant | None
+    live_at: Instant | None
+    frozen_at: Instant | None
+    awarded_at: Instant | None
+    cancelled_at: Instant | None
 
 
 def _view(row: asyncpg.Record) -> ContestView:
@@ -160,10 +156,10 @@ def _view(row: asyncpg.Record) -> ContestView:
         revision=row["revision"],
         definition=row["definition"],
         **{
-            name: iso_time(row[name])
+            name: maybe_instant(row[name])
             for name in ("created_at", "updated_at", "live_at", "frozen_at", "awarded_at")
         },
-        cancelled_at=iso_time(row["cancelled_at"]),
+        cancelled_at=maybe_instant(row["cancelled_at"]),
     )
 
 

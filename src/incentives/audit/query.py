@@ -8,13 +8,15 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from incentives.instants import Instant, instant
+
 
 class AuditRecord(msgspec.Struct):
     """One audit entry: who, through which channel, did what to which entity, when, with
     the entity before and after."""
 
     id: int
-    at: dt.datetime
+    at: Instant
     actor: str
     actor_id: int | None
     channel: str
@@ -71,5 +73,5 @@ async def entries(
         f" FROM audit_log{where} ORDER BY id DESC LIMIT ${len(params)}",
         *params,
     )
-    page = [AuditRecord(**dict(r)) for r in rows[:limit]]
+    page = [AuditRecord(**{**dict(r), "at": instant(r["at"])}) for r in rows[:limit]]
     return AuditPage(entries=page, next_before_id=page[-1].id if len(rows) > limit else None)

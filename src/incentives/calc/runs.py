@@ -29,6 +29,7 @@ from incentives.calc.persist import Written, replace_results
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.engine.evaluate import evaluate
 from incentives.engine.periods import periods_between
+from incentives.instants import Instant, sql_instant
 from incentives.plans.publish import in_force
 
 
@@ -51,16 +52,14 @@ class RunSummary(msgspec.Struct):
     plan_versions: dict[str, Any]
     input_watermark: int | None
     counts: dict[str, Any]
-    started_at: str
-    finished_at: str | None
+    started_at: Instant
+    finished_at: Instant | None
     error: str | None
 
 
 _SUMMARY_COLUMNS = (
     "id, trigger, requested_by, status, scope, plan_versions, input_watermark, counts,"
-    " to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS started_at,"
-    " to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-    " AS finished_at, error"
+    f" {sql_instant('started_at')}, {sql_instant('finished_at')}, error"
 )
 
 

@@ -9,7 +9,6 @@ as an ``adjustment`` line. A declined dispute names its reason. Every change is 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection
 
 import asyncpg
@@ -18,6 +17,7 @@ import msgspec
 from incentives.audit import log as audit
 from incentives.auth.principals import Principal
 from incentives.engine.money import MoneyError, format_minor, parse_decimal, to_minor
+from incentives.instants import Instant, instant, maybe_instant
 
 UNRESOLVED = ("open", "answered")
 
@@ -67,14 +67,14 @@ class DisputeView(msgspec.Struct, kw_only=True):
     status: str
     message: str
     opened_by: str
-    opened_at: dt.datetime
+    opened_at: Instant
     answer: str | None
     answered_by: str | None
-    answered_at: dt.datetime | None
+    answered_at: Instant | None
     resolution_reason: str | None
     adjustment: Adjustment | None
     resolved_by: str | None
-    resolved_at: dt.datetime | None
+    resolved_at: Instant | None
 
 
 _VIEW = """
@@ -118,14 +118,14 @@ def _view(row: asyncpg.Record) -> DisputeView:
         status=row["status"],
         message=row["message"],
         opened_by=row["opened_by"],
-        opened_at=row["opened_at"],
+        opened_at=instant(row["opened_at"]),
         answer=row["answer"],
         answered_by=row["answered_by"],
-        answered_at=row["answered_at"],
+        answered_at=maybe_instant(row["answered_at"]),
         resolution_reason=row["resolution_reason"],
         adjustment=adjustment,
         resolved_by=row["resolved_by"],
-        resolved_at=row["resolved_at"],
+        resolved_at=maybe_instant(row["resolved_at"]),
     )
 
 

@@ -20,6 +20,7 @@ import msgspec
 
 from incentives.engine.explain import money
 from incentives.engine.money import format_minor
+from incentives.instants import Instant, sql_instant
 
 # A statement line's kind, from the trace kind of the earning line it freezes.
 _KIND = """
@@ -166,11 +167,11 @@ class StatementSummary(msgspec.Struct, kw_only=True):
     total: str
     status: str
     version: int
-    created_at: str
-    submitted_at: str | None = None
-    approved_at: str | None = None
-    exported_at: str | None = None
-    paid_at: str | None = None
+    created_at: Instant
+    submitted_at: Instant | None = None
+    approved_at: Instant | None = None
+    exported_at: Instant | None = None
+    paid_at: Instant | None = None
     rejected_reason: str | None = None
 
 
@@ -183,16 +184,13 @@ class Statement(StatementSummary, kw_only=True):
     lines: list[StatementLine]
 
 
-def _iso(column: str) -> str:
-    return f"to_char(s.{column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS {column}"
-
-
 _SUMMARY = (
     "SELECT s.id, p.external_id AS participant, p.name AS participant_name, s.period,"
     " s.currency, s.total_minor, s.status, s.version, s.rejected_reason, s.participant_id,"
     " q.start_date, q.end_date, "
     + ", ".join(
-        _iso(c) for c in ("created_at", "submitted_at", "approved_at", "exported_at", "paid_at")
+        sql_instant(f"s.{c}")
+        for c in ("created_at", "submitted_at", "approved_at", "exported_at", "paid_at")
     )
     + " FROM statements s JOIN participants p ON p.id = s.participant_id"
 )

@@ -10,7 +10,6 @@ an adjustment. Each change leaves an audit entry per statement, with before and 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ import msgspec
 
 from incentives.audit import log as audit
 from incentives.engine.money import format_minor
+from incentives.instants import Instant, maybe_instant
 
 
 class WorkflowError(Exception):
@@ -88,11 +88,11 @@ class StatementState(msgspec.Struct, kw_only=True):
     status: str
     version: int
     submitted_by: str | None
-    submitted_at: dt.datetime | None
+    submitted_at: Instant | None
     approved_by: str | None
-    approved_at: dt.datetime | None
-    exported_at: dt.datetime | None
-    paid_at: dt.datetime | None
+    approved_at: Instant | None
+    exported_at: Instant | None
+    paid_at: Instant | None
     rejected_reason: str | None
 
 
@@ -118,6 +118,8 @@ async def state(conn: asyncpg.Connection, statement_id: int) -> StatementState:
         raise NotFound(f"no statement {statement_id}")
     fields = dict(row)
     fields["total"] = format_minor(fields.pop("total_minor"), row["currency"])
+    for moment in ("submitted_at", "approved_at", "exported_at", "paid_at"):
+        fields[moment] = maybe_instant(fields[moment])
     return StatementState(**fields)
 
 

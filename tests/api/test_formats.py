@@ -1,0 +1,73 @@
+"""One format in every answer: moments in UTC to the second with a ``Z``, whatever the
+endpoint, whether rendered in SQL or in Python."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from incentives.instants import PATTERN
+from tests.api.conftest import Client, Headers, make_live, race
+
+MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+INSTANT = re.compile(PATTERN)
+
+
+def _moments(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """Every (path, text) in ``value`` that reads as a moment."""
+    if isinstance(value, dict):
+        return [m for k, v in value.items() for m in _moments(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [m for v in value for m in _moments(v, f"{path}[]")]
+    return [(path, value)] if isinstance(value, str) and MOMENT.match(value) else []
+
+
+async def test_every_moment_in_every_answer_is_utc_to_the_second(
+    client: Client, world: Headers, db: Any
+) -> None:
+    finance, rep = world["finance"], world["rep"]
+    closed = await client.post("/api/v1/periods/2026-Q1/close", headers=finance)
+    assert closed.status_code == 200, closed.text
+    [mine] = (await client.get("/api/v1/statements?participant=rep-1", headers=finance)).json()
+    submitted = await client.post(f"/api/v1/statements/{mine['id']}/submit", headers=finance)
+    disputed = await client.post(
+        f"/api/v1/statements/{mine['id']}/lines/1/disputes",
+        json={"message": "Where is D-9?"},
+        headers=rep,
+    )
+    assert disputed.status_code == 201, disputed.text
+    answered = await client.post(
+        f"/api/v1/disputes/{disputed.json()['id']}/answer",
+        json={"answer": "Next run."},
+        headers=finance,
+    )
+    await make_live(client, db, world["manager"], race("spring", "Spring race"))
+    run = await client.post("/api/v1/calc-runs", json={"period": "2026-Q2"}, headers=finance)
+    answers = [submitted, disputed, answered, run]
+    for path in (
+        "/api/v1/statements",
+        f"/api/v1/statements/{mine['id']}",
+        "/api/v1/disputes",
+        "/api/v1/audit",
+        "/api/v1/contests",
+        "/api/v1/contests/spring",
+        f"/api/v1/calc-runs/{run.json()['id']}",
+        "/api/v1/me/achievements",
+    ):
+        answers.append(
+            await client.get(path, headers=finance if "achievements" not in path else rep)
+        )
+    found = []
+    for answer in answers:
+        assert answer.status_code in (200, 201), (answer.url, answer.text)
+        found += [(str(answer.url.path), *m) for m in _moments(answer.json())]
+    # Each kind of answer holds moments, and each one is in the one format.
+    assert {p for p, _, _ in found} >= {
+        f"/api/v1/statements/{mine['id']}/submit",
+        "/api/v1/disputes",
+        "/api/v1/audit",
+        "/api/v1/contests",
+        f"/api/v1/calc-runs/{run.json()['id']}",
+    }
+    wrong = [m for m in found if not INSTANT.match(m[2])]
+    assert not wrong, wrong
