@@ -80,7 +80,7 @@ async def test_a_display_reads_the_displayed_period_board_with_every_figure(
     rows = [(r["rank"], r["name"], r["value"], r["attainment"]) for r in board.json()["rows"]]
     # Without a quota there is no attainment (ranked last, together); the value shows.
     assert sorted(rows) == [
-        (1, "Rita Rep", "12845.67", "12.85"),
+        (1, "Rita Rep", "12845.67", "0.1285"),
         (2, "REP-2", "500.00", None),
         (2, "REP-3", "999.99", None),
     ]

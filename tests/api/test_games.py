@@ -80,7 +80,7 @@ async def live(client: Client, tokens: Headers, body: dict[str, Any], who: str =
 
 
 def places(board: dict[str, Any]) -> list[tuple[Any, ...]]:
-    return [(r["rank"], r["subject"], r["score"], r.get("percent")) for r in board["rows"]]
+    return [(r["rank"], r["subject"], r["score"], r.get("of_target")) for r in board["rows"]]
 
 
 @pytest.mark.usefixtures("on_march_20")
@@ -118,7 +118,7 @@ async def test_a_team_contest_with_a_handicap(client: Client, tokens: Headers) -
     board = (await client.get("/api/v1/contests/teams/leaderboard", headers=tokens["cy"])).json()
     # Targets are Q1 quotas prorated to March (31 of 90 days): east 14,000 × 31/90 =
     # 4,822.22 for 4,700 of bookings (97.47%); west 2,000 × 31/90 = 688.89 for 1,500.
-    assert places(board) == [(1, "west", "1500.00", "217.74"), (2, "east", "4700.00", "97.47")]
+    assert places(board) == [(1, "west", "1500.00", "2.1774"), (2, "east", "4700.00", "0.9747")]
     assert [(r["target"], r["members"]) for r in board["rows"]] == [("688.89", 1), ("4822.22", 2)]
     assert board["me"]["subject"] == "west"
 
@@ -299,7 +299,7 @@ async def test_period_leaderboards_show_reps_names_and_ranks_not_pay(
 
     # Bookings: rep-1 12,345.67 + half of 1,000; rep-3 999.99; rep-2 the other half.
     assert await board("finance", "value") == [
-        (1, "rep-1", "12845.67", "12.85"),
+        (1, "rep-1", "12845.67", "0.1285"),
         (2, "rep-3", "999.99", None),
         (3, "rep-2", "500.00", None),
     ]
@@ -311,7 +311,7 @@ async def test_period_leaderboards_show_reps_names_and_ranks_not_pay(
     ]
     # A rep sees everyone's name and rank but only their own figures; a manager their line's.
     assert await board("rep", "value") == [
-        (1, "rep-1", "12845.67", "12.85"),
+        (1, "rep-1", "12845.67", "0.1285"),
         (2, "rep-3", None, None),
         (3, "rep-2", None, None),
     ]

@@ -35,6 +35,7 @@ from incentives.api.plans import Conflict
 from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.access import SEES_ALL
 from incentives.auth.principals import Principal
+from incentives.calc.read import attainment_text
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.engine.money import exponent
 from incentives.games import contests, display, live, scoring, standings
@@ -325,14 +326,15 @@ async def participation(
 
 class BoardRow(msgspec.Struct, omit_defaults=True):
     """A place on a leaderboard. ``movement``: places gained since the day's opening
-    ranks (negative: lost); ``percent``: of the target, when there is one."""
+    ranks (negative: lost); ``of_target``: the score as a fraction of the target (four
+    places, like every ratio in the API), when there is one."""
 
     rank: int
     subject: str
     name: str
     score: str
     target: str | None = None
-    percent: str | None = None
+    of_target: str | None = None
     movement: int | None = None
     members: int | None = None
 
@@ -369,11 +371,9 @@ def score_text(contest: Contest, value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def percent_text(fraction: Decimal | None) -> str | None:
-    """A fraction as a percentage with two places."""
-    if fraction is None:
-        return None
-    return str((fraction * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+def ratio_text(fraction: Decimal | None) -> str | None:
+    """A ratio as the API writes every ratio (``attainment_text``); None as None."""
+    return None if fraction is None else attainment_text(fraction)
 
 
 def board_row(board: live.LiveBoard, item: scoring.Ranked) -> BoardRow:
@@ -386,7 +386,7 @@ def board_row(board: live.LiveBoard, item: scoring.Ranked) -> BoardRow:
         name=name,
         score=score_text(board.contest, standing.score),
         target=None if standing.target is None else score_text(board.contest, standing.target),
-        percent=percent_text(standing.percent),
+        of_target=ratio_text(standing.percent),
         movement=scoring.movement(board.day_ranks, standing.subject, item.rank),
         members=standing.members if board.contest.scope == "teams" else None,
     )

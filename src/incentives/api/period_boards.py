@@ -19,7 +19,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import QueryParameter
 
 from incentives.api.deps import today
-from incentives.api.games import Conn, Limit, Offset, percent_text
+from incentives.api.games import Conn, Limit, Offset, ratio_text
 from incentives.api.security import ON_DISPLAY
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_of
@@ -101,7 +101,7 @@ def _period_row(rank: int, row: asyncpg.Record, shown: bool) -> PeriodRow:
         participant=row["external_id"],
         name=row["name"],
         value=(f"{value:f}" if row["is_money"] else f"{value.normalize():f}") if shown else None,
-        attainment=percent_text(row["attainment"]) if shown else None,
+        attainment=ratio_text(row["attainment"]) if shown else None,
         unit=unit,
     )
 

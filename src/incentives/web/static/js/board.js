@@ -1,14 +1,12 @@
 // A leaderboard that keeps its rows across updates, so that a change of rank animates:
 // each row slides from where it was to where it now is, and flashes up or down.
-import { fill, h, money, number } from "./dom.js";
+import { fill, h, money, number, pct } from "./dom.js";
 
 /** A contest score in its unit: a currency code, or what is counted ("deals", "points"). */
 export function score(row, unit) {
   return /^[A-Z]{3}$/.test(unit) ? money(row.score, unit) : `${number(row.score, 2)} ${unit}`;
 }
 
-/** A percentage the API already gives in percent ("85.50"). */
-export const percentText = (text) => `${number(text, 2)}%`;
 
 // Avatar colours: eight classes (app.css), each dark enough for white initials.
 const AVATAR_COLOURS = 8;
@@ -93,7 +91,7 @@ export class Board {
         h(
           "span",
           { class: `extra ${row.movement > 0 ? "moved-up" : row.movement < 0 ? "moved-down" : ""}`, "aria-label": movement ? `moved ${row.movement > 0 ? "up" : "down"} ${Math.abs(row.movement)}` : null },
-          row.percent ? `${percentText(row.percent)} ${movement}` : movement,
+          row.of_target ? `${pct(row.of_target)} ${movement}` : movement,
         ),
       );
       next.set(row.subject, li);

@@ -1,8 +1,8 @@
 // Leaderboards: contest boards, live from the server's event stream, and period boards
 // on a commission measure. Names and ranks for everyone; figures as the API allows.
 import { api, follow } from "../api.js";
-import { applyEvent, Board, percentText } from "../board.js";
-import { fill, h, labelled, money, number, table, today } from "../dom.js";
+import { applyEvent, Board } from "../board.js";
+import { fill, h, labelled, money, number, pct, table, today } from "../dom.js";
 
 /** The period of ``kind`` that holds today, else the latest one before it. */
 export function currentPeriod(periods, kind = "quarter") {
@@ -85,6 +85,6 @@ export function periodTable(board) {
     board.rows.map((r) =>
       h("tr", { class: board.me && board.me.participant === r.participant ? "me" : "" },
         h("td", { class: "num" }, r.rank), h("td", {}, r.name), h("td", { class: "num money" }, figure(r)),
-        h("td", { class: "num" }, r.attainment === null ? "–" : percentText(r.attainment)))),
+        h("td", { class: "num" }, r.attainment === null ? "–" : pct(r.attainment)))),
   );
 }

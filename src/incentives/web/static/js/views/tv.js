@@ -5,8 +5,8 @@
 // ``#/tv?boards=key1,key2`` picks the contests, ``rotate=20`` the seconds per board,
 // ``period=off`` leaves out the period boards. Escape leaves.
 import { api, follow } from "../api.js";
-import { applyEvent, Board, percentText, share } from "../board.js";
-import { date, fill, h, money, number } from "../dom.js";
+import { applyEvent, Board, share } from "../board.js";
+import { date, fill, h, money, number, pct, percentValue } from "../dom.js";
 import { currentPeriod } from "./boards.js";
 
 const PERIOD_REFRESH_MS = 60000;
@@ -154,7 +154,7 @@ function prizes(contest, unit) {
 function contestProgress(state) {
   const leader = state.rows[0];
   if (state.rankedOn === "percent_of_target") {
-    return (row) => (row.percent === undefined || row.percent === null ? null : { value: Number(row.percent), text: `${percentText(row.percent)} of target` });
+    return (row) => (row.of_target === undefined || row.of_target === null ? null : { value: percentValue(row.of_target), text: `${pct(row.of_target)} of target` });
   }
   return (row) => (leader ? { value: share(row.score, leader.score), text: `${share(row.score, leader.score)}% of the leader` } : null);
 }
@@ -226,13 +226,13 @@ function periodSlide({ measure, by }, period, timers) {
       rank: r.rank,
       subject: r.participant,
       name: r.name,
-      text: by === "attainment" ? (r.attainment === null ? (r.value === null ? "" : "–") : percentText(r.attainment)) : figure(r) || "",
+      text: by === "attainment" ? (r.attainment === null ? (r.value === null ? "" : "–") : pct(r.attainment)) : figure(r) || "",
       detail: by === "attainment" && r.value !== null ? `${figure(r)} ${measure}` : null,
       attainment: r.attainment,
       value: r.value,
     }));
     const progress = by === "attainment"
-      ? (row) => (row.attainment === null ? null : { value: Number(row.attainment), text: `${percentText(row.attainment)} of quota`, shown: row.detail || undefined })
+      ? (row) => (row.attainment === null ? null : { value: percentValue(row.attainment), text: `${pct(row.attainment)} of quota`, shown: row.detail || undefined })
       : (row) => (row.value === null || !leader?.value ? null : { value: share(row.value, leader.value), text: `${share(row.value, leader.value)}% of the leader` });
     slide.board.el.style.setProperty("--rows", String(Math.max(1, rows.length)));
     slide.board.show(rows, { avatars: true, progress });
