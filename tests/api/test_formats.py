@@ -71,3 +71,41 @@ async def test_every_moment_in_every_answer_is_utc_to_the_second(
     }
     wrong = [m for m in found if not INSTANT.match(m[2])]
     assert not wrong, wrong
+
+
+RATIO = re.compile(r"^-?\d+\.\d{4}$")
+RATIO_KEYS = {"attainment", "projected_attainment", "of_target", "change_fraction"}
+
+
+def _ratios(value: Any, path: str = "") -> list[tuple[str, Any]]:
+    """Every (path, value) under a key that names a ratio."""
+    if isinstance(value, dict):
+        found = [(f"{path}.{k}", v) for k, v in value.items() if k in RATIO_KEYS and v is not None]
+        return found + [m for k, v in value.items() for m in _ratios(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [m for v in value for m in _ratios(v, f"{path}[]")]
+    return []
+
+
+async def test_every_ratio_is_a_fraction_to_four_places(client: Client, world: Headers) -> None:
+    finance, rep = world["finance"], world["rep"]
+    found = []
+    for path, who in (
+        ("/api/v1/me/attainment", rep),
+        ("/api/v1/me/pacing?period=2026-Q1", rep),
+        ("/api/v1/teams/east/attainment?period=2026-Q1", finance),
+        ("/api/v1/leaderboards?measure=bookings&period=2026-Q1&by=attainment", finance),
+    ):
+        answer = await client.get(path, headers=who)
+        assert answer.status_code == 200, (path, answer.text)
+        found += [(path, *r) for r in _ratios(answer.json())]
+    # rep-1's 12,845.67 of 100,000 reads the same wherever it appears.
+    assert {v for _, _, v in found} >= {"0.1285"}
+    assert {p for p, _, _ in found} == {
+        "/api/v1/me/attainment",
+        "/api/v1/me/pacing?period=2026-Q1",
+        "/api/v1/teams/east/attainment?period=2026-Q1",
+        "/api/v1/leaderboards?measure=bookings&period=2026-Q1&by=attainment",
+    }
+    wrong = [r for r in found if not (isinstance(r[2], str) and RATIO.match(r[2]))]
+    assert not wrong, wrong

@@ -27,12 +27,13 @@ async def test_a_rep_sees_their_earnings_to_the_cent(client: Client, world: Head
     assert (line["id"], line["amount"], line["currency"]) == ("flat:2026-Q1:1", "1284.57", "USD")
     attainment = await client.get("/api/v1/me/attainment?period=2026-Q1", headers=world["rep"])
     [measure] = attainment.json()
-    # 12,845.67 of a 100,000 quota.
+    # 12,845.67 of a 100,000 quota, both to the cent, in the result's currency.
     assert (measure["value"], measure["quota"], measure["attainment"]) == (
         "12845.67",
-        "100000",
+        "100000.00",
         "0.1285",
     )
+    assert (measure["unit"], measure["currency"]) == ("money", "USD")
     statements = await client.get("/api/v1/me/statements", headers=world["rep"])
     assert [(s["period"], s["total"], s["status"]) for s in statements.json()] == [
         ("2026-Q1", "1284.57", "estimate")
@@ -249,6 +250,6 @@ async def test_a_mid_quarter_plan_change_prorates_each_plan(
     # The 90,000 quarterly quota is prorated by the days under each plan: 45 of 90 days
     # (Jan 1 - Feb 14) and 45 of 90 (Feb 15 - Mar 31).
     assert {(m["plan"], m["quota"]) for m in measures.json()} == {
-        ("flat", "45000"),
-        ("twenty", "45000"),
+        ("flat", "45000.00"),
+        ("twenty", "45000.00"),
     }

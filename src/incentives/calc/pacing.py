@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from incentives.calc.credited import CREDITED_COLUMNS, credited_deal
-from incentives.calc.read import attainment_text, plans_in_period
+from incentives.calc.read import MeasureUnit, attainment_text, plans_in_period
 from incentives.engine.money import exponent, from_minor
 from incentives.engine.pacing import CreditedDeal, Mark, PaidLine, Signal, money_text, pace
 
@@ -45,7 +45,7 @@ class PacingView(msgspec.Struct):
     elapsed: int
     measure: str
     name: str
-    unit: str
+    unit: MeasureUnit
     currency: str
     value: str
     quota: str | None
@@ -129,7 +129,8 @@ async def pacing(
                 for line in lines
                 if line["plan_key"] == plan.key and line["trace"].get("measure") == measure.key
             ]
-            places = exponent(currency) if stored.get("is_money") else 2
+            unit = MeasureUnit.of(stored)
+            places = unit.places(currency)
             value = Decimal(stored["value"])
             quota = Decimal(stored["quota"])
             found = pace(plan, measure, value, quota, (start, end), today, deals, paid, places)
@@ -145,7 +146,7 @@ async def pacing(
                     elapsed=found.elapsed,
                     measure=measure.key,
                     name=measure.name,
-                    unit="money" if stored.get("is_money") else "count",
+                    unit=unit,
                     currency=currency,
                     value=money_text(value, places),
                     quota=money_text(quota, places),

@@ -6,6 +6,7 @@ Money leaves as decimal strings with the currency's minor-unit places, never as 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -15,14 +16,31 @@ import msgspec
 from incentives.calc.credited import credited_deal
 from incentives.engine.explain import explain
 from incentives.engine.money import exponent, format_minor, from_minor
-from incentives.engine.pacing import weights
+from incentives.engine.pacing import money_text, weights
 from incentives.engine.plan import CommissionPlan
 from incentives.engine.results import Credit, Line, MeasureResult, Result
 from incentives.plans.publish import in_force
 
 
+class MeasureUnit(enum.StrEnum):
+    """What a measure counts: money (in the result's currency) or a count."""
+
+    MONEY = "money"
+    COUNT = "count"
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> MeasureUnit:
+        """The unit of a stored measure result."""
+        return cls.MONEY if stored.get("is_money") else cls.COUNT
+
+    def places(self, currency: str) -> int:
+        """How many decimals its figures are given to: the currency's, or two."""
+        return exponent(currency) if self is MeasureUnit.MONEY else 2
+
+
 class MeasureView(msgspec.Struct):
-    """A measure of one plan and period: value, (prorated) quota and attainment."""
+    """A measure of one plan and period: value and (prorated) quota to the currency's
+    places when it is money (two for a count), and attainment."""
 
     plan: str
     period: str
@@ -31,7 +49,8 @@ class MeasureView(msgspec.Struct):
     value: str
     quota: str | None
     attainment: str | None
-    unit: str
+    unit: MeasureUnit
+    currency: str
 
 
 class LineView(msgspec.Struct):
@@ -124,20 +143,25 @@ def _plain(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _measure_views(plan: str, period: str, measures: list[dict[str, Any]]) -> list[MeasureView]:
+def _measure_views(
+    plan: str, period: str, currency: str, measures: list[dict[str, Any]]
+) -> list[MeasureView]:
     views = []
     for m in measures:
         attainment = m.get("attainment")
+        unit = MeasureUnit.of(m)
+        places = unit.places(currency)
         views.append(
             MeasureView(
                 plan=plan,
                 period=period,
                 measure=m["key"],
                 name=m["name"],
-                value=_plain(Decimal(m["value"])),
-                quota=None if m.get("quota") is None else _plain(Decimal(m["quota"])),
+                value=money_text(Decimal(m["value"]), places),
+                quota=None if m.get("quota") is None else money_text(Decimal(m["quota"]), places),
                 attainment=None if attainment is None else attainment_text(Decimal(attainment)),
-                unit="money" if m.get("is_money") else "count",
+                unit=unit,
+                currency=currency,
             )
         )
     return views
@@ -148,13 +172,17 @@ async def attainment(
 ) -> list[MeasureView]:
     """Every measure of every plan for the participant (one period, or all)."""
     rows = await conn.fetch(
-        "SELECT plan_key, period, measures FROM participant_results"
+        "SELECT plan_key, period, currency, measures FROM participant_results"
         " WHERE participant_id = $1 AND ($2::text IS NULL OR period = $2)"
         " ORDER BY period, plan_key",
         participant_id,
         period,
     )
-    return [v for r in rows for v in _measure_views(r["plan_key"], r["period"], r["measures"])]
+    return [
+        v
+        for r in rows
+        for v in _measure_views(r["plan_key"], r["period"], r["currency"], r["measures"])
+    ]
 
 
 def _line_view(row: asyncpg.Record) -> LineView:
