@@ -12,10 +12,10 @@ from litestar.exceptions import ClientException
 from litestar.params import FromQuery, QueryParameter
 
 from incentives.api.contract import problems
+from incentives.api.paging import Limit
 from incentives.api.plans import FINANCE
 from incentives.audit.query import AuditPage, Filters, entries
 
-Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Instant = Annotated[dt.datetime | None, QueryParameter(description="ISO 8601 with a UTC offset")]
 
 
@@ -29,7 +29,7 @@ async def audit_entries(
     since: Instant = None,
     until: Instant = None,
     before_id: FromQuery[int | None] = None,
-    limit: Limit = 100,
+    limit: Limit = 50,
 ) -> AuditPage:
     """Audit entries, newest first: filter by entity (``statement``, ``dispute``, ``plan``,
     ``period``…), entity key, actor name, action, ``since`` (inclusive) and ``until``

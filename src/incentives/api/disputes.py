@@ -20,6 +20,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from incentives.api.contract import problems
 from incentives.api.deps import today
 from incentives.api.idempotency import IdempotencyKey, once
+from incentives.api.paging import PAGE_HEADERS, Limit, Offset, paged
 from incentives.api.payouts import Text
 from incentives.api.plans import FINANCE
 from incentives.api.security import roles
@@ -30,8 +31,6 @@ from incentives.payouts.disputes import DisputeView
 
 PAYEES = roles("rep", "manager")
 READERS = roles("rep", "manager", "finance", "admin")
-Limit = Annotated[int, QueryParameter(ge=1, le=500)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 Status = FromQuery[Literal["open", "answered", "accepted", "declined"] | None]
 
 
@@ -108,7 +107,7 @@ async def open_dispute(
     )
 
 
-@get("/disputes", guards=[READERS])
+@get("/disputes", guards=[READERS], response_headers=PAGE_HEADERS)
 async def list_disputes(
     conn: NamedDependency[asyncpg.Connection],
     request: Request[Principal, Any, Any],
@@ -116,13 +115,14 @@ async def list_disputes(
     period: Annotated[str | None, QueryParameter(description="the statement's period")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[DisputeView]:
+) -> Response[list[DisputeView]]:
     """Disputes about your pay (managers: your reporting line's; finance: everyone's),
     newest first."""
     visible = await visible_participants(conn, request.user, today())
-    return await disputes.listing(
+    found, total = await disputes.listing(
         conn, visible=visible, status=status, period=period, limit=limit, offset=offset
     )
+    return paged(request, found, total, limit, offset)
 
 
 @get("/disputes/{dispute_id:int}", guards=[READERS])

@@ -32,12 +32,11 @@ from litestar.types import Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from incentives.api.games import (
-    PAGE_DEFAULT,
-    PAGE_MAX,
     ContestIds,
     leaderboard_page,
     may_view,
 )
+from incentives.api.paging import PAGE_DEFAULT, PAGE_MAX
 from incentives.api.pay import OWN_READS, own_copy
 from incentives.api.security import RecentTokens, bearer_token
 from incentives.auth.principals import Principal

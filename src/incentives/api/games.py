@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.contract import problems
 from incentives.api.deps import today
+from incentives.api.paging import PAGE_DEFAULT, Limit, Offset
 from incentives.api.plans import Conflict
 from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.access import SEES_ALL
@@ -46,9 +47,6 @@ from incentives.single_flight import SingleFlight
 Conn = NamedDependency[asyncpg.Connection]
 MANAGERS = roles("manager", "finance", "admin")
 ContestRef = Annotated[str, PathParameter(description="the contest's id, or its key")]
-PAGE_DEFAULT, PAGE_MAX = 50, 500
-Limit = Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 NO_CONTEST = "No such contest"
 
 

@@ -21,6 +21,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from incentives.api.contract import problems
 from incentives.api.deps import today
+from incentives.api.paging import PAGE_HEADERS, Limit, Offset, paged
 from incentives.auth.access import may_see, visible_participants
 from incentives.auth.principals import Principal
 from incentives.calc import read
@@ -39,8 +40,6 @@ from incentives.engine.pacing import at_risk, projected
 
 Conn = NamedDependency[asyncpg.Connection]
 Period = Annotated[str | None, QueryParameter(description="2026-Q1, 2026-03 or 2026")]
-Limit = Annotated[int, QueryParameter(ge=1, le=500)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 NOT_FOUND = "No such participant"
 # The caller's own reads, by the last part of their path: each is kept per participant as
 # its encoded body (see _mine), which the fast path (api/fast_reads.py) answers from too.
@@ -92,8 +91,11 @@ async def _statements(
     who: str | None,
     limit: int,
     offset: int,
-) -> list[read.StatementView]:
-    return await read.statements(conn, await _subject(conn, request.user, who), limit, offset)
+) -> Response[list[read.StatementView]]:
+    views, total = await read.statements(
+        conn, await _subject(conn, request.user, who), limit, offset
+    )
+    return paged(request, views, total, limit, offset)
 
 
 async def _explain(
@@ -207,13 +209,13 @@ async def their_pacing(
     return await _pacing(conn, request, participant, period)
 
 
-@get("/me/statements")
+@get("/me/statements", response_headers=PAGE_HEADERS)
 async def my_statements(
     conn: Conn,
     request: Request[Principal, Any, Any],
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[read.StatementView]:
+) -> Response[list[read.StatementView]]:
     """Your pay per plan and period, newest first."""
     return await _statements(conn, request, None, limit, offset)
 
@@ -251,14 +253,14 @@ async def their_explanation(
     return await _explain(conn, request, participant, line)
 
 
-@get("/participants/{participant:str}/statements")
+@get("/participants/{participant:str}/statements", response_headers=PAGE_HEADERS)
 async def their_statements(
     conn: Conn,
     request: Request[Principal, Any, Any],
     participant: FromPath[str],
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[read.StatementView]:
+) -> Response[list[read.StatementView]]:
     """A participant's pay per plan and period."""
     return await _statements(conn, request, participant, limit, offset)
 

@@ -19,7 +19,8 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import QueryParameter
 
 from incentives.api.deps import today
-from incentives.api.games import Conn, Limit, Offset, ratio_text
+from incentives.api.games import Conn, ratio_text
+from incentives.api.paging import Limit, Offset
 from incentives.api.security import ON_DISPLAY
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_of

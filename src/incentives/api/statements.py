@@ -17,6 +17,7 @@ from litestar.params import FromPath, PathParameter, QueryParameter
 
 from incentives.api.contract import problems
 from incentives.api.deps import today
+from incentives.api.paging import PAGE_HEADERS, Limit, Offset, paged
 from incentives.api.plans import FINANCE, Conflict
 from incentives.api.security import roles
 from incentives.auth.access import visible_participants
@@ -62,19 +63,19 @@ async def close(
         raise Conflict(str(exc)) from exc
 
 
-@get("/statements", guards=[READERS])
+@get("/statements", guards=[READERS], response_headers=PAGE_HEADERS)
 async def statements(
     conn: Conn,
     request: Request[Principal, Any, Any],
     period: Annotated[str | None, QueryParameter(description="2026-Q1, 2026-03 or 2026")] = None,
     participant: Annotated[str | None, QueryParameter(description="external id")] = None,
     status: Annotated[STATUSES | None, QueryParameter(description="payout status")] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
-) -> list[StatementSummary]:
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Response[list[StatementSummary]]:
     """Statements you may see, newest period first."""
     visible = await visible_participants(conn, request.user, today())
-    return await list_statements(
+    found, total = await list_statements(
         conn,
         visible=visible,
         period=period,
@@ -83,6 +84,7 @@ async def statements(
         limit=limit,
         offset=offset,
     )
+    return paged(request, found, total, limit, offset)
 
 
 _SUFFIXES: dict[str, Format] = {".json": "json", ".csv": "csv", ".html": "html"}

@@ -14,11 +14,13 @@ import asyncpg
 import msgspec
 
 from incentives.calc.credited import credited_deal
+from incentives.db.paging import fetch_page
 from incentives.engine.explain import explain
 from incentives.engine.money import exponent, format_minor, from_minor
 from incentives.engine.pacing import money_text, weights
 from incentives.engine.plan import CommissionPlan
 from incentives.engine.results import Credit, Line, MeasureResult, Result
+from incentives.instants import Instant, maybe_instant
 from incentives.plans.publish import in_force
 
 
@@ -77,7 +79,7 @@ class StatementView(msgspec.Struct):
     total: str
     lines: int
     status: str
-    computed_at: str
+    computed_at: Instant | None
     id: int | None = None
 
 
@@ -213,7 +215,7 @@ async def earnings(
 
 
 _STATEMENTS = """
-SELECT * FROM (
+SELECT *, count(*) OVER () AS total FROM (
     SELECT s.id, NULL::text AS plan_key, s.period, s.currency, s.total_minor, s.status,
            (SELECT count(*) FROM statement_lines l WHERE l.statement_id = s.id) AS lines,
            s.created_at AS at
@@ -233,10 +235,11 @@ ORDER BY period DESC, plan_key NULLS FIRST, currency LIMIT $2 OFFSET $3
 
 async def statements(
     conn: asyncpg.Connection, participant_id: int, limit: int, offset: int
-) -> list[StatementView]:
-    """Statements of closed periods and estimates of the others, newest period first."""
-    rows = await conn.fetch(_STATEMENTS, participant_id, limit, offset)
-    return [
+) -> tuple[list[StatementView], int]:
+    """A page of the statements of closed periods and estimates of the others, newest
+    period first, and how many there are in all."""
+    rows, total = await fetch_page(conn, _STATEMENTS, participant_id, limit, offset)
+    views = [
         StatementView(
             id=r["id"],
             plan=r["plan_key"],
@@ -245,12 +248,11 @@ async def statements(
             total=format_minor(r["total_minor"], r["currency"]),
             lines=r["lines"],
             status=r["status"],
-            computed_at=""
-            if r["at"] is None
-            else r["at"].astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            computed_at=maybe_instant(r["at"]),
         )
         for r in rows
     ]
+    return views, total
 
 
 async def explanation(

@@ -16,6 +16,7 @@ import msgspec
 
 from incentives.audit import log as audit
 from incentives.auth.principals import Principal
+from incentives.db.paging import fetch_page
 from incentives.engine.money import MoneyError, format_minor, parse_decimal, to_minor
 from incentives.instants import Instant, instant, maybe_instant
 
@@ -77,7 +78,7 @@ class DisputeView(msgspec.Struct, kw_only=True):
     resolved_at: Instant | None
 
 
-_VIEW = """
+_COLUMNS = """
 SELECT d.id, d.statement_id, d.line_no, d.participant_id, l.name AS line_name,
        l.amount_minor AS line_minor,
        d.currency, s.period, p.external_id AS participant, d.status, d.message,
@@ -85,6 +86,8 @@ SELECT d.id, d.statement_id, d.line_no, d.participant_id, l.name AS line_name,
        d.answered_at, d.resolution_reason, rb.name AS resolved_by, d.resolved_at,
        m.amount_minor AS adjustment_minor, m.period AS adjustment_period,
        m.statement_id AS adjustment_statement
+"""
+_FROM = """
 FROM disputes d
 JOIN statement_lines l ON l.statement_id = d.statement_id AND l.line_no = d.line_no
 JOIN statements s ON s.id = d.statement_id
@@ -94,6 +97,7 @@ LEFT JOIN principals ab ON ab.id = d.answered_by_id
 LEFT JOIN principals rb ON rb.id = d.resolved_by_id
 LEFT JOIN manual_adjustments m ON m.dispute_id = d.id
 """
+_VIEW = _COLUMNS + _FROM
 
 
 def _view(row: asyncpg.Record) -> DisputeView:
@@ -147,10 +151,15 @@ async def listing(
     period: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> list[DisputeView]:
-    """Disputes about participants in ``visible`` (None: everyone's), newest first."""
-    rows = await conn.fetch(
-        _VIEW + " WHERE ($1::bigint[] IS NULL OR d.participant_id = ANY($1::bigint[]))"
+) -> tuple[list[DisputeView], int]:
+    """A page of the disputes about participants in ``visible`` (None: everyone's),
+    newest first, and how many there are in all."""
+    rows, total = await fetch_page(
+        conn,
+        _COLUMNS
+        + ", count(*) OVER () AS total"
+        + _FROM
+        + " WHERE ($1::bigint[] IS NULL OR d.participant_id = ANY($1::bigint[]))"
         " AND ($2::text IS NULL OR d.status = $2) AND ($3::text IS NULL OR s.period = $3)"
         " ORDER BY d.id DESC LIMIT $4 OFFSET $5",
         None if visible is None else sorted(visible),
@@ -159,7 +168,7 @@ async def listing(
         limit,
         offset,
     )
-    return [_view(r) for r in rows]
+    return [_view(r) for r in rows], total
 
 
 async def open_dispute(

@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from incentives.db.paging import fetch_page
 from incentives.engine.explain import money
 from incentives.engine.money import format_minor
 from incentives.instants import Instant, sql_instant
@@ -184,7 +185,7 @@ class Statement(StatementSummary, kw_only=True):
     lines: list[StatementLine]
 
 
-_SUMMARY = (
+_COLUMNS = (
     "SELECT s.id, p.external_id AS participant, p.name AS participant_name, s.period,"
     " s.currency, s.total_minor, s.status, s.version, s.rejected_reason, s.participant_id,"
     " q.start_date, q.end_date, "
@@ -192,7 +193,10 @@ _SUMMARY = (
         sql_instant(f"s.{c}")
         for c in ("created_at", "submitted_at", "approved_at", "exported_at", "paid_at")
     )
-    + " FROM statements s JOIN participants p ON p.id = s.participant_id"
+)
+_FROM = (
+    " FROM statements s JOIN participants p ON p.id = s.participant_id"
+    " JOIN periods q ON q.label = s.period"
 )
 
 
@@ -211,11 +215,15 @@ async def list_statements(
     status: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> list[StatementSummary]:
-    """Statements the caller may see (``visible`` participant ids; None: all), newest first."""
-    rows = await conn.fetch(
-        _SUMMARY + " JOIN periods q ON q.label = s.period"
-        " WHERE ($1::bigint[] IS NULL OR s.participant_id = ANY($1::bigint[]))"
+) -> tuple[list[StatementSummary], int]:
+    """A page of the statements the caller may see (``visible`` participant ids; None:
+    all), newest first, and how many there are in all."""
+    rows, total = await fetch_page(
+        conn,
+        _COLUMNS
+        + ", count(*) OVER () AS total"
+        + _FROM
+        + " WHERE ($1::bigint[] IS NULL OR s.participant_id = ANY($1::bigint[]))"
         " AND ($2::text IS NULL OR s.period = $2) AND ($3::text IS NULL OR p.external_id = $3)"
         " AND ($4::text IS NULL OR s.status = $4)"
         " ORDER BY q.end_date DESC, q.start_date DESC, p.name, s.currency LIMIT $5 OFFSET $6",
@@ -226,16 +234,14 @@ async def list_statements(
         limit,
         offset,
     )
-    return [StatementSummary(**_summary_fields(r)) for r in rows]
+    return [StatementSummary(**_summary_fields(r)) for r in rows], total
 
 
 async def get_statement(
     conn: asyncpg.Connection, statement_id: int, *, visible: set[int] | None
 ) -> Statement | None:
     """One statement with its lines, or None if there is none the caller may see."""
-    head = await conn.fetchrow(
-        _SUMMARY + " JOIN periods q ON q.label = s.period WHERE s.id = $1", statement_id
-    )
+    head = await conn.fetchrow(_COLUMNS + _FROM + " WHERE s.id = $1", statement_id)
     if head is None or (visible is not None and head["participant_id"] not in visible):
         return None
     rows = await conn.fetch(
