@@ -80,3 +80,22 @@ async def test_the_documented_problem_is_what_a_refusal_sends(
     unauthenticated = await client.get("/api/v1/me")
     assert unauthenticated.status_code == 401
     assert unauthenticated.json()["status"] == 401
+
+
+async def test_a_body_that_may_be_left_out_is_documented_as_optional(
+    client: Client, auth: Headers, schema: dict[str, Any]
+) -> None:
+    paths = schema["paths"]
+    # {"version": 3} is optional on submit and approve; a rejection needs its reason.
+    for action in ("submit", "approve"):
+        assert (
+            paths[f"/api/v1/statements/{{statement_id}}/{action}"]["post"]["requestBody"][
+                "required"
+            ]
+            is False
+        )
+    assert paths["/api/v1/statements/{statement_id}/reject"]["post"]["requestBody"]["required"]
+    assert paths["/api/v1/contests"]["post"]["requestBody"]["required"]
+    # And the API does take the request without one.
+    refused = await client.post("/api/v1/statements/999999/submit", headers=auth["finance"])
+    assert refused.status_code == 404

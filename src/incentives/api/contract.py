@@ -61,6 +61,22 @@ def _takes_input(handler: Any) -> bool:
     return bool(names - {"request", "state", "conn", "socket", "scope"})
 
 
+def optional_bodies(schema: dict[str, Any]) -> dict[str, Any]:
+    """Mark a request body optional where its schema admits none (``null``), in the
+    schema as served: Litestar marks every body required, so a client would be told to
+    send what it may leave out. Changes ``schema`` in place (it is built once)."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if not body:
+                continue
+            for media in body.get("content", {}).values():
+                choices = media.get("schema", {}).get("oneOf", [])
+                if any(c.get("type") == "null" for c in choices):
+                    body["required"] = False
+    return schema
+
+
 def document(app: Litestar) -> None:
     """Give each operation of ``app`` its summary and its error answers (before the schema
     is first built)."""

@@ -18,8 +18,9 @@ ReDoc's search runs in a worker made from a ``blob:``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from litestar import Response, Router
+from litestar import Request, Response, Router
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi.plugins import (
     JsonRenderPlugin,
@@ -29,6 +30,8 @@ from litestar.openapi.plugins import (
     YamlRenderPlugin,
 )
 from litestar.static_files import create_static_files_router
+
+from incentives.api.contract import optional_bodies
 
 # Redoc 2: its standalone bundle defines the global ``Redoc.init`` that Litestar's page
 # calls (Redoc 3's is an ES module without it, and reports usage to Redocly by default).
@@ -58,19 +61,45 @@ def asset_url(name: str, version: str) -> str:
     return f"{ASSETS_PATH}/{name}?v={version}"
 
 
+class _AsServed:
+    """A render plugin serving the schema with what the handlers cannot say corrected
+    (``contract.optional_bodies``)."""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        """The page or file, from the corrected schema."""
+        rendered: bytes = super().render(request, optional_bodies(openapi_schema))  # type: ignore[misc]
+        return rendered
+
+
+class _Redoc(_AsServed, RedocRenderPlugin):
+    pass
+
+
+class _Swagger(_AsServed, SwaggerRenderPlugin):
+    pass
+
+
+class _Json(_AsServed, JsonRenderPlugin):
+    pass
+
+
+class _Yaml(_AsServed, YamlRenderPlugin):
+    pass
+
+
 def render_plugins() -> list[OpenAPIRenderPlugin]:
     """ReDoc (also at the root, ``/schema``), Swagger UI and the schema as JSON and YAML.
 
     Litestar's default set also has Stoplight Elements and RapiDoc, left out: nothing
     here links to them and they would need vendored bundles of their own."""
     return [
-        RedocRenderPlugin(
+        _Redoc(
             path=["/", "/redoc"],
             js_url=asset_url("redoc.standalone.js", REDOC_VERSION),
             google_fonts=False,
             favicon=FAVICON,
         ),
-        SwaggerRenderPlugin(
+        _Swagger(
             path="/swagger",
             js_url=asset_url("swagger-ui-bundle.js", SWAGGER_UI_VERSION),
             css_url=asset_url("swagger-ui.css", SWAGGER_UI_VERSION),
@@ -79,8 +108,8 @@ def render_plugins() -> list[OpenAPIRenderPlugin]:
             ),
             favicon=FAVICON,
         ),
-        JsonRenderPlugin(path="/openapi.json"),
-        YamlRenderPlugin(path=["/openapi.yaml", "/openapi.yml"]),
+        _Json(path="/openapi.json"),
+        _Yaml(path=["/openapi.yaml", "/openapi.yml"]),
     ]
 
 
