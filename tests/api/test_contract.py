@@ -99,3 +99,22 @@ async def test_a_body_that_may_be_left_out_is_documented_as_optional(
     # And the API does take the request without one.
     refused = await client.post("/api/v1/statements/999999/submit", headers=auth["finance"])
     assert refused.status_code == 404
+
+
+async def test_refusals_a_schema_fuzzer_found_are_documented_or_gone(
+    client: Client, auth: Headers, schema: dict[str, Any]
+) -> None:
+    # A year out of any range was a 500 (an integer overflow in the query); now a 400.
+    absurd = await client.get(
+        "/api/v1/periods?fiscal_year=-2041460733886181", headers=auth["finance"]
+    )
+    assert absurd.status_code == 400
+    assert absurd.json()["errors"][0]["field"] == "fiscal_year"
+    # Finance has no pay of its own: its /me reads answer 404, as documented.
+    mine = await client.get("/api/v1/me/earnings", headers=auth["finance"])
+    assert mine.status_code == 404
+    assert "404" in schema["paths"]["/api/v1/me/earnings"]["get"]["responses"]
+    # An unknown period to export is 404, as documented.
+    export = await client.get("/api/v1/payouts/export?period=0", headers=auth["finance"])
+    assert export.status_code == 404
+    assert "404" in schema["paths"]["/api/v1/payouts/export"]["get"]["responses"]

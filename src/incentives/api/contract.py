@@ -5,7 +5,8 @@ here, with the one problem-details body they all share.
 The statuses follow from how a route is served, so they are derived rather than written
 by hand on each handler: 401 on every route that needs a token, 403 on each of those (a
 role the route does not admit; an office display on anything but its boards), 404 where
-the path names something, 400 where a parameter or body is validated. Statuses only some
+the path names something (or, under ``/me/``, for a caller who is no participant), 400
+where a parameter or body is validated. Statuses only some
 handlers give (409, 422…) are declared on those handlers with ``problems(...)``; a handler
 taking an ``Idempotency-Key`` answers 422 when the key was used for another request.
 """
@@ -31,6 +32,10 @@ REASONS = {
     " that does not allow it)",
     422: "Well-formed but refused; `errors` names each field and what is wrong with it",
 }
+
+
+# The caller's own reads and writes: answered 404 for a principal without a participant.
+OWN = "/api/v1/me/"
 
 
 def problem(status: int, reason: str | None = None) -> ResponseSpec:
@@ -97,6 +102,8 @@ def document(app: Litestar) -> None:
                 errors[403] = problem(403)
             if route.path_parameters:
                 errors[404] = problem(404)
+            elif route.path.startswith(OWN):
+                errors[404] = problem(404, "You are not a participant (your role has no pay)")
             if "idempotency_key" in handler.parsed_fn_signature.parameters:
                 errors[422] = problem(422, "The Idempotency-Key was used for another request")
             handler.responses = {**errors, **(handler.responses or {})}

@@ -196,7 +196,7 @@ async def approve_period(
     return await _bulk(request, idempotency_key, period, workflow.APPROVE)
 
 
-@get("/payouts/export", guards=[FINANCE], media_type="text/csv", responses=problems(409, 422))
+@get("/payouts/export", guards=[FINANCE], media_type="text/csv", responses=problems(404, 409, 422))
 async def export_payouts(
     request: Request[Principal, Any, Any],
     period: Annotated[str, QueryParameter(description="the period's label, e.g. 2026-Q1")],
@@ -233,7 +233,7 @@ class MarkPaid(msgspec.Struct, forbid_unknown_fields=True):
     ) = None
 
 
-@post("/payouts/mark-paid", guards=[FINANCE], status_code=200, responses=problems(409, 422))
+@post("/payouts/mark-paid", guards=[FINANCE], status_code=200, responses=problems(404, 409, 422))
 async def mark_paid(
     request: Request[Principal, Any, Any],
     data: JSONBody[MarkPaid],

@@ -9,7 +9,7 @@ from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery, JSONBody, PathParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -106,7 +106,10 @@ class Period(msgspec.Struct):
 
 
 @get("/api/v1/periods", tags=["periods"], opt=ON_DISPLAY)
-async def list_periods(state: State, fiscal_year: FromQuery[int | None] = None) -> list[Period]:
+async def list_periods(
+    state: State,
+    fiscal_year: Annotated[int | None, QueryParameter(ge=1900, le=2200)] = None,
+) -> list[Period]:
     """Every period, or a fiscal year's, in date order."""
     engine: AsyncEngine = state.engine
     async with engine.connect() as conn:
