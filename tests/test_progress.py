@@ -110,3 +110,17 @@ def test_nothing_is_written_when_the_stream_is_not_a_terminal() -> None:
             progress.update(done)
     assert not progress.live
     assert out.getvalue() == ""
+
+
+def test_one_unit_is_named_in_the_singular() -> None:
+    clock, out = Clock(), Terminal()
+    with Progress("calc 2026", total=1, unit="plans", stream=out, clock=clock) as progress:
+        progress.update(0)
+        clock.now += 2
+        progress.update(1)
+    final = f"calc 2026: 1 plan in 2.0 s · 0.5 plans/s{CLEAR}\n"
+    assert drawn(out) == [
+        "calc 2026: 0 / 1 plan",
+        "calc 2026: 1 / 1 plan · 0.5 plans/s · 0 s left",
+        final,
+    ]

@@ -33,6 +33,11 @@ def _rate(per_second: float) -> str:
     return f"{per_second:,.0f}" if per_second >= 100 else f"{per_second:,.1f}"
 
 
+def _units(count: int, unit: str) -> str:
+    # "1 plan", "2 plans": the unit is named in the plural.
+    return unit.removesuffix("s") if count == 1 else unit
+
+
 class Progress:
     """A count of work done, shown on a terminal and silent anywhere else.
 
@@ -86,7 +91,8 @@ class Progress:
         if self.live:
             elapsed = self._clock() - self._started
             rate = f" · {_rate(self.done / elapsed)} {self.unit}/s" if elapsed > 0 else ""
-            text = f"{self.label}: {self.done:,} {self.unit} in {elapsed:.1f} s{rate}"
+            text = f"{self.label}: {self.done:,} {_units(self.done, self.unit)}"
+            text += f" in {elapsed:.1f} s{rate}"
             self._write(_START + text + _CLEAR + "\n")
 
     def abandon(self) -> None:
@@ -103,7 +109,7 @@ class Progress:
         parts = [f"{self.label}: {self.done:,}"]
         if self.total is not None:
             parts[0] += f" / {'~' if self.approximate else ''}{self.total:,}"
-        parts[0] += f" {self.unit}"
+        parts[0] += f" {_units(self.done if self.total is None else self.total, self.unit)}"
         if rate > 0:
             parts.append(f"{_rate(rate)} {self.unit}/s")
             if self.total is not None and self.total >= self.done:
