@@ -55,6 +55,18 @@ async def test_same_inputs_and_plans_give_identical_results(demo: AsyncEngine) -
     assert await _results(demo) == before
 
 
+async def test_a_run_tells_its_progress_plan_by_plan(demo: AsyncEngine) -> None:
+    told: list[tuple[int, int]] = []
+    await runs.calculate(
+        demo,
+        period="2026",
+        trigger="cli",
+        actor=CLI_ACTOR,
+        on_progress=lambda *t: told.append(t),
+    )
+    assert told == [(0, 3), (1, 3), (2, 3), (3, 3)]  # three plans in force
+
+
 async def test_a_run_that_fails_halfway_leaves_the_previous_results_whole(
     demo: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -328,3 +328,20 @@ def test_the_cli_command(
     assert _count_deals(database_url) == 4
     assert cli.main(["import", "deals", path, "--format", "salesforce"]) == 1
     assert "lacks the required column(s) 'Opportunity ID'" in capsys.readouterr().err
+
+
+async def test_progress_is_told_after_each_chunk_with_an_estimate_of_the_rows(
+    db: AsyncEngine, tmp_path: Path
+) -> None:
+    rows = [f"p{i:05},Person {i},p{i}@example.com,USD,2025-01-06," for i in range(3000)]
+    path = write(tmp_path, "external_id,name,email,currency,start_date,end_date\n")
+    path.write_text(path.read_text() + "\n".join(rows) + "\n")
+    told: list[tuple[int, int]] = []
+    summary = await load(
+        db, "participants", path, chunk_rows=1000, on_progress=lambda *t: told.append(t)
+    )
+    assert summary.rows == 3000
+    assert [done for done, _ in told] == [1000, 2000, 3000]
+    assert told[-1] == (3000, 3000)  # exact once the whole file is read
+    # Judged from the bytes read (to within a read buffer): near the real count.
+    assert all(2000 <= estimate <= 4500 for _, estimate in told[:-1])

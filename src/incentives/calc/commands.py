@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.audit.log import CLI_ACTOR
 from incentives.calc import runs
 from incentives.db.runtime import run_with_database
+from incentives.progress import Progress
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,15 +24,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _calc(args: argparse.Namespace) -> int:
+    # On a terminal, stderr shows the plans done, the rate and the time left as it goes.
+    progress = Progress(f"calc {args.period}", unit="plans")
+
     async def work(engine: AsyncEngine) -> int:
         try:
-            run = await runs.calculate(
-                engine,
-                period=args.period,
-                participants=args.participants,
-                trigger="cli",
-                actor=CLI_ACTOR,
-            )
+            with progress:
+                run = await runs.calculate(
+                    engine,
+                    period=args.period,
+                    participants=args.participants,
+                    trigger="cli",
+                    actor=CLI_ACTOR,
+                    on_progress=lambda done, total: progress.update(done, total),
+                )
         except (runs.ScopeError, runs.RunBusy) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1

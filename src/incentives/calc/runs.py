@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -39,6 +40,10 @@ class ScopeError(ValueError):
 
 class RunBusy(Exception):
     """Another run is computing the same plan and period."""
+
+
+# Told as each plan is done: plans done so far, and plans in the run.
+ProgressCallback = Callable[[int, int], None]
 
 
 class RunSummary(msgspec.Struct):
@@ -98,8 +103,12 @@ async def calculate(
     trigger: str,
     actor: Actor,
     wait: bool = False,
+    on_progress: ProgressCallback | None = None,
 ) -> RunSummary:
-    """Recompute every plan in force over ``period`` (optionally only some participants)."""
+    """Recompute every plan in force over ``period`` (optionally only some participants).
+
+    ``on_progress`` is told the plans done and the plans in all, before each plan and at
+    the end; it is called from here, around the engine, which does no I/O of its own."""
     async with engine.connect() as sa_conn:
         conn = await driver_of(sa_conn)
         scope = participant_ids
@@ -119,7 +128,7 @@ async def calculate(
     run_id, first, last = recorded
     try:
         async with driver_transaction(engine) as conn:
-            return await _compute(conn, run_id, first, last, scope, wait)
+            return await _compute(conn, run_id, first, last, scope, wait, on_progress)
     except Exception as exc:
         async with driver_transaction(engine) as conn:
             await conn.execute(
@@ -177,6 +186,7 @@ async def _compute(
     last: dt.date,
     scope: set[int] | None,
     wait: bool,
+    on_progress: ProgressCallback | None = None,
 ) -> RunSummary:
     plans = sorted(await in_force(conn, first, last), key=lambda p: p[1].key)
     work = []
@@ -191,7 +201,10 @@ async def _compute(
         await lock(conn, plan.key, [p.label for p in periods], scope, wait=wait)
     watermark = await conn.fetchval("SELECT max(id) FROM audit_log")
     written = Written()
-    for version_id, plan, periods in work:
+    for finished, (version_id, plan, periods) in enumerate(work):
+        if on_progress is not None:
+            # Before each plan, so the count shows from the start of a long first plan.
+            on_progress(finished, len(work))
         if not periods:
             continue
         # Closed periods are evaluated (they carry attainment, draws and year-to-date
@@ -241,6 +254,8 @@ async def _compute(
             currency=evaluation.currency,
             adjustments=owed,
         )
+    if on_progress is not None:
+        on_progress(len(work), len(work))
     await changes.announce(conn, scope)
     done = await conn.fetchrow(
         "UPDATE calc_runs SET status = 'succeeded', finished_at = clock_timestamp(),"

@@ -13,6 +13,7 @@ from incentives.ingest.csv_formats import FORMAT_NAMES
 from incentives.ingest.csv_import import ImportFailed, ImportSummary, import_csv
 from incentives.ingest.items import KINDS
 from incentives.ingest.warnings import PlansInForce
+from incentives.progress import Progress
 
 
 def register(
@@ -46,7 +47,10 @@ def register(
     parser.set_defaults(handler=run, plans_in_force=plans_in_force)
 
 
-async def _import(args: argparse.Namespace) -> ImportSummary:
+async def _import(args: argparse.Namespace, progress: Progress) -> ImportSummary:
+    def told(done: int, estimated: int) -> None:
+        progress.update(done, estimated, approximate=done < estimated)
+
     async with open_database(load_settings()) as engine:
         return await import_csv(
             engine,
@@ -55,6 +59,7 @@ async def _import(args: argparse.Namespace) -> ImportSummary:
             format=args.format,
             currency=args.currency,
             plans_in_force=args.plans_in_force,
+            on_progress=told,
         )
 
 
@@ -62,13 +67,15 @@ def run(args: argparse.Namespace) -> int:
     """Import the file; print the summary, or the problems on stderr (exit code 1).
 
     Warnings about values that only nearly match the plans' go to stderr too, one a line,
-    naming the file and line; they do not change the exit code, the rows were imported."""
+    naming the file and line; they do not change the exit code, the rows were imported.
+    On a terminal, stderr shows the rows done, the rate and the time left as it goes."""
     path: Path = args.file
     if not path.is_file():
         print(f"incentives import: no such file: {path}", file=sys.stderr)
         return 2
     try:
-        summary = asyncio.run(_import(args))
+        with Progress(f"import {args.kind}") as progress:
+            summary = asyncio.run(_import(args, progress))
     except ImportFailed as exc:
         print(f"incentives import: {path}: {exc}", file=sys.stderr)
         return 1

@@ -13,9 +13,11 @@ import contextlib
 import csv
 import dataclasses
 import gc
+import io
+import os
 import re
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -291,9 +293,29 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_rows(path: Path) -> Generator[tuple[int, list[str]], None, None]:
-    """Rows of the file with the line each starts on (header = line 1)."""
-    with path.open(newline="", encoding="utf-8-sig") as file:
+@dataclass
+class Position:
+    """How far into the file reading has gone, in bytes (to within a buffer's worth)."""
+
+    tell: Callable[[], int] = lambda: 0
+    size: int = 0
+
+
+# Told after each chunk with the rows applied so far and the file's estimated row count.
+ProgressCallback = Callable[[int, int], None]
+
+
+def read_rows(
+    path: Path, position: Position | None = None
+) -> Generator[tuple[int, list[str]], None, None]:
+    """Rows of the file with the line each starts on (header = line 1).
+
+    With ``position``, its ``tell`` says how many bytes of the file have been read."""
+    # The byte stream kept apart from the text one: its offset is readable mid-iteration.
+    with path.open("rb") as stream, io.TextIOWrapper(stream, "utf-8-sig", newline="") as file:
+        if position is not None:
+            position.tell = stream.tell
+            position.size = os.fstat(stream.fileno()).st_size
         try:
             first = file.readline()
             file.seek(0)
@@ -302,6 +324,10 @@ def read_rows(path: Path) -> Generator[tuple[int, list[str]], None, None]:
             for row in reader:
                 start, line = line + 1, reader.line_num
                 yield start, row
+            if position is not None:
+                # Told after the file is closed: the end it reached, not a closed file's.
+                end = stream.tell()
+                position.tell = lambda: end
         except csv.Error as exc:
             raise ImportFailed(f"line {reader.line_num}: the CSV is malformed ({exc})") from None
         except UnicodeDecodeError:
@@ -412,14 +438,23 @@ class _Chunk:
     items: list[dict[str, Any]]
     lines: list[int]
     problems: list[RowProblem]
+    # Bytes of the file read once this chunk was: the import's progress through it.
+    read_to: int = 0
 
 
 class _Chunks:
     """The file's rows converted chunk by chunk; ``read`` is called by one thread at a time."""
 
-    def __init__(self, plan: Plan, rows: Iterator[tuple[int, list[str]]], chunk_rows: int) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        rows: Iterator[tuple[int, list[str]]],
+        chunk_rows: int,
+        position: Position | None = None,
+    ) -> None:
         self.plan = plan
         self.rows = rows
+        self.position = position or Position()
         self.chunk_rows = chunk_rows
         self.blank_seen = False
 
@@ -445,6 +480,7 @@ class _Chunks:
             bad = {p.line for p in chunk.problems}
             chunk.problems += _conversion_problems(plan, chunk.items, chunk.lines, bad)
             chunk.problems.sort(key=lambda p: p.line or 0)
+        chunk.read_to = self.position.tell()
         return chunk if chunk.items else None
 
 
@@ -464,6 +500,13 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _estimated_rows(done: int, read_to: int, size: int) -> int:
+    """The file's row count judged from ``done`` rows in its first ``read_to`` bytes."""
+    if read_to >= size or read_to <= 0:
+        return done
+    return max(done, round(done * size / read_to))
+
+
 async def import_csv(
     engine: AsyncEngine,
     kind: str,
@@ -474,18 +517,23 @@ async def import_csv(
     actor: Actor = CLI_ACTOR,
     chunk_rows: int = CHUNK_ROWS,
     plans_in_force: PlansInForce | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> ImportSummary:
     """Import a CSV file of ``kind``: all of it in one transaction, or nothing.
 
     With ``plans_in_force``, the summary's ``warnings`` name the lines whose values only
     nearly match what the plans in force name (see ``ingest.warnings``).
 
+    ``on_progress`` is told after each chunk is applied: the rows applied so far and the
+    file's row count as estimated from the share of its bytes read (exact at the end).
+
     Raises ImportFailed (naming lines and columns) when the file or a row is wrong.
     """
     if kind not in KINDS:
         raise ImportFailed(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
     started = time.perf_counter()
-    rows = read_rows(path)
+    position = Position()
+    rows = read_rows(path, position)
     with _collector_paused(), contextlib.closing(rows):
         header = next(rows, None)
         if header is None or not any(cell.strip() for cell in header[1]):
@@ -494,7 +542,7 @@ async def import_csv(
         total = IngestResult(kind=kind, created=0, updated=0, unchanged=0)
         count = 0
         warnings: list[tuple[int, IngestWarning]] = []
-        chunks = _Chunks(plan, rows, chunk_rows)
+        chunks = _Chunks(plan, rows, chunk_rows, position)
         async with driver_transaction(engine) as conn:
             await conn.execute(_KEYS_TABLE)
             # The next chunk is read and converted in a thread while this one is applied,
@@ -514,6 +562,8 @@ async def import_csv(
                         )
                     )
                     count += len(chunk.items)
+                    if on_progress is not None:
+                        on_progress(count, _estimated_rows(count, chunk.read_to, position.size))
                 finally:
                     # Never leave the thread reading the file once this block is left.
                     await asyncio.wait([ahead])
