@@ -118,3 +118,26 @@ async def test_refusals_a_schema_fuzzer_found_are_documented_or_gone(
     export = await client.get("/api/v1/payouts/export?period=0", headers=auth["finance"])
     assert export.status_code == 404
     assert "404" in schema["paths"]["/api/v1/payouts/export"]["get"]["responses"]
+
+
+async def test_a_number_too_large_for_any_id_is_refused_not_a_server_error(
+    client: Client, world: Headers
+) -> None:
+    huge = "9" * 23
+    for path, who in (
+        (f"/api/v1/statements/{huge}", "finance"),
+        (f"/api/v1/statements/{huge}.csv", "finance"),
+        (f"/api/v1/statements/{huge}/change", "finance"),
+        (f"/api/v1/disputes/{huge}", "finance"),
+        (f"/api/v1/audit?before_id={huge}", "finance"),
+        (f"/api/v1/calc-runs/{huge}", "finance"),
+        (f"/api/v1/contests/{huge}", "finance"),
+        (f"/api/v1/contests/{huge}/leaderboard", "finance"),
+        (f"/api/v1/statements?offset={huge}", "finance"),
+        (f"/api/v1/me/earnings/flat:2026-Q1:{huge}/explain", "rep"),
+        (f"/api/v1/participants/rep-1/earnings/flat:2026-Q1:{huge}/explain", "finance"),
+    ):
+        answer = await client.get(path, headers=world[who])
+        assert answer.status_code in (400, 404), (path, answer.status_code, answer.text)
+    posted = await client.post(f"/api/v1/statements/{huge}/submit", headers=world["finance"])
+    assert posted.status_code == 400

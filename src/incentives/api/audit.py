@@ -12,6 +12,7 @@ from litestar.exceptions import ClientException
 from litestar.params import FromQuery, QueryParameter
 
 from incentives.api.contract import problems
+from incentives.api.deps import IdQuery
 from incentives.api.paging import Limit
 from incentives.api.plans import FINANCE
 from incentives.audit.query import AuditPage, Filters, entries
@@ -28,7 +29,7 @@ async def audit_entries(
     action: FromQuery[str | None] = None,
     since: Instant = None,
     until: Instant = None,
-    before_id: FromQuery[int | None] = None,
+    before_id: IdQuery = None,
     limit: Limit = 50,
 ) -> AuditPage:
     """Audit entries, newest first: filter by entity (``statement``, ``dispute``, ``plan``,

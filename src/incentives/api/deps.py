@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import asyncpg
 from litestar.datastructures import State
+from litestar.params import PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.db.connection import driver_of
+from incentives.db.limits import BIGINT_MAX
+
+# Ids are the database's bigints: a larger number is refused (400) before any query.
+Id = Annotated[int, PathParameter(ge=1, le=BIGINT_MAX)]
+IdQuery = Annotated[int | None, QueryParameter(ge=1, le=BIGINT_MAX)]
 
 
 async def provide_conn(state: State) -> AsyncIterator[asyncpg.Connection]:

@@ -15,10 +15,10 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, HTTPException, NotFoundException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from incentives.api.contract import problems
-from incentives.api.deps import today
+from incentives.api.deps import Id, today
 from incentives.api.idempotency import IdempotencyKey, once
 from incentives.api.paging import PAGE_HEADERS, Limit, Offset, paged
 from incentives.api.payouts import Text
@@ -91,8 +91,8 @@ async def _act(
 )
 async def open_dispute(
     request: Request[Principal, Any, Any],
-    statement_id: FromPath[int],
-    line_no: FromPath[int],
+    statement_id: Id,
+    line_no: Id,
     data: JSONBody[Inquiry],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[DisputeView]:
@@ -129,7 +129,7 @@ async def list_disputes(
 async def get_dispute(
     conn: NamedDependency[asyncpg.Connection],
     request: Request[Principal, Any, Any],
-    dispute_id: FromPath[int],
+    dispute_id: Id,
 ) -> DisputeView:
     """One dispute and where it stands."""
     visible = await visible_participants(conn, request.user, today())
@@ -144,7 +144,7 @@ async def get_dispute(
 )
 async def answer_dispute(
     request: Request[Principal, Any, Any],
-    dispute_id: FromPath[int],
+    dispute_id: Id,
     data: JSONBody[Answer],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[DisputeView]:
@@ -164,7 +164,7 @@ async def answer_dispute(
 )
 async def resolve_dispute(
     request: Request[Principal, Any, Any],
-    dispute_id: FromPath[int],
+    dispute_id: Id,
     data: JSONBody[Resolution],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[DisputeView]:

@@ -38,6 +38,7 @@ from incentives.auth.access import SEES_ALL
 from incentives.auth.principals import Principal
 from incentives.calc.read import attainment_text
 from incentives.db.connection import driver_of, driver_transaction
+from incentives.db.limits import as_number
 from incentives.engine.money import exponent
 from incentives.games import contests, display, live, scoring, standings
 from incentives.games.model import Contest, TotalScore
@@ -91,8 +92,8 @@ _ROW = (
 async def _row(conn: asyncpg.Connection, ref: str, principal: Principal) -> asyncpg.Record:
     """The contest ``ref`` names (its id when all digits, else its key), if the principal
     may see it."""
-    if ref.isdigit():
-        row = await conn.fetchrow(_ROW + " WHERE c.id = $1", int(ref))
+    if (number := as_number(ref)) is not None:
+        row = await conn.fetchrow(_ROW + " WHERE c.id = $1", number)
     else:
         row = await conn.fetchrow(_ROW + " WHERE c.key = $1", ref)
     if row is None or not may_view(
@@ -444,7 +445,7 @@ class ContestIds:
 
     def known(self, ref: str) -> int | None:
         """The id ``ref`` names, if that is known without asking the database."""
-        return int(ref) if ref.isdigit() else self._ids.get(ref)
+        return as_number(ref) if ref.isdigit() else self._ids.get(ref)
 
     async def resolve(self, ref: str) -> int | None:
         """The id ``ref`` names; None if no contest has that key."""

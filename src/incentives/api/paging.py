@@ -21,7 +21,7 @@ Limit = Annotated[
     int,
     QueryParameter(ge=1, le=PAGE_MAX, description=f"at most {PAGE_MAX} (default {PAGE_DEFAULT})"),
 ]
-Offset = Annotated[int, QueryParameter(ge=0, description="how many to skip")]
+Offset = Annotated[int, QueryParameter(ge=0, le=10**9, description="how many to skip")]
 TOTAL = "X-Total-Count"
 
 # The headers a paged list answers with, for its route's ``response_headers``.

@@ -22,6 +22,7 @@ from litestar.exceptions import (
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from incentives.api.contract import problems
+from incentives.api.deps import Id
 from incentives.api.idempotency import IdempotencyKey, once
 from incentives.api.plans import FINANCE
 from incentives.auth.principals import Principal
@@ -95,7 +96,7 @@ async def _transition(
 )
 async def submit_statement(
     request: Request[Principal, Any, Any],
-    statement_id: FromPath[int],
+    statement_id: Id,
     data: JSONBody[Expected | None] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response[StatementState]:
@@ -117,7 +118,7 @@ async def submit_statement(
 )
 async def approve_statement(
     request: Request[Principal, Any, Any],
-    statement_id: FromPath[int],
+    statement_id: Id,
     data: JSONBody[Expected | None] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response[StatementState]:
@@ -140,7 +141,7 @@ async def approve_statement(
 )
 async def reject_statement(
     request: Request[Principal, Any, Any],
-    statement_id: FromPath[int],
+    statement_id: Id,
     data: JSONBody[Rejection],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[StatementState]:

@@ -13,6 +13,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from incentives.api.contract import problems
+from incentives.api.deps import Id
 from incentives.api.security import roles
 from incentives.auth.principals import Principal
 from incentives.calc import runs
@@ -120,9 +121,7 @@ async def start_run(
 
 
 @get("/calc-runs/{run_id:int}", guards=[FINANCE])
-async def get_run(
-    conn: NamedDependency[asyncpg.Connection], run_id: FromPath[int]
-) -> runs.RunSummary:
+async def get_run(conn: NamedDependency[asyncpg.Connection], run_id: Id) -> runs.RunSummary:
     """A recorded run."""
     found = await runs.summary(conn, run_id)
     if found is None:

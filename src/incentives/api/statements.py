@@ -13,15 +13,16 @@ from litestar import MediaType, Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, PathParameter, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from incentives.api.contract import problems
-from incentives.api.deps import today
+from incentives.api.deps import Id, today
 from incentives.api.paging import PAGE_HEADERS, Limit, Offset, paged
 from incentives.api.plans import FINANCE, Conflict
 from incentives.api.security import roles
 from incentives.auth.access import visible_participants
 from incentives.auth.principals import Principal
+from incentives.db.limits import as_number
 from incentives.payouts.changes import Change, changes
 from incentives.payouts.statements import (
     Statement,
@@ -98,12 +99,13 @@ def _wanted(
     for suffix, fmt in _SUFFIXES.items():
         if name.endswith(suffix):
             name, shape = name.removesuffix(suffix), fmt
-    if not name.isdigit():
+    number = as_number(name)
+    if number is None:
         raise NotFoundException(NO_STATEMENT)
     if shape is None:
         accept = request.headers.get("accept", "")
         shape = "csv" if "text/csv" in accept else "html" if "text/html" in accept else "json"
-    return int(name), shape
+    return number, shape
 
 
 @get("/statements/{statement:str}", guards=[READERS])
@@ -133,7 +135,7 @@ async def statement(
 
 @get("/statements/{statement_id:int}/change", guards=[READERS])
 async def statement_change(
-    conn: Conn, request: Request[Principal, Any, Any], statement_id: FromPath[int]
+    conn: Conn, request: Request[Principal, Any, Any], statement_id: Id
 ) -> Change:
     """The statement beside the same person's for the period before, with the change and
     its flag (see ``GET /payouts/changes``)."""

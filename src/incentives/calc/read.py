@@ -14,6 +14,7 @@ import asyncpg
 import msgspec
 
 from incentives.calc.credited import credited_deal
+from incentives.db.limits import INTEGER_MAX, as_number
 from incentives.db.paging import fetch_page
 from incentives.engine.explain import explain
 from incentives.engine.money import exponent, format_minor, from_minor
@@ -117,9 +118,8 @@ def line_id(plan: str, period: str, number: int) -> str:
 def parse_line_id(text: str) -> tuple[str, str, int] | None:
     """The parts of a line id, or None if it is not one."""
     parts = text.split(":")
-    if len(parts) != 3 or not parts[2].isdigit():
-        return None
-    return parts[0], parts[1], int(parts[2])
+    number = as_number(parts[2], INTEGER_MAX) if len(parts) == 3 else None
+    return None if number is None else (parts[0], parts[1], number)
 
 
 def attainment_text(ratio: Decimal) -> str:
