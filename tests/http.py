@@ -1,10 +1,18 @@
-"""An HTTP client for the app in-process, on the test's own event loop."""
+"""An HTTP client for the app in-process, on the test's own event loop, and a served
+``incentives`` process for tests that need a real one."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -66,3 +74,53 @@ def running_in_group(group: int) -> list[int]:
         if int(pgrp) == group and state != "Z":
             found.append(int(entry.name))
     return found
+
+
+PROGRAM = str(Path(sys.executable).with_name("incentives"))
+
+
+def free_port() -> int:
+    """A port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Served:
+    """A server process started in a session of its own, and what it wrote."""
+
+    process: asyncio.subprocess.Process
+    base: str
+    log: Path
+
+    def stderr(self) -> str:
+        """What the server wrote."""
+        return self.log.read_text()
+
+
+@asynccontextmanager
+async def served(tmp_path: Path, env: dict[str, str], *args: str) -> AsyncIterator[Served]:
+    """``incentives serve`` (or ``args``), once it answers /health; killed if still running
+    when the block ends."""
+    port = free_port()
+    log = tmp_path / "stderr.log"
+    with log.open("wb") as err:
+        process = await asyncio.create_subprocess_exec(
+            PROGRAM,
+            *(args or ("serve",)),
+            "--port",
+            str(port),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await wait_until_healthy(process, base, log, 60)
+        yield Served(process, base, log)
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()

@@ -11,12 +11,8 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -25,28 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.config import load_settings
 from incentives.demo.commands import load
-from tests.http import wait_until_healthy
+from tests.http import PROGRAM, Served, served
 
-PROGRAM = str(Path(sys.executable).with_name("incentives"))
 STOP_WITHIN = 5.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Served:
-    """A server process started in a session of its own, and what it wrote."""
-
-    process: asyncio.subprocess.Process
-    base: str
-    log: Path
-
-    def stderr(self) -> str:
-        return self.log.read_text()
 
 
 def _environment(**changes: str | None) -> dict[str, str]:
@@ -57,33 +34,6 @@ def _environment(**changes: str | None) -> dict[str, str]:
         if value is not None:
             env[name] = value
     return env
-
-
-@asynccontextmanager
-async def served(tmp_path: Path, env: dict[str, str], *args: str) -> AsyncIterator[Served]:
-    """``incentives serve`` (or ``args``), once it answers /health; killed if still running
-    when the block ends."""
-    port = _free_port()
-    log = tmp_path / "stderr.log"
-    with log.open("wb") as err:
-        process = await asyncio.create_subprocess_exec(
-            PROGRAM,
-            *(args or ("serve",)),
-            "--port",
-            str(port),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await wait_until_healthy(process, base, log, 60)
-        yield Served(process, base, log)
-    finally:
-        if process.returncode is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            await process.wait()
 
 
 async def _stop(server: Served, sig: signal.Signals) -> tuple[int, float]:
