@@ -21,6 +21,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives import metrics
 from incentives.audit.log import Actor
 from incentives.calc.runs import calculate
 from incentives.config import Settings
@@ -252,13 +254,17 @@ class Scheduler:
         async with driver_transaction(self.engine) as conn:
             claim = await conn.fetchval(_CLAIM, job.name, slot, self.runner)
         if claim is None:
+            metrics.job_skipped(job.name)
             return False
+        started = time.perf_counter()
         try:
             detail = await job.work(self.engine, self.clock)
         except Exception as exc:
+            metrics.job_ran(job.name, False, time.perf_counter() - started)
             logger.exception("scheduled job %s for %s failed", job.name, slot.isoformat())
             await self._finish(claim, "failed", {}, str(exc)[:2000] or type(exc).__name__)
             return True
+        metrics.job_ran(job.name, True, time.perf_counter() - started)
         await self._finish(claim, "succeeded", detail, None)
         return True
 

@@ -18,6 +18,7 @@ from incentives.api.app import create_app, serving_app
 from incentives.api.fast_reads import FastReads, FastReadsProtocol
 from incentives.api.games import live_boards
 from incentives.api.security import RecentTokens
+from incentives.metrics import REGISTRY
 from tests.api.conftest import Headers, make_live, post_deal, race
 
 
@@ -300,5 +301,28 @@ async def test_uvicorn_writes_a_kept_page_itself_as_the_app_would(
         closing = await _response(reader)
         assert closing[1] == written[1] and b"connection: close" in closing[0]
         assert await reader.read() == b""
+    finally:
+        writer.close()
+
+
+async def test_kept_pages_count_in_the_metrics_however_they_are_answered(
+    uvicorn_served: tuple[_Counted, int], world: Headers
+) -> None:
+    app, port = uvicorn_served
+    route = {"method": "GET", "route": "/api/v1/contests/{contest}/leaderboard", "status": "200"}
+
+    def answered() -> float:
+        return REGISTRY.get_sample_value("incentives_http_requests_total", route) or 0.0
+
+    page = "/api/v1/contests/race/leaderboard?limit=2"
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        for by_protocol in (False, True):
+            before, seen = answered(), app.requests
+            writer.write(_get(page, world["rep"]))
+            await _response(reader)
+            # The first goes through the app (which keeps the page), the second not.
+            assert (app.requests == seen) is by_protocol
+            assert answered() == before + 1
     finally:
         writer.close()

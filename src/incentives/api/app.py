@@ -22,6 +22,7 @@ from incentives.api.deps import provide_conn
 from incentives.api.disputes import disputes_router
 from incentives.api.fast_reads import FastReads
 from incentives.api.games import ContestIds, games_router, live_boards
+from incentives.api.metrics import metrics
 from incentives.api.pay import pay_router
 from incentives.api.payouts import payouts_router
 from incentives.api.period_boards import period_boards_router
@@ -62,6 +63,7 @@ def create_app(
             routes.ingest_batch,
             routes.list_periods,
             routes.generate_periods,
+            metrics,
             pay_router,
             plans_router,
             statements_router,

@@ -24,13 +24,16 @@ more than everything else the request needs.
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 from urllib.parse import parse_qsl
 
 from litestar import Litestar
-from litestar.types import Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import HTTPScope, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
+from incentives import metrics
 from incentives.api.games import (
     ContestIds,
     leaderboard_page,
@@ -45,6 +48,7 @@ from incentives.games.live import Live
 _ME = "/api/v1/me/"
 _PREFIX = "/api/v1/contests/"
 _SUFFIX = "/leaderboard"
+_LEADERBOARD = _PREFIX + "{contest}" + _SUFFIX
 
 
 class FastReads:
@@ -54,10 +58,15 @@ class FastReads:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """ASGI: a leaderboard page from memory, or the app."""
+        """ASGI: a leaderboard page from memory, or the app; either way counted in the
+        HTTP metrics (``incentives.metrics``)."""
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
         body = self.answer(scope)
         if body is None:
-            await self.app(scope, receive, send)
+            await _through(self.app, scope, receive, send, started)
             return
         await send(
             {
@@ -67,6 +76,7 @@ class FastReads:
             }
         )
         await send({"type": "http.response.body", "body": body, "more_body": False})
+        metrics.http_request("GET", fast_route(scope["path"]), 200, time.perf_counter() - started)
 
     def answer(self, scope: Any) -> bytes | None:
         """The page this request asks for, if it can be answered here; None to pass it on."""
@@ -133,6 +143,7 @@ class FastReadsProtocol(HttpToolsProtocol):
         self.fast: FastReads | None = app
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        started = time.perf_counter()
         body = None
         if self.fast is not None and not (self.flow.write_paused or self.config.access_log):
             body = self.fast.answer(cycle.scope)
@@ -150,6 +161,34 @@ class FastReadsProtocol(HttpToolsProtocol):
         if not cycle.keep_alive:
             self.transport.close()
         self.on_response_complete()
+        path = cycle.scope["path"]
+        metrics.http_request("GET", fast_route(path), 200, time.perf_counter() - started)
+
+
+async def _through(
+    app: Litestar, scope: HTTPScope, receive: Receive, send: Send, t0: float
+) -> None:
+    """The app's answer to a request, counted once it has gone (or the app failed: 500)
+    under the template of the route the app's router matched."""
+    status = 500
+
+    async def answering(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        await send(message)
+
+    try:
+        await app(scope, receive, answering)
+    finally:
+        # The router writes the template into this very scope; absent: no route matched.
+        route = scope.get("path_template")
+        metrics.http_request(scope["method"], route, status, time.perf_counter() - t0)
+
+
+def fast_route(path: str) -> str:
+    """The route template of a page answered here: the one the app's router gives it."""
+    return path if path.startswith(_ME) else _LEADERBOARD
 
 
 def _headers(body: bytes) -> list[tuple[bytes, bytes]]:

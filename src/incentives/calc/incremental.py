@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives import metrics
 from incentives.audit.log import Actor
 from incentives.calc.runs import MAX_PARTICIPANT_LOCKS, RunSummary, calculate
 from incentives.db.connection import driver_of, make_engine
@@ -197,7 +198,9 @@ class Rollups:
         while self._pending:
             batch = self._pending.pop(0)
             try:
-                run = await _worker.run(url, batch.period, batch.people, batch.actor)
+                # Counted here: the worker process's own count is in a registry nobody reads.
+                with metrics.calc_run("ingest"):
+                    run = await _worker.run(url, batch.period, batch.people, batch.actor)
             except Exception as exc:  # every waiter hears of it; the next batch still runs
                 for future in batch.waiting:
                     if not future.done():

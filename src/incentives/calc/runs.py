@@ -18,6 +18,7 @@ import asyncpg
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives import metrics
 from incentives.audit.log import Actor
 from incentives.calc import changes
 from incentives.calc.adjustments import (
@@ -126,18 +127,19 @@ async def calculate(
     if recorded is None:
         raise ScopeError(f"unknown period {period!r}; generate the fiscal year first")
     run_id, first, last = recorded
-    try:
-        async with driver_transaction(engine) as conn:
-            return await _compute(conn, run_id, first, last, scope, wait, on_progress)
-    except Exception as exc:
-        async with driver_transaction(engine) as conn:
-            await conn.execute(
-                "UPDATE calc_runs SET status = 'failed', finished_at = clock_timestamp(),"
-                " error = $2 WHERE id = $1",
-                run_id,
-                str(exc)[:2000] or type(exc).__name__,
-            )
-        raise
+    with metrics.calc_run(trigger, busy=(RunBusy,)):
+        try:
+            async with driver_transaction(engine) as conn:
+                return await _compute(conn, run_id, first, last, scope, wait, on_progress)
+        except Exception as exc:
+            async with driver_transaction(engine) as conn:
+                await conn.execute(
+                    "UPDATE calc_runs SET status = 'failed', finished_at = clock_timestamp(),"
+                    " error = $2 WHERE id = $1",
+                    run_id,
+                    str(exc)[:2000] or type(exc).__name__,
+                )
+            raise
 
 
 # Scopes larger than this lock their plan-periods whole, like a full run: a lock per

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from incentives import metrics
 from incentives.audit import log as audit
 from incentives.engine.money import MoneyError, is_known_currency, to_minor
 from incentives.ingest import upsert as up
@@ -573,4 +574,5 @@ async def ingest(
         await record_deal_history(conn, outcome, result.audit_id)
     if touched is not None:
         touched.note(kind, outcome)
+    metrics.ingested(kind, result.created, result.updated, result.unchanged)
     return result
