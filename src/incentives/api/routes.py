@@ -8,7 +8,6 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +18,7 @@ from incentives.api.deps import today
 from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_transaction
-from incentives.ingest.items import KINDS
+from incentives.ingest.items import Kind
 from incentives.ingest.service import IngestResult, Touched, ingest
 from incentives.periods.store import GeneratedYear, generate
 from incentives.plans.vocabulary import vocabularies_in_force
@@ -73,7 +72,7 @@ class IngestBatch(msgspec.Struct, forbid_unknown_fields=True):
 async def ingest_batch(
     state: State,
     request: Request[Principal, Any, Any],
-    kind: Annotated[str, PathParameter(description="what the items are: deals, quotas, …")],
+    kind: Annotated[Kind, PathParameter(description="what the items are")],
     data: JSONBody[IngestBatch],
 ) -> Response[IngestResult]:
     """Upsert a batch keyed by external id: all of it or, on any bad item, none (422).
@@ -81,8 +80,6 @@ async def ingest_batch(
     After the commit, the pay the batch touched is recomputed in the background.
     ``warnings`` names accepted deals and activities whose product, type or attribute
     differs only by case or spacing from what the plans in force name."""
-    if kind not in KINDS:
-        raise NotFoundException(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     touched = Touched()
     actor = request.user.actor()
     async with driver_transaction(state.engine) as conn:

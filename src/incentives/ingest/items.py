@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
@@ -115,14 +116,27 @@ class FxRateItem(Item):
     rate: Decimal
 
 
+class Kind(enum.StrEnum):
+    """What a batch or a file holds. Members are their names as strings, so a kind read
+    from text finds its entry in the tables keyed by kind."""
+
+    PARTICIPANTS = "participants"
+    ASSIGNMENTS = "assignments"
+    DEALS = "deals"
+    ACTIVITIES = "activities"
+    PLAN_ASSIGNMENTS = "plan_assignments"
+    QUOTAS = "quotas"
+    FX_RATES = "fx_rates"
+
+
 KINDS: dict[str, type[Item]] = {
-    "participants": ParticipantItem,
-    "assignments": AssignmentItem,
-    "deals": DealItem,
-    "activities": ActivityItem,
-    "plan_assignments": PlanAssignmentItem,
-    "quotas": QuotaItem,
-    "fx_rates": FxRateItem,
+    Kind.PARTICIPANTS: ParticipantItem,
+    Kind.ASSIGNMENTS: AssignmentItem,
+    Kind.DEALS: DealItem,
+    Kind.ACTIVITIES: ActivityItem,
+    Kind.PLAN_ASSIGNMENTS: PlanAssignmentItem,
+    Kind.QUOTAS: QuotaItem,
+    Kind.FX_RATES: FxRateItem,
 }
 
 # The fields that identify an item of each kind: a batch or file names each key once.
