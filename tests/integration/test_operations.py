@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -19,11 +20,13 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives.calc.incremental import ctrl_c_not_inherited
 from incentives.config import load_settings
 from incentives.demo.commands import load
 from tests.http import PROGRAM, Served, served
 
 STOP_WITHIN = 5.0
+PYTHON = sys.executable
 
 
 def _environment(**changes: str | None) -> dict[str, str]:
@@ -234,3 +237,27 @@ async def test_ctrl_c_on_a_busy_day_with_a_board_open_on_a_tv(
     assert took < STOP_WITHIN / 2, f"{took:.1f} s"
     await asyncio.sleep(0.2)
     assert not _group_left(server.process.pid), _group(server.process.pid)
+
+
+# A child's report of whether SIGINT reaches it.
+SEES_CTRL_C = (
+    "import signal; print(signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, []))"
+)
+
+
+async def test_a_ctrl_c_while_the_rollups_worker_starts_is_held_not_lost() -> None:
+    """The worker starts with SIGINT blocked; a Ctrl-C meanwhile reaches the server after."""
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda sig, _: caught.append(sig))
+    try:
+        with ctrl_c_not_inherited():
+            child = await asyncio.create_subprocess_exec(
+                PYTHON, "-c", SEES_CTRL_C, stdout=subprocess.PIPE
+            )
+            os.kill(os.getpid(), signal.SIGINT)
+        out, _ = await child.communicate()
+        await asyncio.sleep(0.1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert out.decode().strip() == "False"  # the child never sees a Ctrl-C
+    assert caught == [signal.SIGINT]  # this process does, once the block ends

@@ -18,7 +18,6 @@ import logging
 import multiprocessing
 import os
 import signal
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -227,22 +226,23 @@ _NICENESS = 10
 
 
 @contextlib.contextmanager
-def _ctrl_c_not_inherited() -> Iterator[None]:
-    """Processes started in the block ignore SIGINT from their first instruction.
+def ctrl_c_not_inherited() -> Iterator[None]:
+    """Processes started in the block never receive SIGINT, and a SIGINT sent to this
+    process meanwhile is held, not lost.
 
     A terminal's Ctrl-C reaches every process of its group: the worker would die of it
     with a KeyboardInterrupt traceback (while still importing, too), and the rollup it
-    was running would fail, while the API process stops it anyway on its way out. An
-    ignored signal is inherited by a new process; a handler is not.
+    was running would fail, while the API process stops it anyway on its way out. So
+    SIGINT is blocked in this thread while the worker starts: the worker inherits the
+    blocked signal (a signal mask survives exec), and for this process a Ctrl-C in those
+    milliseconds stays pending until the block ends. (Ignoring it instead, as this once
+    did, dropped a Ctrl-C that came while the worker started: the server never stopped.)
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 # How long a stop waits for the terminated worker to exit (it does so at once).
@@ -269,7 +269,7 @@ class _Worker:
             )
         pool = self._pool
         try:
-            with _ctrl_c_not_inherited():  # the worker process is started here, if at all
+            with ctrl_c_not_inherited():  # the worker process is started here, if at all
                 running = asyncio.get_running_loop().run_in_executor(
                     pool, _run_in_worker, url, period, scope, actor
                 )
