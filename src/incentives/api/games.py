@@ -36,7 +36,7 @@ from incentives.api.plans import Conflict
 from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.access import SEES_ALL
 from incentives.auth.principals import Principal
-from incentives.calc.read import attainment_text
+from incentives.calc.read import ratio_text
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.db.limits import as_number
 from incentives.engine.money import exponent
@@ -368,11 +368,6 @@ def score_text(contest: Contest, value: Decimal) -> str:
         places = Decimal(1).scaleb(-exponent(contest.currency))
         return str(value.quantize(places, rounding=ROUND_HALF_UP))
     return f"{value.normalize():f}"
-
-
-def ratio_text(fraction: Decimal | None) -> str | None:
-    """A ratio as the API writes every ratio (``attainment_text``); None as None."""
-    return None if fraction is None else attainment_text(fraction)
 
 
 def board_row(board: live.LiveBoard, item: scoring.Ranked) -> BoardRow:

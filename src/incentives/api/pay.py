@@ -338,7 +338,7 @@ async def team_attainment(
                     **{f: getattr(m, f) for f in m.__struct_fields__},
                     participant=member["external_id"],
                     participant_name=member["name"],
-                    projected_attainment=None if finish is None else read.attainment_text(finish),
+                    projected_attainment=read.ratio_text(finish),
                     at_risk=span is not None and at_risk(value, quota, span, today()),
                 )
             )

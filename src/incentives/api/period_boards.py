@@ -19,10 +19,11 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import QueryParameter
 
 from incentives.api.deps import today
-from incentives.api.games import Conn, ratio_text
+from incentives.api.games import Conn
 from incentives.api.paging import Limit, Offset
 from incentives.api.security import ON_DISPLAY
 from incentives.auth.principals import Principal
+from incentives.calc.read import ratio_text
 from incentives.db.connection import driver_of
 from incentives.engine.money import exponent
 from incentives.games import display, live, scoring

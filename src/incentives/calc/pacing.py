@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from incentives.calc.credited import CREDITED_COLUMNS, credited_deal
-from incentives.calc.read import MeasureUnit, attainment_text, plans_in_period
+from incentives.calc.read import MeasureUnit, plans_in_period, ratio_text
 from incentives.engine.money import exponent, from_minor
 from incentives.engine.pacing import CreditedDeal, Mark, PaidLine, Signal, money_text, pace
 
@@ -63,16 +63,12 @@ class PacingView(msgspec.Struct):
     signals: list[Signal]
 
 
-def _ratio(value: Decimal | None) -> str | None:
-    return None if value is None else attainment_text(value)
-
-
 def _threshold(mark: Mark | None, places: int, value: Decimal | None = None) -> Threshold | None:
     if mark is None:
         return None
     return Threshold(
         value=money_text(mark.at, places),
-        attainment=_ratio(mark.attainment),
+        attainment=ratio_text(mark.attainment),
         rate=None if mark.rate is None else f"{mark.rate.normalize():f}",
         to_go=None if value is None else money_text(max(mark.at - value, Decimal(0)), places),
     )
@@ -150,12 +146,12 @@ async def pacing(
                     currency=currency,
                     value=money_text(value, places),
                     quota=money_text(quota, places),
-                    attainment=_ratio(value / quota if quota else None),
+                    attainment=ratio_text(value / quota if quota else None),
                     expected_to_date=None
                     if found.expected_to_date is None
                     else money_text(found.expected_to_date, places),
                     projected=money_text(found.projected, places),
-                    projected_attainment=_ratio(found.projected_attainment),
+                    projected_attainment=ratio_text(found.projected_attainment),
                     points=[
                         PacePoint(d.isoformat(), money_text(v, places)) for d, v in found.points
                     ],

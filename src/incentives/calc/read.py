@@ -127,6 +127,11 @@ def attainment_text(ratio: Decimal) -> str:
     return f"{ratio.quantize(Decimal('0.0001'), ROUND_HALF_EVEN)}"
 
 
+def ratio_text(ratio: Decimal | None) -> str | None:
+    """``attainment_text(ratio)``, or None for None."""
+    return None if ratio is None else attainment_text(ratio)
+
+
 async def plans_in_period(
     conn: asyncpg.Connection, period: str
 ) -> tuple[tuple[dt.date, dt.date], dict[str, CommissionPlan]] | None:
