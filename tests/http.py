@@ -58,22 +58,34 @@ def _tail(log: Path) -> str:
     return log.read_text()[-2000:]
 
 
-def running_in_group(group: int) -> list[int]:
-    """The processes of process group ``group`` that still run (Linux's /proc). A zombie
-    is left out: it has ended and only waits for its new parent, the container's first
-    process, to collect it, which a child that ends after its parent always does."""
+@dataclass(frozen=True)
+class ProcessStat:
+    """A process as Linux's /proc shows it: its id, state, parent and group."""
+
+    pid: int
+    state: str
+    parent: int
+    group: int
+
+
+def processes() -> list[ProcessStat]:
+    """Every process now (those that end while being read are left out)."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             # "pid (name) state ppid pgrp …"; the name may hold spaces and parentheses.
-            state, _, pgrp = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+            state, parent, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
         except (OSError, ValueError):
-            continue  # ended meanwhile
-        if int(pgrp) == group and state != "Z":
-            found.append(int(entry.name))
+            continue
+        found.append(ProcessStat(int(stat.parent.name), state, int(parent), int(group)))
     return found
+
+
+def running_in_group(group: int) -> list[int]:
+    """The processes of process group ``group`` that still run. A zombie is left out: it
+    has ended and only waits for its new parent, the container's first process, to
+    collect it, which a child that ends after its parent always does."""
+    return [p.pid for p in processes() if p.group == group and p.state != "Z"]
 
 
 PROGRAM = str(Path(sys.executable).with_name("incentives"))

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.calc.incremental import ctrl_c_not_inherited
 from incentives.config import load_settings
 from incentives.demo.commands import load
-from tests.http import PROGRAM, Served, served
+from tests.http import PROGRAM, Served, processes, served
 
 STOP_WITHIN = 5.0
 PYTHON = sys.executable
@@ -181,19 +181,6 @@ def test_an_unknown_log_format_is_refused_by_name() -> None:
         load_settings({"INCENTIVES_LOG_FORMAT": "xml"})
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid``."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 async def test_ctrl_c_on_a_busy_day_with_a_board_open_on_a_tv(
     db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
@@ -222,7 +209,7 @@ async def test_ctrl_c_on_a_busy_day_with_a_board_open_on_a_tv(
         posted = await client.post("/api/v1/ingest/deals", json={"items": [deal]}, headers=admin)
         assert posted.status_code == 200, posted.text
         for _ in range(200):
-            if _children(server.process.pid):
+            if any(p.parent == server.process.pid for p in processes()):
                 break
             await asyncio.sleep(0.05)
         else:
