@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { fill, h, totals, when } from "../dom.js";
 
 // Stage: [heading, the statement status its list shows, what to do there].
-export const STAGES = {
+const STAGES = {
   to_submit: ["Drafts to submit", "draft", "Check and submit for approval"],
   to_approve: ["Submitted, to approve", "submitted", "Approve or reject"],
   to_export: ["Approved, not exported", "approved", "Download the payroll file"],

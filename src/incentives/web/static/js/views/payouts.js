@@ -103,6 +103,20 @@ async function show(list, period, status, notice = null) {
   );
 }
 
+/** A rejection's reason field, and what rejecting does: ``send(reason)`` with the reason
+ * given, or without one the field marked, focused, and ``refuse()`` told. */
+export function rejection(send, refuse) {
+  const reason = h("input", { id: "reason", name: "reason", placeholder: "Why (needed to reject)" });
+  const reject = () => {
+    const text = reason.value.trim();
+    if (text) return send(text);
+    reason.setAttribute("aria-invalid", "true");
+    reason.focus();
+    return refuse();
+  };
+  return { field: labelled("reason", "Reason", reason), reject };
+}
+
 /** The buttons for the listed status, each acting on the chosen statements (or, for the
  * payroll file, on the period). */
 function actions(status, { period, chosen, fail, reload, outcome }) {
@@ -121,18 +135,12 @@ function actions(status, { period, chosen, fail, reload, outcome }) {
     announce(`${action}: ${picked.length} statement(s) processed`);
     await reload(h("div", { class: "card", role: "status" }, h("strong", {}, `Result of ${action}`), h("ul", {}, results)));
   };
-  const reason = h("input", { id: "reason", name: "reason", placeholder: "Why (needed to reject)" });
-  const reject = () => {
-    if (!reason.value.trim()) {
-      reason.setAttribute("aria-invalid", "true");
-      reason.focus();
-      return fail("Say why the statements are rejected.");
-    }
-    return each("reject", () => ({ reason: reason.value.trim() }));
-  };
+  const rejecting = rejection((reason) => each("reject", () => ({ reason })), () => fail("Say why the statements are rejected."));
+  // The period's payroll file of the approved (the export payroll runs on) or paid ones.
+  const file = (status) => download(`/payouts/export?${new URLSearchParams({ period, status })}`, `payouts-${period}-${status}.csv`);
   const exportFile = async () => {
     try {
-      await download(`/payouts/export?${new URLSearchParams({ period })}`, `payouts-${period}-approved.csv`);
+      await file("approved");
       announce("Payroll file downloaded");
       await reload(h("div", { class: "card", role: "status" }, h("strong", {}, "Payroll file downloaded. "), "Mark the statements paid once payroll has run."));
     } catch (error) {
@@ -157,8 +165,8 @@ function actions(status, { period, chosen, fail, reload, outcome }) {
     draft: [button("Submit selected for approval", () => each("submit", (s) => ({ version: s.version })))],
     submitted: [
       button("Approve selected", () => each("approve", (s) => ({ version: s.version }))),
-      labelled("reason", "Reason", reason),
-      button("Reject selected", reject, "danger"),
+      rejecting.field,
+      button("Reject selected", rejecting.reject, "danger"),
     ],
     approved: [
       button("Download payroll CSV", exportFile),
@@ -168,7 +176,7 @@ function actions(status, { period, chosen, fail, reload, outcome }) {
       }, "secondary"),
       button("Mark every exported one paid", () => markPaid({ period }), "secondary"),
     ],
-    paid: [button("Download paid CSV", () => download(`/payouts/export?${new URLSearchParams({ period, status: "paid" })}`, `payouts-${period}-paid.csv`).catch((error) => fail(error.message)), "secondary")],
+    paid: [button("Download paid CSV", () => file("paid").catch((error) => fail(error.message)), "secondary")],
   }[status];
   outcome.replaceChildren();
   return h("div", { class: "actions card" }, parts);

@@ -4,7 +4,7 @@
 import { api, download, markFields } from "../api.js";
 import { announce, badge, date, fill, h, labelled, money, table, when } from "../dom.js";
 import { planNames } from "./pay.js";
-import { flagged } from "./payouts.js";
+import { flagged, rejection } from "./payouts.js";
 import { trace } from "./trace.js";
 
 const FINANCE = ["finance", "admin"];
@@ -61,17 +61,14 @@ function workflow(statement, outcome, reload) {
   };
   if (statement.status === "draft") return h("button", { type: "button", onclick: () => act("submit", { version: statement.version }) }, "Submit for approval");
   if (statement.status !== "submitted") return null;
-  const reason = h("input", { id: "reason", name: "reason", placeholder: "Why (needed to reject)" });
-  const reject = () => {
-    if (reason.value.trim()) return act("reject", { reason: reason.value.trim(), version: statement.version });
-    reason.setAttribute("aria-invalid", "true");
-    reason.focus();
-    return fill(outcome, h("p", { class: "error", role: "alert" }, "Say why the statement is rejected."));
-  };
+  const rejecting = rejection(
+    (reason) => act("reject", { reason, version: statement.version }),
+    () => fill(outcome, h("p", { class: "error", role: "alert" }, "Say why the statement is rejected.")),
+  );
   return [
     h("button", { type: "button", onclick: () => act("approve", { version: statement.version }) }, "Approve"),
-    labelled("reason", "Reason", reason),
-    h("button", { type: "button", class: "danger", onclick: reject }, "Reject"),
+    rejecting.field,
+    h("button", { type: "button", class: "danger", onclick: rejecting.reject }, "Reject"),
   ];
 }
 
