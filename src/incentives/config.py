@@ -15,6 +15,10 @@ from incentives.logs import LogFormat, LogLevel
 
 E = TypeVar("E", bound=enum.StrEnum)
 
+# Seconds a webhook delivery waits before each retry: within a minute for a blip, over
+# two days in all for an outage; then it is failed (and can be replayed).
+RETRIES = (5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 43200.0, 86400.0)
+
 
 class Settings(msgspec.Struct, frozen=True):
     """Process configuration. Every field comes from an environment variable."""
@@ -37,6 +41,8 @@ class Settings(msgspec.Struct, frozen=True):
     log_level: LogLevel = LogLevel.INFO
     # Period boards an office display shows with every row's figures (games/display.py).
     display_boards: str = "bookings:attainment"
+    # Seconds a webhook delivery waits before each retry (webhooks/sender.py).
+    webhook_retries: tuple[float, ...] = RETRIES
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -61,7 +67,22 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             LogLevel, env.get("INCENTIVES_LOG_LEVEL", "info"), "INCENTIVES_LOG_LEVEL"
         ),
         display_boards=env.get("INCENTIVES_DISPLAY_BOARDS", "bookings:attainment"),
+        webhook_retries=_waits(env.get("INCENTIVES_WEBHOOK_RETRIES"), "INCENTIVES_WEBHOOK_RETRIES"),
     )
+
+
+def _waits(value: str | None, name: str) -> tuple[float, ...]:
+    if value is None:
+        return RETRIES
+    try:
+        waits = tuple(float(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        waits = ()
+    if not waits or any(not 0 < wait <= 7 * 86400 for wait in waits):
+        raise ValueError(
+            f"{name} must list seconds between 0 and 604800, comma-separated, not {value!r}"
+        )
+    return waits
 
 
 def _switch(value: str, name: str) -> bool:

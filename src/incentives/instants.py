@@ -40,4 +40,9 @@ def sql_instant(column: str, name: str | None = None) -> str:
     """A SELECT expression rendering the timestamptz ``column`` as an ``Instant``, named
     ``name`` (by default the column's own name, without any table prefix)."""
     label = name or column.rsplit(".", 1)[-1]
-    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS {label}"
+    return f"{sql_instant_of(column)} AS {label}"
+
+
+def sql_instant_of(expression: str) -> str:
+    """A SQL expression rendering the timestamptz ``expression`` as an ``Instant``."""
+    return f"to_char({expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"

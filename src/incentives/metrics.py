@@ -91,6 +91,20 @@ JOB_DURATION = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 1800),
     registry=REGISTRY,
 )
+WEBHOOK_ATTEMPTS = Counter(
+    "incentives_webhook_attempts",
+    "Webhook delivery attempts this process made, by event type and outcome (delivered:"
+    " a 2xx answer; refused: any other answer, or none).",
+    ["event", "outcome"],
+    registry=REGISTRY,
+)
+WEBHOOK_DURATION = Histogram(
+    "incentives_webhook_attempt_duration_seconds",
+    "Time from a webhook's request to its receiver's answer (or the error), by event type.",
+    ["event"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
 
 
 def exposition() -> bytes:
@@ -149,3 +163,9 @@ def job_ran(job: str, succeeded: bool, seconds: float) -> None:
     """Count and time a job this process ran."""
     JOB_RUNS.labels(job, "succeeded" if succeeded else "failed").inc()
     JOB_DURATION.labels(job).observe(seconds)
+
+
+def webhook_attempted(event: str, delivered: bool, seconds: float) -> None:
+    """Count a webhook delivery attempt and time it."""
+    WEBHOOK_ATTEMPTS.labels(event, "delivered" if delivered else "refused").inc()
+    WEBHOOK_DURATION.labels(event).observe(seconds)

@@ -34,6 +34,7 @@ from incentives.api.security import (
     displays_read_boards_only,
 )
 from incentives.api.statements import statements_router
+from incentives.api.webhooks import webhook_sending, webhooks_router
 from incentives.calc.copies import ResultsCache
 from incentives.calc.incremental import Rollups, stop_worker
 from incentives.config import Settings, load_settings
@@ -56,6 +57,7 @@ def create_app(
         lifespan=[
             results_cache.listening,
             live_boards,
+            webhook_sending,
             *([scheduling(engine, scheduler)] if scheduler is not None else []),
         ],
         route_handlers=[
@@ -75,6 +77,7 @@ def create_app(
             board_stream_router,
             period_boards_router,
             achievements_router,
+            webhooks_router,
             pages.home,
             pages.assets,
             docs.assets,
@@ -91,6 +94,7 @@ def create_app(
                 "contest_ids": ContestIds(engine),
                 "four_eyes": settings.four_eyes,
                 "display_boards": parse_boards(settings.display_boards),
+                "webhook_retries": settings.webhook_retries,
             }
         ),
         middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],

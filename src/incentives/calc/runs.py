@@ -33,6 +33,8 @@ from incentives.engine.evaluate import evaluate
 from incentives.engine.periods import periods_between
 from incentives.instants import Instant, sql_instant
 from incentives.plans.publish import in_force
+from incentives.webhooks import events
+from incentives.webhooks.events import EventType
 
 
 class ScopeError(ValueError):
@@ -132,13 +134,20 @@ async def calculate(
             async with driver_transaction(engine) as conn:
                 return await _compute(conn, run_id, first, last, scope, wait, on_progress)
         except Exception as exc:
+            error = str(exc)[:2000] or type(exc).__name__
             async with driver_transaction(engine) as conn:
                 await conn.execute(
                     "UPDATE calc_runs SET status = 'failed', finished_at = clock_timestamp(),"
                     " error = $2 WHERE id = $1",
                     run_id,
-                    str(exc)[:2000] or type(exc).__name__,
+                    error,
                 )
+                if not isinstance(exc, RunBusy):
+                    await events.announce(
+                        conn,
+                        EventType.CALC_RUN_FAILED,
+                        [{"id": run_id, "period": period, "trigger": trigger, "error": error}],
+                    )
             raise
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit import log as audit
 from incentives.db.connection import driver_of, driver_transaction
-from incentives.games import query, rules
+from incentives.games import announcements, query, rules
 from incentives.games.model import (
     Achievement,
     ActivitiesTrigger,
@@ -196,6 +196,13 @@ async def _apply(
             [a.points for a in due],
             [a.badge for a in due],
             [msgspec.json.encode(a.detail).decode() for a in due],
+        )
+        await announcements.awards_granted(
+            conn,
+            [
+                announcements.Granted(person, a.name, a.points, a.badge, "achievement", key, occ)
+                for (person, occ), a in zip(plan.award, due, strict=True)
+            ],
         )
     for occasions, revoke in ((plan.revoke, True), (plan.restore, False)):
         if occasions:

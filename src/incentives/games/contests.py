@@ -21,8 +21,10 @@ from incentives.audit import log as audit
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.engine.money import to_minor
 from incentives.engine.validate import Problem
-from incentives.games import achievements, scoring, standings
+from incentives.games import achievements, announcements, scoring, standings
 from incentives.games.model import Contest, Prize, decode_contest
+from incentives.webhooks import events
+from incentives.webhooks.events import EventType
 
 EDITABLE = ("draft", "scheduled")
 CANCELLABLE = ("draft", "scheduled", "live")
@@ -144,6 +146,21 @@ async def replace(
     )
 
 
+# Moves a webhook announces (an award announces its winners: see ``award``).
+_ANNOUNCED = {"live": EventType.CONTEST_STARTED, "ended": EventType.CONTEST_ENDED}
+
+
+def _announcement(game: standings.Stored, status: str) -> dict[str, Any]:
+    window = game.contest.window
+    return {
+        "key": game.key,
+        "name": game.contest.name,
+        "status": status,
+        "starts_on": window.from_.isoformat(),
+        "ends_on": window.to.isoformat(),
+    }
+
+
 async def _move(
     conn: asyncpg.Connection,
     game: standings.Stored,
@@ -159,6 +176,8 @@ async def _move(
         f"UPDATE contests SET status = $2, updated_at = now(){at} WHERE id = $1", game.id, status
     )
     await standings.announce(conn, game.id, None)  # boards show the contest's status
+    if status in _ANNOUNCED and game.contest.visibility == "public":
+        await events.announce(conn, _ANNOUNCED[status], [_announcement(game, status)])
     await audit.record(
         conn,
         actor,
@@ -313,11 +332,13 @@ async def award(engine: AsyncEngine, contest_id: int, actor: audit.Actor) -> set
                 members.setdefault(row["team_id"], []).append(row["participant_id"])
         awards: list[tuple[int, str, int, str | None, str]] = []
         payouts: list[tuple[int, int, int, str, int, str]] = []
+        placed: list[tuple[int, str, int]] = []
         for win in wins:
             prize = contest.prizes[win.prize_no]
             name = prize_name(contest, prize, win.rank)
             people = members.get(win.subject, []) if contest.scope == "teams" else [win.subject]
             for person in people:
+                placed.append((person, name, win.rank))
                 occasion = f"prize:{win.prize_no}"
                 if prize.points or prize.badge:
                     awards.append((person, occasion, prize.points, prize.badge, name))
@@ -352,6 +373,14 @@ async def award(engine: AsyncEngine, contest_id: int, actor: audit.Actor) -> set
                 *(list(column) for column in zip(*payouts, strict=True)),
             )
         await _move(conn, game, ("ended",), "awarded", actor, "awarded_at")
+        await announcements.contest_awarded(conn, _announcement(game, "awarded"), placed)
+        await announcements.awards_granted(
+            conn,
+            [
+                announcements.Granted(person, name, points, badge, "contest", game.key, occasion)
+                for person, occasion, points, badge, name in awards
+            ],
+        )
         await audit.record(
             conn,
             actor,

@@ -19,6 +19,8 @@ from incentives.auth.principals import Principal
 from incentives.db.paging import fetch_page
 from incentives.engine.money import MoneyError, format_minor, parse_decimal, to_minor
 from incentives.instants import Instant, instant, maybe_instant
+from incentives.webhooks import events
+from incentives.webhooks.events import EventType
 
 UNRESOLVED = ("open", "answered")
 
@@ -171,6 +173,13 @@ async def listing(
     return [_view(r) for r in rows], total
 
 
+async def _announced(conn: asyncpg.Connection, dispute_id: int, event: EventType) -> DisputeView:
+    """The dispute as it now is, announced as ``event``."""
+    view = await get(conn, dispute_id, visible=None)
+    await events.announce(conn, event, [msgspec.to_builtins(view)])
+    return view
+
+
 async def open_dispute(
     conn: asyncpg.Connection, principal: Principal, statement_id: int, line_no: int, message: str
 ) -> DisputeView:
@@ -207,7 +216,7 @@ async def open_dispute(
         key=str(dispute_id),
         after={"statement": statement_id, "line_no": line_no, "message": message},
     )
-    return await get(conn, dispute_id, visible=None)
+    return await _announced(conn, dispute_id, EventType.DISPUTE_OPENED)
 
 
 async def _unresolved(conn: asyncpg.Connection, dispute_id: int) -> asyncpg.Record:
@@ -246,7 +255,7 @@ async def answer(
         before={"status": row["status"], "answer": row["answer"]},
         after={"status": "answered", "answer": text},
     )
-    return await get(conn, dispute_id, visible=None)
+    return await _announced(conn, dispute_id, EventType.DISPUTE_ANSWERED)
 
 
 async def _landing_period(conn: asyncpg.Connection, row: asyncpg.Record, named: str | None) -> str:
@@ -360,4 +369,4 @@ async def resolve(
         before={"status": row["status"]},
         after=after,
     )
-    return await get(conn, dispute_id, visible=None)
+    return await _announced(conn, dispute_id, EventType.DISPUTE_RESOLVED)

@@ -19,6 +19,8 @@ import msgspec
 from incentives.audit import log as audit
 from incentives.engine.money import format_minor
 from incentives.instants import Instant, maybe_instant
+from incentives.webhooks import events
+from incentives.webhooks.events import EventType
 
 
 class WorkflowError(Exception):
@@ -51,6 +53,8 @@ class Action:
     target: str
     # Other columns it sets; ``$5``, if there, is the action's value (the actor or a reason).
     sets: str
+    # The webhook event each statement it moves announces.
+    announces: EventType
 
 
 SUBMIT = Action(
@@ -59,6 +63,7 @@ SUBMIT = Action(
     "draft",
     "submitted",
     "submitted_by_id = $5, submitted_at = now(), rejected_reason = NULL",
+    EventType.STATEMENT_SUBMITTED,
 )
 APPROVE = Action(
     "approve",
@@ -66,6 +71,7 @@ APPROVE = Action(
     "submitted",
     "approved",
     "approved_by_id = $5, approved_at = now()",
+    EventType.STATEMENT_APPROVED,
 )
 REJECT = Action(
     "reject",
@@ -73,8 +79,9 @@ REJECT = Action(
     "submitted",
     "draft",
     "submitted_by_id = NULL, submitted_at = NULL, rejected_reason = $5",
+    EventType.STATEMENT_REJECTED,
 )
-PAY = Action("pay", "paid", "approved", "paid", "paid_at = now()")
+PAY = Action("pay", "paid", "approved", "paid", "paid_at = now()", EventType.STATEMENT_PAID)
 
 
 class StatementState(msgspec.Struct, kw_only=True):
@@ -98,7 +105,7 @@ class StatementState(msgspec.Struct, kw_only=True):
 
 _READ = (
     "SELECT s.id, s.status, s.version, s.submitted_by_id, s.exported_at, s.currency,"
-    " s.total_minor, p.external_id AS participant"
+    " s.total_minor, s.period, p.external_id AS participant"
     " FROM statements s JOIN participants p ON p.id = s.participant_id"
 )
 
@@ -172,6 +179,7 @@ async def apply(
         params.append(value)
     moved = {r["id"]: r["version"] for r in await conn.fetch(sql, *params)}
     after_extra = {"reason": value} if action is REJECT else {}
+    done = [r for r in rows if r["id"] in moved]
     await audit.record_many(
         conn,
         actor,
@@ -183,11 +191,27 @@ async def apply(
                 {"status": action.source, "version": r["version"]},
                 {"status": action.target, "version": moved[r["id"]], **after_extra},
             )
-            for r in rows
-            if r["id"] in moved
+            for r in done
         ],
     )
-    return [r["id"] for r in rows if r["id"] in moved]
+    await events.announce(
+        conn,
+        action.announces,
+        [
+            {
+                "id": r["id"],
+                "participant": r["participant"],
+                "period": r["period"],
+                "currency": r["currency"],
+                "total": format_minor(r["total_minor"], r["currency"]),
+                "status": action.target,
+                "version": moved[r["id"]],
+                **after_extra,
+            }
+            for r in done
+        ],
+    )
+    return [r["id"] for r in done]
 
 
 async def transition(

@@ -1,0 +1,1 @@
+"""Events out: signed webhooks announcing statements, disputes, contests, awards and runs."""
