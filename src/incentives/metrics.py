@@ -24,6 +24,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -89,6 +90,12 @@ JOB_DURATION = Histogram(
     "Wall time of the scheduled jobs this process ran, by job.",
     ["job"],
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 1800),
+    registry=REGISTRY,
+)
+PENDING_RECOMPUTE_AGE = Gauge(
+    "incentives_pending_recompute_oldest_age_seconds",
+    "Seconds since the oldest ingested change whose pay is not yet recomputed was made"
+    " (0: none); read from the database at each scrape, so the same in every process.",
     registry=REGISTRY,
 )
 WEBHOOK_ATTEMPTS = Counter(

@@ -41,6 +41,7 @@ from incentives.config import Settings
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.games import schedule as games
 from incentives.periods.close import CloseRefused, close_period
+from incentives.recompute import recover
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +189,14 @@ def configured_jobs(settings: Settings) -> list[Job]:
             Every(settings.close_check_minutes),
             functools.partial(
                 games.advance_contests, timezone=settings.timezone, actor=SCHEDULER_ACTOR
+            ),
+        ),
+        # Recomputes an ingest set off and a crash or a failure cut short, made again.
+        Job(
+            "recompute-pending",
+            Every(settings.close_check_minutes),
+            functools.partial(
+                recover.recompute_abandoned, timezone=settings.timezone, actor=SCHEDULER_ACTOR
             ),
         ),
         Job(

@@ -8,11 +8,11 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.api.after_ingest import after_ingest
 from incentives.audit.log import CLI_ACTOR
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.ingest.service import Touched, ingest
 from incentives.plans.publish import publish
+from incentives.recompute.after_ingest import after_ingest
 from tests.api.conftest import Headers
 from tests.games.conftest import BIG_DEAL
 

@@ -7,10 +7,12 @@ is recomputed), so a scraper holds a token like any client, of an admin or an in
 from __future__ import annotations
 
 from litestar import Response, get
+from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
 
 from incentives import metrics as measured
 from incentives.api.security import roles
+from incentives.recompute import pending
 
 
 @get(
@@ -27,11 +29,14 @@ from incentives.api.security import roles
         )
     },
 )
-async def metrics() -> Response[bytes]:
+async def metrics(state: State) -> Response[bytes]:
     """This process's metrics in the Prometheus text exposition format.
 
     HTTP requests by method, route template and status (and their latency), calculation
     runs by trigger and outcome (and their duration), ingested items by kind and outcome,
-    and scheduled job firings by job and outcome, since the process started. Under several
-    server workers each has its own figures: a scrape reads the worker that answers it."""
+    scheduled job firings by job and outcome and webhook delivery attempts, since the
+    process started; and the age of the oldest change whose pay is not yet recomputed.
+    Under several server workers each has its own figures: a scrape reads the worker that
+    answers it."""
+    measured.PENDING_RECOMPUTE_AGE.set(await pending.oldest_age(state.engine))
     return Response(measured.exposition(), media_type=measured.CONTENT_TYPE)

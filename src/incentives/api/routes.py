@@ -12,7 +12,6 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.api.after_ingest import after_ingest
 from incentives.api.contract import problems
 from incentives.api.deps import today
 from incentives.api.security import ON_DISPLAY, roles
@@ -22,6 +21,8 @@ from incentives.ingest.items import Kind
 from incentives.ingest.service import IngestResult, Touched, ingest
 from incentives.periods.store import GeneratedYear, generate
 from incentives.plans.vocabulary import vocabularies_in_force
+from incentives.recompute import pending
+from incentives.recompute.after_ingest import after_ingest
 
 MAX_BATCH = 10_000
 
@@ -82,12 +83,20 @@ async def ingest_batch(
     differs only by case or spacing from what the plans in force name."""
     touched = Touched()
     actor = request.user.actor()
+    pending_id = None
     async with driver_transaction(state.engine) as conn:
         result = await ingest(
             conn, kind, data.items, actor, touched=touched, plans_in_force=vocabularies_in_force
         )
-    after = BackgroundTask(after_ingest, state.engine, touched, actor, state.rollups, today())
-    return Response(result, background=after if touched else None)
+        if touched:
+            # Kept until recomputed: a crash before then leaves it to be made again.
+            pending_id = await pending.record(conn, touched)
+    if pending_id is None:
+        return Response(result)
+    after = BackgroundTask(
+        after_ingest, state.engine, touched, actor, state.rollups, today(), pending_id
+    )
+    return Response(result, background=after)
 
 
 class Period(msgspec.Struct):

@@ -315,23 +315,28 @@ def _run_in_worker(url: str, period: str, scope: set[int], actor: Actor) -> RunS
     return _worker.run_here(url, period, scope, actor)
 
 
-async def people_in_background(engine: AsyncEngine, touched: Touched, actor: Actor) -> list[Stage]:
+async def people_in_background(
+    engine: AsyncEngine, touched: Touched, actor: Actor
+) -> list[Stage] | None:
     """The first stage for a background task; the stages, for the second. A failure is
-    logged (and recorded on its run), and leaves no second stage."""
+    logged (and recorded on its run), and leaves no second stage (None)."""
     try:
         stages = await plan(engine, touched)
         await recompute_people(engine, stages, actor)
     except Exception:
         logger.exception("recomputing the pay an ingest touched failed")
-        return []
+        return None
     return stages
 
 
 async def managers_in_background(
     engine: AsyncEngine, stages: list[Stage], actor: Actor, rollups: Rollups | None
-) -> None:
-    """The second stage for a background task: a failure is logged (and recorded)."""
+) -> bool:
+    """The second stage for a background task: whether it succeeded (a failure is logged
+    and recorded)."""
     try:
         await recompute_managers(engine, stages, actor, rollups)
     except Exception:
         logger.exception("recomputing managers' rollups after an ingest failed")
+        return False
+    return True

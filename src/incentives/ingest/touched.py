@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
 from incentives.ingest import upsert as up
 
 
@@ -35,3 +37,26 @@ class Touched:
 
     def __bool__(self) -> bool:
         return bool(self.on_dates or self.in_periods)
+
+    def encoded(self) -> bytes:
+        """As JSON, to be kept until the recompute it sets off is done."""
+        return msgspec.json.encode(
+            {
+                "on_dates": sorted([p, d.isoformat()] for p, d in self.on_dates),
+                "in_periods": sorted([p, label] for p, label in self.in_periods),
+            }
+        )
+
+    @classmethod
+    def decoded(cls, raw: str | bytes) -> Touched:
+        """What ``encoded`` wrote."""
+        kept = msgspec.json.decode(raw, type=_Kept)
+        touched = cls()
+        touched.on_dates = {(p, d) for p, d in kept.on_dates}
+        touched.in_periods = {(p, label) for p, label in kept.in_periods}
+        return touched
+
+
+class _Kept(msgspec.Struct):
+    on_dates: list[tuple[int, dt.date]]
+    in_periods: list[tuple[int, str]]

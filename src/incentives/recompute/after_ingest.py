@@ -11,10 +11,16 @@ from incentives.calc import incremental
 from incentives.calc.incremental import Rollups
 from incentives.games import achievements, standings
 from incentives.ingest.service import Touched
+from incentives.recompute import pending
 
 
 async def after_ingest(
-    engine: AsyncEngine, touched: Touched, actor: Actor, rollups: Rollups | None, today: dt.date
+    engine: AsyncEngine,
+    touched: Touched,
+    actor: Actor,
+    rollups: Rollups | None,
+    today: dt.date,
+    pending_id: int | None = None,
 ) -> None:
     """Bring everything the ingest touched up to date, quickest-seen first.
 
@@ -23,9 +29,15 @@ async def after_ingest(
     and last the managers' rollups, the slowest, merged with other ingests' and needed by
     nothing before them. Each step logs its own failure and the next still runs (but the
     managers' stage, which follows from the people's). ``rollups``: where managers' runs
-    are merged (see Rollups); None runs them here.
+    are merged (see Rollups); None runs them here. ``pending_id``: the recompute owed
+    (``pending.record``), forgotten once both pay stages have succeeded, kept otherwise
+    to be made again.
     """
     await standings.update_in_background(engine, touched, today)
     stages = await incremental.people_in_background(engine, touched, actor)
     await achievements.evaluate_in_background(engine, touched, today, actor)
-    await incremental.managers_in_background(engine, stages, actor, rollups)
+    if stages is None:
+        return
+    settled = await incremental.managers_in_background(engine, stages, actor, rollups)
+    if settled and pending_id is not None:
+        await pending.done(engine, pending_id)
