@@ -37,6 +37,7 @@ from incentives.api.statements import statements_router
 from incentives.calc.copies import ResultsCache
 from incentives.calc.incremental import Rollups, stop_worker
 from incentives.config import Settings, load_settings
+from incentives.errors import DomainError
 from incentives.games.display import parse_boards
 from incentives.games.live import Live
 from incentives.ingest.problems import BatchRejected
@@ -95,6 +96,7 @@ def create_app(
         middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],
         exception_handlers={
             BatchRejected: problems.batch_rejected,
+            DomainError: problems.domain_error,
             HTTPException: problems.http_error,
             Exception: problems.internal_error,
         },

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, assert_never
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import (
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
 
+from incentives.errors import DomainError, Kind
 from incentives.ingest.problems import BatchRejected
 
 PROBLEM_JSON = "application/problem+json"
@@ -58,6 +65,32 @@ def batch_rejected(_: Request[Any, Any, Any], exc: BatchRejected) -> Response[An
 
 def _field_of(key: str) -> str:
     return key or "(body)"
+
+
+def status_of(kind: Kind) -> int:
+    """The HTTP status of a domain refusal of this kind."""
+    match kind:
+        case Kind.NOT_FOUND:
+            return HTTP_404_NOT_FOUND
+        case Kind.CONFLICT:
+            return HTTP_409_CONFLICT
+        case Kind.INVALID:
+            return HTTP_422_UNPROCESSABLE_ENTITY
+        case Kind.FORBIDDEN:
+            return HTTP_403_FORBIDDEN
+        case _:
+            assert_never(kind)
+
+
+def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    """A domain's refusal: its kind gives the status, its fields the ``errors``."""
+    return _response(
+        Problem(
+            title=exc.summary,
+            status=status_of(exc.kind),
+            errors=[FieldProblem(field=_field_of(f.field), message=f.message) for f in exc.fields],
+        )
+    )
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
