@@ -124,7 +124,9 @@ async def test_plans_and_runs_refuse_as_problems(client: Client, world: Headers)
     people = await client.post(
         runs, json={"period": "2026-Q2", "participants": ["ghost"]}, headers=fin
     )
-    _refused(people, 422, "unknown participants: ghost", ("period", "unknown participants: ghost"))
+    # The field named is the one that is wrong (it was "period" for any scope error).
+    unknown = "unknown participants: ghost"
+    _refused(people, 422, unknown, ("participants", unknown))
 
 
 async def test_contests_refuse_as_problems(client: Client, world: Headers) -> None:
