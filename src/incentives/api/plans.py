@@ -9,7 +9,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from incentives.api.contract import problems
@@ -29,12 +29,6 @@ class PlanSource(msgspec.Struct, forbid_unknown_fields=True):
 
     source: Annotated[str, msgspec.Meta(min_length=1, max_length=1_000_000)]
     filename: str = "plan.yaml"
-
-
-class Conflict(ClientException):
-    """409."""
-
-    status_code = 409
 
 
 @post("/plans", guards=[FINANCE], status_code=201, responses=problems(409, 422))
