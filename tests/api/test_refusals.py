@@ -177,3 +177,28 @@ async def test_the_estimator_and_a_display_refuse_as_problems(
         "/api/v1/leaderboards?measure=bookings&period=2026-Q1&by=value", headers=screen
     )
     _refused(board, 403, "The bookings board by value is not on display")
+
+
+async def test_a_rejected_batch_names_each_item_and_field(client: Client, auth: Headers) -> None:
+    deal = {"owner": "rep-1", "currency": "USD", "close_date": "2026-02-10", "status": "won"}
+    items = [{**deal, "external_id": "D-1", "amount": "abc"}, {**deal, "amount": "5"}]
+    rejected = await client.post(
+        "/api/v1/ingest/deals", json={"items": items}, headers=auth["admin"]
+    )
+    assert rejected.headers["content-type"].startswith("application/problem+json")
+    assert (rejected.status_code, rejected.json()) == (
+        422,
+        {
+            "title": "The batch was rejected; nothing was applied",
+            "status": 422,
+            "detail": "2 problem(s) in the batch",
+            "errors": [
+                {"field": "amount", "message": "Invalid decimal string", "item": 0, "key": "D-1"},
+                {
+                    "field": "(item)",
+                    "message": "Object missing required field `external_id`",
+                    "item": 1,
+                },
+            ],
+        },
+    )
