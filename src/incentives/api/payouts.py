@@ -141,12 +141,7 @@ async def _bulk(
     return await once(request, key, act, BulkResult)
 
 
-@post(
-    "/periods/{period:str}/statements/submit",
-    guards=[FINANCE],
-    status_code=200,
-    responses=problems(409),
-)
+@post("/periods/{period:str}/statements/submit", guards=[FINANCE], status_code=200)
 async def submit_period(
     request: Request[Principal, Any, Any],
     period: FromPath[str],
@@ -156,12 +151,7 @@ async def submit_period(
     return await _bulk(request, idempotency_key, period, workflow.SUBMIT)
 
 
-@post(
-    "/periods/{period:str}/statements/approve",
-    guards=[FINANCE],
-    status_code=200,
-    responses=problems(409),
-)
+@post("/periods/{period:str}/statements/approve", guards=[FINANCE], status_code=200)
 async def approve_period(
     request: Request[Principal, Any, Any],
     period: FromPath[str],
@@ -173,7 +163,7 @@ async def approve_period(
     return await _bulk(request, idempotency_key, period, workflow.APPROVE)
 
 
-@get("/payouts/export", guards=[FINANCE], media_type="text/csv", responses=problems(404, 409, 422))
+@get("/payouts/export", guards=[FINANCE], media_type="text/csv", responses=problems(404, 422))
 async def export_payouts(
     request: Request[Principal, Any, Any],
     period: Annotated[str, QueryParameter(description="the period's label, e.g. 2026-Q1")],
