@@ -25,10 +25,13 @@ class Kind(enum.Enum):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One refused field: its name (empty: the request as a whole) and what is wrong."""
+    """One refused field: its name (empty: the request as a whole) and what is wrong; in
+    a batch, the item's position and its key when known."""
 
     field: str
     message: str
+    item: int | None = None
+    key: str | None = None
 
 
 class DomainError(Exception):
@@ -45,6 +48,11 @@ class DomainError(Exception):
     def summary(self) -> str:
         """The refusal in one line: the message, unless a subclass says it shorter."""
         return str(self)
+
+    @property
+    def detail(self) -> str | None:
+        """What the summary leaves out, if a subclass has more to say."""
+        return None
 
 
 class NotFound(DomainError):

@@ -120,6 +120,30 @@ async def test_refusals_a_schema_fuzzer_found_are_documented_or_gone(
     assert "404" in schema["paths"]["/api/v1/payouts/export"]["get"]["responses"]
 
 
+async def test_an_operation_documents_the_refusals_it_can_give_and_no_other(
+    client: Client, world: Headers, schema: dict[str, Any]
+) -> None:
+    paths = schema["paths"]
+    finance = world["finance"]
+    closed = await client.post("/api/v1/periods/2026-Q1/close", headers=finance)
+    assert closed.status_code == 200, closed.text
+    # A bulk action skips the statements it may not act on, so it never answers 409:
+    # submitting twice, or approving what you submitted, lists what it did not do.
+    done = []
+    for action in ("submit", "submit", "approve"):
+        path = f"/api/v1/periods/{{period}}/statements/{action}"
+        assert "409" not in paths[path]["post"]["responses"]
+        acted = await client.post(path.format(period="2026-Q1"), headers=finance)
+        assert acted.status_code == 200, acted.text
+        done.append(acted.json()["done"])
+    assert done == [3, 0, 0]
+    # An export refuses an unknown period (404) or status (422); nothing conflicts with it.
+    assert set(paths["/api/v1/payouts/export"]["get"]["responses"]) & {"404", "409", "422"} == {
+        "404",
+        "422",
+    }
+
+
 async def test_a_number_too_large_for_any_id_is_refused_not_a_server_error(
     client: Client, world: Headers
 ) -> None:

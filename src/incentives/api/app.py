@@ -41,7 +41,6 @@ from incentives.config import Settings, load_settings
 from incentives.errors import DomainError
 from incentives.games.display import parse_boards
 from incentives.games.live import Live
-from incentives.ingest.problems import BatchRejected
 from incentives.scheduler import lifespan as scheduling
 from incentives.web import pages
 
@@ -99,7 +98,6 @@ def create_app(
         ),
         middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],
         exception_handlers={
-            BatchRejected: problems.batch_rejected,
             DomainError: problems.domain_error,
             HTTPException: problems.http_error,
             Exception: problems.internal_error,

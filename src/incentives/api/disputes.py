@@ -7,14 +7,12 @@ Anyone else's dispute or line answers 404, like a missing one.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 import asyncpg
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from incentives.api.contract import problems
@@ -32,17 +30,6 @@ from incentives.payouts.disputes import DisputeView
 PAYEES = roles("rep", "manager")
 READERS = roles("rep", "manager", "finance", "admin")
 Status = FromQuery[Literal["open", "answered", "accepted", "declined"] | None]
-
-
-def refused(exc: disputes.DisputeError) -> HTTPException:
-    """The HTTP answer to a refused dispute action."""
-    if isinstance(exc, disputes.NotFound):
-        return NotFoundException(str(exc))
-    if isinstance(exc, disputes.Invalid):
-        return ClientException(
-            str(exc), status_code=422, extra=[{"key": exc.field, "message": exc.message}]
-        )
-    return ClientException(str(exc), status_code=409)
 
 
 class Inquiry(msgspec.Struct, forbid_unknown_fields=True):
@@ -68,22 +55,6 @@ class Resolution(msgspec.Struct, forbid_unknown_fields=True):
     period: str | None = None
 
 
-async def _act(
-    request: Request[Principal, Any, Any],
-    key: str | None,
-    act: Callable[[asyncpg.Connection], Awaitable[DisputeView]],
-    *,
-    status_code: int = 200,
-) -> Response[DisputeView]:
-    async def guarded(conn: asyncpg.Connection) -> DisputeView:
-        try:
-            return await act(conn)
-        except disputes.DisputeError as exc:
-            raise refused(exc) from exc
-
-    return await once(request, key, guarded, DisputeView, status_code=status_code)
-
-
 @post(
     "/statements/{statement_id:int}/lines/{line_no:int}/disputes",
     guards=[PAYEES],
@@ -97,12 +68,13 @@ async def open_dispute(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[DisputeView]:
     """Ask about a line of your own statement (201); one open inquiry per line at a time."""
-    return await _act(
+    return await once(
         request,
         idempotency_key,
         lambda conn: disputes.open_dispute(
             conn, request.user, statement_id, line_no, data.message.strip()
         ),
+        DisputeView,
         status_code=201,
     )
 
@@ -133,10 +105,7 @@ async def get_dispute(
 ) -> DisputeView:
     """One dispute and where it stands."""
     visible = await visible_participants(conn, request.user, today())
-    try:
-        return await disputes.get(conn, dispute_id, visible=visible)
-    except disputes.DisputeError as exc:
-        raise refused(exc) from exc
+    return await disputes.get(conn, dispute_id, visible=visible)
 
 
 @post(
@@ -149,10 +118,11 @@ async def answer_dispute(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[DisputeView]:
     """Answer an unresolved inquiry (a later answer replaces it)."""
-    return await _act(
+    return await once(
         request,
         idempotency_key,
         lambda conn: disputes.answer(conn, request.user, dispute_id, data.answer.strip()),
+        DisputeView,
     )
 
 
@@ -170,7 +140,7 @@ async def resolve_dispute(
 ) -> Response[DisputeView]:
     """Accept with an adjustment, paid in an open period (the disputed statement never
     changes), or decline with a reason."""
-    return await _act(
+    return await once(
         request,
         idempotency_key,
         lambda conn: disputes.resolve(
@@ -182,6 +152,7 @@ async def resolve_dispute(
             adjustment=data.adjustment,
             period=data.period,
         ),
+        DisputeView,
     )
 
 

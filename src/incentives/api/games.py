@@ -20,11 +20,7 @@ import msgspec
 from litestar import Litestar, MediaType, Request, Response, Router, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import (
-    ClientException,
-    NotFoundException,
-    PermissionDeniedException,
-)
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.openapi import ResponseSpec
 from litestar.params import Body, JSONBody, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -32,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.api.contract import problems
 from incentives.api.deps import today
 from incentives.api.paging import PAGE_DEFAULT, Limit, Offset
-from incentives.api.plans import Conflict
 from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.access import SEES_ALL
 from incentives.auth.principals import Principal
@@ -49,14 +44,6 @@ Conn = NamedDependency[asyncpg.Connection]
 MANAGERS = roles("manager", "finance", "admin")
 ContestRef = Annotated[str, PathParameter(description="the contest's id, or its key")]
 NO_CONTEST = "No such contest"
-
-
-def _invalid(exc: contests.ContestInvalid) -> ClientException:
-    return ClientException(
-        f"The contest is not valid: {len(exc.problems)} problem(s)",
-        status_code=422,
-        extra=[{"key": p.path or "(body)", "message": p.message} for p in exc.problems],
-    )
 
 
 # --- who sees and runs which contest ------------------------------------------------
@@ -173,14 +160,9 @@ async def create_contest(
     state: State, request: Request[Principal, Any, Any], data: Definition
 ) -> ContestView:
     """Create a contest as a draft; 422 naming each bad field, 409 if its key is taken."""
-    try:
-        async with driver_transaction(state.engine) as conn:
-            contest_id = await contests.create(conn, data, request.user.actor())
-            return _view(await _row(conn, str(contest_id), request.user))
-    except contests.ContestInvalid as exc:
-        raise _invalid(exc) from exc
-    except contests.ContestConflict as exc:
-        raise Conflict(str(exc)) from exc
+    async with driver_transaction(state.engine) as conn:
+        contest_id = await contests.create(conn, data, request.user.actor())
+        return _view(await _row(conn, str(contest_id), request.user))
 
 
 @get("/contests", opt=ON_DISPLAY)
@@ -213,15 +195,10 @@ async def edit_contest(
     state: State, request: Request[Principal, Any, Any], contest: ContestRef, data: Definition
 ) -> ContestView:
     """Replace a draft or scheduled contest's definition (409 once it is live)."""
-    try:
-        async with driver_transaction(state.engine) as conn:
-            contest_id = await _managed(conn, contest, request.user)
-            await contests.replace(conn, contest_id, data, request.user.actor())
-            return _view(await _row(conn, str(contest_id), request.user))
-    except contests.ContestInvalid as exc:
-        raise _invalid(exc) from exc
-    except contests.ContestConflict as exc:
-        raise Conflict(str(exc)) from exc
+    async with driver_transaction(state.engine) as conn:
+        contest_id = await _managed(conn, contest, request.user)
+        await contests.replace(conn, contest_id, data, request.user.actor())
+        return _view(await _row(conn, str(contest_id), request.user))
 
 
 @post(
@@ -232,12 +209,9 @@ async def schedule_contest(
 ) -> ContestView:
     """Schedule a draft: it goes live on its first day (at once if that has come)."""
     day = today()
-    try:
-        async with driver_transaction(state.engine) as conn:
-            contest_id = await _managed(conn, contest, request.user)
-            await contests.schedule(conn, contest_id, request.user.actor(), day)
-    except contests.ContestConflict as exc:
-        raise Conflict(str(exc)) from exc
+    async with driver_transaction(state.engine) as conn:
+        contest_id = await _managed(conn, contest, request.user)
+        await contests.schedule(conn, contest_id, request.user.actor(), day)
     await contests.start(state.engine, contest_id, day, request.user.actor())
     async with state.engine.connect() as sa_conn:
         return _view(await _row(await driver_of(sa_conn), str(contest_id), request.user))
@@ -248,13 +222,10 @@ async def cancel_contest(
     state: State, request: Request[Principal, Any, Any], contest: ContestRef
 ) -> ContestView:
     """Call a draft, scheduled or live contest off; nothing is awarded."""
-    try:
-        async with driver_transaction(state.engine) as conn:
-            contest_id = await _managed(conn, contest, request.user)
-            await contests.cancel(conn, contest_id, request.user.actor())
-            return _view(await _row(conn, str(contest_id), request.user))
-    except contests.ContestConflict as exc:
-        raise Conflict(str(exc)) from exc
+    async with driver_transaction(state.engine) as conn:
+        contest_id = await _managed(conn, contest, request.user)
+        await contests.cancel(conn, contest_id, request.user.actor())
+        return _view(await _row(conn, str(contest_id), request.user))
 
 
 class CloneRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -280,15 +251,10 @@ async def clone_contest(
 ) -> ContestView:
     """A new draft with this contest's definition, yours to edit."""
     changes = {} if data is None else {k: v for k, v in msgspec.to_builtins(data).items() if v}
-    try:
-        async with driver_transaction(state.engine) as conn:
-            original = await _row(conn, contest, request.user)
-            contest_id = await contests.clone(conn, original["id"], request.user.actor(), changes)
-            return _view(await _row(conn, str(contest_id), request.user))
-    except contests.ContestInvalid as exc:
-        raise _invalid(exc) from exc
-    except contests.ContestConflict as exc:
-        raise Conflict(str(exc)) from exc
+    async with driver_transaction(state.engine) as conn:
+        original = await _row(conn, contest, request.user)
+        contest_id = await contests.clone(conn, original["id"], request.user.actor(), changes)
+        return _view(await _row(conn, str(contest_id), request.user))
 
 
 class Participation(msgspec.Struct):

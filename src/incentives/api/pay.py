@@ -15,7 +15,7 @@ import asyncpg
 import msgspec
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -28,7 +28,6 @@ from incentives.calc import read
 from incentives.calc.copies import ResultsCache
 from incentives.calc.estimate import (
     Estimate,
-    EstimateError,
     EstimateOptions,
     HypotheticalDeal,
     estimate,
@@ -277,12 +276,7 @@ async def my_estimate(
 ) -> Estimate:
     """What you would earn if you closed these deals, period by period. Nothing is stored."""
     subject = await _subject(conn, request.user, None)
-    try:
-        return await estimate(conn, subject, data.deals)
-    except EstimateError as exc:
-        raise ClientException(
-            f"{exc.field}: {exc}", status_code=422, extra=[{"key": exc.field, "message": str(exc)}]
-        ) from exc
+    return await estimate(conn, subject, data.deals)
 
 
 @get("/me/estimate/options")

@@ -13,12 +13,7 @@ import asyncpg
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import (
-    ClientException,
-    HTTPException,
-    NotFoundException,
-    PermissionDeniedException,
-)
+from litestar.exceptions import ClientException
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from incentives.api.contract import problems
@@ -35,19 +30,6 @@ from incentives.payouts.workflow import BulkResult, Paid, StatementState
 
 MAX_STATEMENTS = 10_000
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"\S")]
-
-
-def refused(exc: workflow.WorkflowError) -> HTTPException:
-    """The HTTP answer to a refused workflow action, naming each offending field."""
-    extra = [{"key": field, "message": message} for field, message in exc.problems]
-    if isinstance(exc, workflow.NotFound):
-        # Ids named in the body that do not exist are a bad request, not a missing resource.
-        if extra:
-            return ClientException(str(exc), status_code=422, extra=extra)
-        return NotFoundException(str(exc))
-    if isinstance(exc, workflow.FourEyes):
-        return PermissionDeniedException(str(exc))
-    return ClientException(str(exc), status_code=409, extra=extra or None)
 
 
 class Expected(msgspec.Struct, forbid_unknown_fields=True):
@@ -72,18 +54,15 @@ async def _transition(
     reason: str | None = None,
 ) -> Response[StatementState]:
     async def act(conn: asyncpg.Connection) -> StatementState:
-        try:
-            return await workflow.transition(
-                conn,
-                statement_id,
-                action,
-                request.user.actor(),
-                version=version,
-                four_eyes=request.app.state.four_eyes,
-                reason=reason,
-            )
-        except workflow.WorkflowError as exc:
-            raise refused(exc) from exc
+        return await workflow.transition(
+            conn,
+            statement_id,
+            action,
+            request.user.actor(),
+            version=version,
+            four_eyes=request.app.state.four_eyes,
+            reason=reason,
+        )
 
     return await once(request, key, act, StatementState)
 
@@ -155,22 +134,14 @@ async def _bulk(
     request: Request[Principal, Any, Any], key: str | None, period: str, action: workflow.Action
 ) -> Response[BulkResult]:
     async def act(conn: asyncpg.Connection) -> BulkResult:
-        try:
-            return await workflow.bulk(
-                conn, period, action, request.user.actor(), four_eyes=request.app.state.four_eyes
-            )
-        except workflow.WorkflowError as exc:
-            raise refused(exc) from exc
+        return await workflow.bulk(
+            conn, period, action, request.user.actor(), four_eyes=request.app.state.four_eyes
+        )
 
     return await once(request, key, act, BulkResult)
 
 
-@post(
-    "/periods/{period:str}/statements/submit",
-    guards=[FINANCE],
-    status_code=200,
-    responses=problems(409),
-)
+@post("/periods/{period:str}/statements/submit", guards=[FINANCE], status_code=200)
 async def submit_period(
     request: Request[Principal, Any, Any],
     period: FromPath[str],
@@ -180,12 +151,7 @@ async def submit_period(
     return await _bulk(request, idempotency_key, period, workflow.SUBMIT)
 
 
-@post(
-    "/periods/{period:str}/statements/approve",
-    guards=[FINANCE],
-    status_code=200,
-    responses=problems(409),
-)
+@post("/periods/{period:str}/statements/approve", guards=[FINANCE], status_code=200)
 async def approve_period(
     request: Request[Principal, Any, Any],
     period: FromPath[str],
@@ -197,7 +163,7 @@ async def approve_period(
     return await _bulk(request, idempotency_key, period, workflow.APPROVE)
 
 
-@get("/payouts/export", guards=[FINANCE], media_type="text/csv", responses=problems(404, 409, 422))
+@get("/payouts/export", guards=[FINANCE], media_type="text/csv", responses=problems(404, 422))
 async def export_payouts(
     request: Request[Principal, Any, Any],
     period: Annotated[str, QueryParameter(description="the period's label, e.g. 2026-Q1")],
@@ -214,10 +180,7 @@ async def export_payouts(
         )
     out = io.StringIO()
     async with driver_transaction(request.app.state.engine) as conn:
-        try:
-            await export(conn, period, status, request.user.actor(), out)
-        except workflow.WorkflowError as exc:
-            raise refused(exc) from exc
+        await export(conn, period, status, request.user.actor(), out)
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -254,12 +217,9 @@ async def mark_paid(
         )
 
     async def act(conn: asyncpg.Connection) -> Paid:
-        try:
-            return await workflow.mark_paid(
-                conn, request.user.actor(), period=data.period, statements=data.statements
-            )
-        except workflow.WorkflowError as exc:
-            raise refused(exc) from exc
+        return await workflow.mark_paid(
+            conn, request.user.actor(), period=data.period, statements=data.statements
+        )
 
     return await once(request, idempotency_key, act, Paid)
 

@@ -15,7 +15,6 @@ import asyncpg
 import msgspec
 from litestar import Request, Router, get
 from litestar.datastructures import State
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import QueryParameter
 
 from incentives.api.deps import today
@@ -124,12 +123,9 @@ async def period_leaderboard(
     those whose pay you may see; a display sees every row's figures on the boards marked
     for display (``INCENTIVES_DISPLAY_BOARDS``) and is refused any other (403)."""
     displayed: frozenset[DisplayedBoard] = state.display_boards
-    try:
-        visible = await display.figures_shown(
-            conn, request.user, DisplayedBoard(measure, by), displayed, today()
-        )
-    except display.NotOnDisplay as exc:
-        raise PermissionDeniedException(str(exc)) from exc
+    visible = await display.figures_shown(
+        conn, request.user, DisplayedBoard(measure, by), displayed, today()
+    )
     ranked = await _period_board(state, period, measure, by)
 
     def row(rank: int, record: asyncpg.Record) -> PeriodRow:

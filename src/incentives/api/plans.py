@@ -9,7 +9,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from incentives.api.contract import problems
@@ -20,7 +20,6 @@ from incentives.calc import runs
 from incentives.calc.dry_run import PlanImpact, dry_run
 from incentives.db.connection import driver_transaction
 from incentives.plans import publish
-from incentives.plans.load import PlanFileError
 
 FINANCE = roles("finance", "admin")
 
@@ -32,24 +31,6 @@ class PlanSource(msgspec.Struct, forbid_unknown_fields=True):
     filename: str = "plan.yaml"
 
 
-class Conflict(ClientException):
-    """409."""
-
-    status_code = 409
-
-
-def plan_problems(exc: PlanFileError) -> ClientException:
-    """A 422 naming the file and, for each problem, the path inside it."""
-    return ClientException(
-        f"The plan is not valid: {len(exc.problems)} problem(s)",
-        status_code=422,
-        extra=[
-            {"key": f"{p.file}: {p.path}" if p.path else str(p.file), "message": p.message}
-            for p in exc.problems
-        ],
-    )
-
-
 @post("/plans", guards=[FINANCE], status_code=201, responses=problems(409, 422))
 async def publish_plan(
     state: State,
@@ -59,16 +40,11 @@ async def publish_plan(
 ) -> Response[publish.PublishedVersion | PlanImpact]:
     """Publish a new immutable plan version, or with ``?dry_run=true`` publish nothing and
     return what the new version would change in each participant's open-period pay."""
-    try:
-        if dry_run_:
-            impact = await dry_run(state.engine, data.source, data.filename)
-            return Response(impact, status_code=200)
-        async with driver_transaction(state.engine) as conn:
-            version = await publish.publish(conn, data.source, data.filename, request.user.actor())
-    except PlanFileError as exc:
-        raise plan_problems(exc) from exc
-    except publish.PublishConflict as exc:
-        raise Conflict(str(exc)) from exc
+    if dry_run_:
+        impact = await dry_run(state.engine, data.source, data.filename)
+        return Response(impact, status_code=200)
+    async with driver_transaction(state.engine) as conn:
+        version = await publish.publish(conn, data.source, data.filename, request.user.actor())
     return Response(version, status_code=201 if version.created else 200)
 
 
@@ -104,20 +80,13 @@ async def start_run(
     state: State, request: Request[Principal, Any, Any], data: JSONBody[RunRequest]
 ) -> runs.RunSummary:
     """Recompute a period (every plan in force over it) now; 409 if one is already running."""
-    try:
-        return await runs.calculate(
-            state.engine,
-            period=data.period,
-            participants=data.participants,
-            trigger="api",
-            actor=request.user.actor(),
-        )
-    except runs.ScopeError as exc:
-        raise ClientException(
-            str(exc), status_code=422, extra=[{"key": "period", "message": str(exc)}]
-        ) from exc
-    except runs.RunBusy as exc:
-        raise Conflict(str(exc)) from exc
+    return await runs.calculate(
+        state.engine,
+        period=data.period,
+        participants=data.participants,
+        trigger="api",
+        actor=request.user.actor(),
+    )
 
 
 @get("/calc-runs/{run_id:int}", guards=[FINANCE])

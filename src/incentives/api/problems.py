@@ -17,7 +17,6 @@ from litestar.status_codes import (
 )
 
 from incentives.errors import DomainError, Kind
-from incentives.ingest.problems import BatchRejected
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger(__name__)
@@ -48,21 +47,6 @@ def _response(problem: Problem, headers: dict[str, str] | None = None) -> Respon
     )
 
 
-def batch_rejected(_: Request[Any, Any, Any], exc: BatchRejected) -> Response[Any]:
-    """422: the batch was not applied; each bad item and field is listed."""
-    return _response(
-        Problem(
-            title="The batch was rejected; nothing was applied",
-            status=422,
-            detail=str(exc),
-            errors=[
-                FieldProblem(field=p.field, message=p.message, item=p.item, key=p.key)
-                for p in exc.problems
-            ],
-        )
-    )
-
-
 def _field_of(key: str) -> str:
     return key or "(body)"
 
@@ -88,7 +72,11 @@ def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
         Problem(
             title=exc.summary,
             status=status_of(exc.kind),
-            errors=[FieldProblem(field=_field_of(f.field), message=f.message) for f in exc.fields],
+            detail=exc.detail,
+            errors=[
+                FieldProblem(field=_field_of(f.field), message=f.message, item=f.item, key=f.key)
+                for f in exc.fields
+            ],
         )
     )
 

@@ -18,7 +18,7 @@ from litestar.params import PathParameter, QueryParameter
 from incentives.api.contract import problems
 from incentives.api.deps import Id, today
 from incentives.api.paging import PAGE_HEADERS, Limit, Offset, paged
-from incentives.api.plans import FINANCE, Conflict
+from incentives.api.plans import FINANCE
 from incentives.api.security import roles
 from incentives.auth.access import visible_participants
 from incentives.auth.principals import Principal
@@ -32,7 +32,7 @@ from incentives.payouts.statements import (
     to_csv,
     to_html,
 )
-from incentives.periods.close import Closed, CloseRefused, UnknownPeriod, close_period
+from incentives.periods.close import Closed, close_period
 
 Conn = NamedDependency[asyncpg.Connection]
 Format = Literal["json", "csv", "html"]
@@ -56,12 +56,7 @@ async def close(
     """Close a period now: a final run, its results frozen, a draft statement per
     participant and currency. 409 if it is closed, being closed, or an earlier period of
     its kind is still open."""
-    try:
-        return await close_period(state.engine, period, request.user.actor())
-    except UnknownPeriod as exc:
-        raise NotFoundException(str(exc)) from exc
-    except CloseRefused as exc:
-        raise Conflict(str(exc)) from exc
+    return await close_period(state.engine, period, request.user.actor())
 
 
 @get("/statements", guards=[READERS], response_headers=PAGE_HEADERS)

@@ -12,6 +12,7 @@ import asyncpg
 import msgspec
 import numpy as np
 
+from incentives import errors
 from incentives.calc.load import load
 from incentives.engine.evaluate import evaluate
 from incentives.engine.money import MoneyError, format_minor, to_minor
@@ -31,12 +32,8 @@ class HypotheticalDeal(msgspec.Struct, forbid_unknown_fields=True):
     attributes: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-class EstimateError(ValueError):
-    """A hypothetical deal that cannot be priced; ``field`` names it (``deals[0].amount``)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+class EstimateError(errors.InvalidField, ValueError):
+    """A hypothetical deal that cannot be priced: ``EstimateError("deals[0].amount", why)``."""
 
 
 def _minor(index: int, deal: HypotheticalDeal, currency: str) -> int:

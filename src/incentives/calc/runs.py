@@ -18,7 +18,7 @@ import asyncpg
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives import metrics
+from incentives import errors, metrics
 from incentives.audit.log import Actor
 from incentives.calc import changes
 from incentives.calc.adjustments import (
@@ -37,11 +37,14 @@ from incentives.webhooks import events
 from incentives.webhooks.events import EventType
 
 
-class ScopeError(ValueError):
-    """A run's scope names an unknown period or participant."""
+class ScopeError(errors.Invalid, ValueError):
+    """A run's scope names an unknown period or participant; the field says which."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, [errors.FieldError(field, message)])
 
 
-class RunBusy(Exception):
+class RunBusy(errors.Conflict):
     """Another run is computing the same plan and period."""
 
 
@@ -93,7 +96,7 @@ async def _participant_ids(conn: asyncpg.Connection, keys: list[str]) -> set[int
     )
     missing = sorted(set(keys) - {r["external_id"] for r in rows})
     if missing:
-        raise ScopeError(f"unknown participants: {', '.join(missing)}")
+        raise ScopeError("participants", f"unknown participants: {', '.join(missing)}")
     return {r["id"] for r in rows}
 
 
@@ -127,7 +130,7 @@ async def calculate(
             ).decode(),
         )
     if recorded is None:
-        raise ScopeError(f"unknown period {period!r}; generate the fiscal year first")
+        raise ScopeError("period", f"unknown period {period!r}; generate the fiscal year first")
     run_id, first, last = recorded
     with metrics.calc_run(trigger, busy=(RunBusy,)):
         try:

@@ -17,6 +17,7 @@ import asyncpg
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives import errors
 from incentives.audit import log as audit
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.engine.money import to_minor
@@ -30,19 +31,26 @@ EDITABLE = ("draft", "scheduled")
 CANCELLABLE = ("draft", "scheduled", "live")
 
 
-class ContestInvalid(ValueError):
-    """A contest definition with problems, each with its path."""
+class ContestInvalid(errors.Invalid, ValueError):
+    """A contest definition with problems, each named by its path."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
+        super().__init__(
+            "; ".join(str(p) for p in problems),
+            [errors.FieldError(p.path, p.message) for p in problems],
+        )
+
+    @property
+    def summary(self) -> str:
+        """How many problems; each is in ``fields``."""
+        return f"The contest is not valid: {len(self.fields)} problem(s)"
 
 
-class ContestConflict(Exception):
-    """The contest's state does not allow the change (409)."""
+class ContestConflict(errors.Conflict):
+    """The contest's state does not allow the change."""
 
 
-class AwardError(Exception):
+class AwardError(errors.Conflict):
     """Prizes cannot be placed yet (no open period to pay a cash prize in)."""
 
 

@@ -21,6 +21,7 @@ import enum
 import asyncpg
 import msgspec
 
+from incentives import errors
 from incentives.auth.access import visible_participants
 from incentives.auth.principals import Principal
 from incentives.auth.roles import Role
@@ -58,7 +59,7 @@ class DisplayedBoard(msgspec.Struct, frozen=True):
     by: BoardBasis
 
 
-class NotOnDisplay(Exception):
+class NotOnDisplay(errors.Forbidden):
     """A display asked for a period board that is not marked for display."""
 
 

@@ -14,6 +14,7 @@ from collections.abc import Collection
 import asyncpg
 import msgspec
 
+from incentives import errors
 from incentives.audit import log as audit
 from incentives.auth.principals import Principal
 from incentives.db.paging import fetch_page
@@ -25,25 +26,20 @@ from incentives.webhooks.events import EventType
 UNRESOLVED = ("open", "answered")
 
 
-class DisputeError(Exception):
+class DisputeError(errors.DomainError):
     """A dispute action refused."""
 
 
-class NotFound(DisputeError):
+class NotFound(DisputeError, errors.NotFound):
     """No such dispute or statement line, as far as the caller may know."""
 
 
-class Conflict(DisputeError):
+class Conflict(DisputeError, errors.Conflict):
     """The dispute (or line) is not in a state that allows the action."""
 
 
-class Invalid(DisputeError):
-    """A field of the request is wrong; ``field`` names it."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class Invalid(DisputeError, errors.InvalidField):
+    """A field of the request is wrong: ``Invalid(field, message)``."""
 
 
 class Adjustment(msgspec.Struct):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import asyncpg
 import msgspec
 
+from incentives import errors
 from incentives.audit import log as audit
 from incentives.engine.money import format_minor
 from incentives.instants import Instant, maybe_instant
@@ -23,23 +24,23 @@ from incentives.webhooks import events
 from incentives.webhooks.events import EventType
 
 
-class WorkflowError(Exception):
-    """An action refused; ``problems`` names each offending field, when there are several."""
-
-    def __init__(self, message: str, problems: Sequence[tuple[str, str]] = ()) -> None:
-        super().__init__(message)
-        self.problems = list(problems)
+class WorkflowError(errors.DomainError):
+    """An action refused; ``fields`` names each offending statement, when there are several."""
 
 
-class NotFound(WorkflowError):
+class NotFound(WorkflowError, errors.NotFound):
     """No such statement or period."""
 
 
-class Conflict(WorkflowError):
+class Invalid(WorkflowError, errors.Invalid):
+    """Statements the request names do not exist: a bad request, not a missing resource."""
+
+
+class Conflict(WorkflowError, errors.Conflict):
     """The statement is not in the state the action needs, or changed since it was read."""
 
 
-class FourEyes(WorkflowError):
+class FourEyes(WorkflowError, errors.Forbidden):
     """The approver is the one who submitted."""
 
 
@@ -340,22 +341,22 @@ async def mark_paid(
         wanted = list(dict.fromkeys(statements or ()))
         found = await conn.fetch(_READ + " WHERE s.id = ANY($1::bigint[])", wanted)
         by_id = {r["id"]: r for r in found}
-        problems = [
-            (f"statements[{i}]", f"no statement {sid}")
+        unknown = [
+            errors.FieldError(f"statements[{i}]", f"no statement {sid}")
             for i, sid in enumerate(wanted)
             if sid not in by_id
         ]
-        if problems:
-            raise NotFound("some statements do not exist", problems)
+        if unknown:
+            raise Invalid("some statements do not exist", unknown)
         rows = [by_id[sid] for sid in wanted]
-        problems = [
-            (f"statements[{i}]", str(refused))
+        unpayable = [
+            errors.FieldError(f"statements[{i}]", str(refused))
             for i, r in enumerate(rows)
             if r["status"] != "paid"
             and (refused := refusal(PAY, r, actor, four_eyes=False)) is not None
         ]
-        if problems:
-            raise Conflict("some statements cannot be marked paid; nothing was", problems)
+        if unpayable:
+            raise Conflict("some statements cannot be marked paid; nothing was", unpayable)
     payable = [r for r in rows if r["status"] == "approved" and r["exported_at"] is not None]
     moved = set(await apply(conn, PAY, payable, actor))
     if len(moved) < len(payable):

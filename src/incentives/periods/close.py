@@ -19,6 +19,7 @@ import asyncpg
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives import errors
 from incentives.audit import log as audit
 from incentives.calc import changes
 from incentives.calc.runs import calculate, lock
@@ -26,11 +27,11 @@ from incentives.db.connection import driver_of, driver_transaction
 from incentives.payouts.statements import create_statements
 
 
-class UnknownPeriod(LookupError):
+class UnknownPeriod(errors.NotFound, LookupError):
     """No period has this label (or id)."""
 
 
-class CloseRefused(Exception):
+class CloseRefused(errors.Conflict):
     """The period cannot be closed now: already closed, being closed, or out of order."""
 
 

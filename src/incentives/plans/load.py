@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from incentives import errors
 from incentives.engine.decode import Plan, decode_plan
 from incentives.engine.plan import OTHER_PLAN_KINDS, PLAN_KINDS
 from incentives.engine.validate import Problem
@@ -33,17 +34,29 @@ class FileProblem:
     path: str
     message: str
 
+    @property
+    def where(self) -> str:
+        """The file, and the path inside it when there is one."""
+        return f"{self.file}: {self.path}" if self.path else str(self.file)
+
     def __str__(self) -> str:
-        where = f"{self.file}: {self.path}" if self.path else str(self.file)
-        return f"{where}: {self.message}"
+        return f"{self.where}: {self.message}"
 
 
-class PlanFileError(ValueError):
-    """A plan file that could not be read or is not a valid plan."""
+class PlanFileError(errors.Invalid, ValueError):
+    """A plan file that could not be read or is not a valid plan; one line per problem,
+    each also a field named by where it is."""
 
     def __init__(self, problems: list[FileProblem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
+        super().__init__(
+            "\n".join(str(p) for p in problems),
+            [errors.FieldError(p.where, p.message) for p in problems],
+        )
+
+    @property
+    def summary(self) -> str:
+        """How many problems; each is in ``fields``."""
+        return f"The plan is not valid: {len(self.fields)} problem(s)"
 
 
 def parse_text(text: str, suffix: str) -> Any:

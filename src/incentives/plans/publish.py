@@ -17,6 +17,7 @@ import asyncpg
 import msgspec
 import yaml
 
+from incentives import errors
 from incentives.audit import log as audit
 from incentives.engine.decode import Plan, decode_plan
 from incentives.engine.validate import Problem
@@ -33,7 +34,7 @@ from incentives.plans.load import (
 T = TypeVar("T")
 
 
-class PublishConflict(Exception):
+class PublishConflict(errors.Conflict):
     """The version is already published with other content, or is not the newest."""
 
 
