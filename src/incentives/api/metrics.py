@@ -11,11 +11,12 @@ from litestar.openapi import ResponseSpec
 
 from incentives import metrics as measured
 from incentives.api.security import roles
+from incentives.auth.roles import Role
 
 
 @get(
     "/metrics",
-    guards=[roles("admin", "integration")],
+    guards=[roles(Role.ADMIN, Role.INTEGRATION)],
     tags=["operations"],
     media_type=measured.CONTENT_TYPE,
     responses={

@@ -16,13 +16,14 @@ from incentives.api.contract import problems
 from incentives.api.deps import Id
 from incentives.api.security import roles
 from incentives.auth.principals import Principal
+from incentives.auth.roles import Role
 from incentives.calc import runs
 from incentives.calc.dry_run import PlanImpact, dry_run
 from incentives.db.connection import driver_transaction
 from incentives.plans import publish
 from incentives.plans.load import PlanFileError
 
-FINANCE = roles("finance", "admin")
+FINANCE = roles(Role.FINANCE, Role.ADMIN)
 
 
 class PlanSource(msgspec.Struct, forbid_unknown_fields=True):

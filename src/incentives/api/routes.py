@@ -17,6 +17,7 @@ from incentives.api.contract import problems
 from incentives.api.deps import today
 from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.principals import Principal
+from incentives.auth.roles import Role
 from incentives.db.connection import driver_transaction
 from incentives.ingest.items import Kind
 from incentives.ingest.service import IngestResult, Touched, ingest
@@ -64,7 +65,7 @@ class IngestBatch(msgspec.Struct, forbid_unknown_fields=True):
 
 @post(
     "/api/v1/ingest/{kind:str}",
-    guards=[roles("admin", "integration")],
+    guards=[roles(Role.ADMIN, Role.INTEGRATION)],
     tags=["ingest"],
     status_code=200,
     responses=problems(422),
@@ -129,7 +130,7 @@ class FiscalYearRequest(msgspec.Struct, forbid_unknown_fields=True):
     first_month: Annotated[int, msgspec.Meta(ge=1, le=12)] = 1
 
 
-@post("/api/v1/periods/generate", guards=[roles("finance", "admin")], tags=["periods"])
+@post("/api/v1/periods/generate", guards=[roles(Role.FINANCE, Role.ADMIN)], tags=["periods"])
 async def generate_periods(
     state: State, request: Request[Principal, Any, Any], data: JSONBody[FiscalYearRequest]
 ) -> GeneratedYear:

@@ -22,6 +22,7 @@ from incentives.api.plans import FINANCE, Conflict
 from incentives.api.security import roles
 from incentives.auth.access import visible_participants
 from incentives.auth.principals import Principal
+from incentives.auth.roles import Role
 from incentives.db.limits import as_number
 from incentives.payouts.changes import Change, changes
 from incentives.payouts.statements import (
@@ -37,7 +38,7 @@ from incentives.periods.close import Closed, CloseRefused, UnknownPeriod, close_
 Conn = NamedDependency[asyncpg.Connection]
 Format = Literal["json", "csv", "html"]
 STATUSES = Literal["draft", "submitted", "approved", "paid"]
-READERS = roles("rep", "manager", "finance", "admin")
+READERS = roles(Role.REP, Role.MANAGER, Role.FINANCE, Role.ADMIN)
 NO_STATEMENT = "No such statement"
 
 
