@@ -38,6 +38,71 @@ async def test_every_operation_has_a_summary_a_description_and_tags(
         assert op.get("tags"), where
 
 
+AUDIENCES = ["rep", "manager", "finance", "integration", "games", "public"]
+# The groups whose operations each role may call: an admin has none of its own.
+GROUPS = {
+    "rep": {"rep"},
+    "manager": {"manager"},
+    "finance": {"finance"},
+    "integration": {"integration"},
+    "admin": {"finance", "integration"},
+}
+
+
+async def test_operations_are_grouped_by_the_audiences_that_may_call_them(
+    schema: dict[str, Any],
+) -> None:
+    assert [tag["name"] for tag in schema["tags"]] == AUDIENCES
+    assert all(len(tag["description"]) > 40 for tag in schema["tags"])
+    for method, path, op in _operations(schema):
+        assert set(op["tags"]) <= set(AUDIENCES), (method, path, op["tags"])
+
+    def tags(method: str, path: str) -> set[str]:
+        return set(schema["paths"][path][method]["tags"])
+
+    everyone = {"rep", "manager", "finance", "integration"}
+    assert tags("get", "/health") == {"public"}
+    assert tags("get", "/api/v1/me/earnings") == {"rep", "manager"}
+    assert tags("get", "/api/v1/participants/{participant}/earnings") == everyone
+    assert tags("post", "/api/v1/statements/{statement_id}/lines/{line_no}/disputes") == {
+        "rep",
+        "manager",
+    }
+    assert tags("post", "/api/v1/ingest/{kind}") == tags("get", "/metrics") == {"integration"}
+    assert tags("get", "/api/v1/payouts/export") == {"finance"}
+    # The games' resources, and whatever an office display may read.
+    assert tags("post", "/api/v1/contests") == {"manager", "finance", "games"}
+    assert tags("get", "/api/v1/me/achievements") == {"rep", "manager", "games"}
+    assert tags("get", "/api/v1/leaderboards") == everyone | {"games"}
+    assert tags("get", "/api/v1/periods") == everyone | {"games"}
+
+
+async def test_a_role_is_refused_exactly_the_reads_outside_its_groups(
+    client: Client, auth: Headers, schema: dict[str, Any]
+) -> None:
+    """Checked on every read without path parameters, so the groups are the API's own."""
+    # What the reads' required parameters are given (an unknown name fails the test).
+    values = {"period": "2026-Q1", "measure": "bookings"}
+    reads = [
+        (
+            path,
+            set(op["tags"]),
+            {p["name"]: "2026-Q1" for p in op.get("parameters", []) if p["required"]},
+        )
+        for method, path, op in _operations(schema)
+        if method == "get" and "{" not in path and "public" not in op["tags"]
+    ]
+    assert len(reads) > 15
+    for path, tags, required in reads:
+        params = {name: values[name] for name in required}
+        for role, groups in GROUPS.items():
+            answer = await client.get(path, params=params, headers=auth[role])
+            # Under /me/ a caller without pay of its own is answered 404, as documented.
+            own = path.startswith("/api/v1/me/") and answer.status_code == 404
+            refused = answer.status_code == 403 or own
+            assert refused == (not groups & tags), (path, role, answer.status_code)
+
+
 async def test_every_error_an_operation_can_give_is_documented_as_problem_details(
     schema: dict[str, Any],
 ) -> None:

@@ -123,4 +123,4 @@ async def leaderboard_stream(
     return ServerSentEvent(events())
 
 
-board_stream_router = Router(path="/api/v1", route_handlers=[leaderboard_stream], tags=["games"])
+board_stream_router = Router(path="/api/v1", route_handlers=[leaderboard_stream])

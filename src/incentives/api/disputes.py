@@ -189,5 +189,4 @@ async def resolve_dispute(
 disputes_router = Router(
     path="/api/v1",
     route_handlers=[open_dispute, list_disputes, get_dispute, answer_dispute, resolve_dispute],
-    tags=["disputes"],
 )

@@ -505,7 +505,6 @@ games_router = Router(
         participation,
         leaderboard,
     ],
-    tags=["games"],
 )
 
 

@@ -17,7 +17,6 @@ from incentives.auth.roles import Role
 @get(
     "/metrics",
     guards=[roles(Role.ADMIN, Role.INTEGRATION)],
-    tags=["operations"],
     media_type=measured.CONTENT_TYPE,
     responses={
         200: ResponseSpec(

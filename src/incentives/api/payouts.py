@@ -296,5 +296,4 @@ payouts_router = Router(
         payout_queue,
         payout_changes,
     ],
-    tags=["payouts"],
 )

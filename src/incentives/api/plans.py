@@ -133,5 +133,4 @@ async def get_run(conn: NamedDependency[asyncpg.Connection], run_id: Id) -> runs
 plans_router = Router(
     path="/api/v1",
     route_handlers=[publish_plan, list_plans, plan_versions, start_run, get_run],
-    tags=["plans"],
 )

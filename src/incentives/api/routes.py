@@ -34,7 +34,7 @@ class Health(msgspec.Struct):
     database: str
 
 
-@get("/health", exclude_from_auth=True, tags=["health"])
+@get("/health", exclude_from_auth=True)
 async def health(state: State) -> Health:
     """Public: the service is up and its database answers."""
     engine: AsyncEngine = state.engine
@@ -51,7 +51,7 @@ class Me(msgspec.Struct):
     participant: str | None
 
 
-@get("/api/v1/me", tags=["me"], opt=ON_DISPLAY)
+@get("/api/v1/me", opt=ON_DISPLAY)
 async def me(request: Request[Principal, Any, Any]) -> Me:
     """The caller's identity and role."""
     return Me(request.user.name, request.user.role, request.user.participant_key)
@@ -66,7 +66,6 @@ class IngestBatch(msgspec.Struct, forbid_unknown_fields=True):
 @post(
     "/api/v1/ingest/{kind:str}",
     guards=[roles(Role.ADMIN, Role.INTEGRATION)],
-    tags=["ingest"],
     status_code=200,
     responses=problems(422),
 )
@@ -103,7 +102,7 @@ class Period(msgspec.Struct):
     status: str
 
 
-@get("/api/v1/periods", tags=["periods"], opt=ON_DISPLAY)
+@get("/api/v1/periods", opt=ON_DISPLAY)
 async def list_periods(
     state: State,
     fiscal_year: Annotated[int | None, QueryParameter(ge=1900, le=2200)] = None,
@@ -130,7 +129,7 @@ class FiscalYearRequest(msgspec.Struct, forbid_unknown_fields=True):
     first_month: Annotated[int, msgspec.Meta(ge=1, le=12)] = 1
 
 
-@post("/api/v1/periods/generate", guards=[roles(Role.FINANCE, Role.ADMIN)], tags=["periods"])
+@post("/api/v1/periods/generate", guards=[roles(Role.FINANCE, Role.ADMIN)])
 async def generate_periods(
     state: State, request: Request[Principal, Any, Any], data: JSONBody[FiscalYearRequest]
 ) -> GeneratedYear:

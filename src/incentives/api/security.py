@@ -172,3 +172,17 @@ def displays_read_boards_only(
     screen = isinstance(principal, Principal) and principal.role == Role.DISPLAY
     if screen and not handler.opt.get("on_display"):
         raise PermissionDeniedException("A display reads boards only")
+
+
+def admitted(handler: BaseRouteHandler) -> frozenset[Role]:
+    """The roles these guards let through to ``handler``: those every role guard on it
+    and on its routers names (every role where there is none), a display only on routes
+    marked ``ON_DISPLAY``. A handler may still find nothing for a caller to see (404)."""
+    allowed = frozenset(Role)
+    for layer in handler.ownership_layers:
+        for guard in layer.guards or ():
+            if isinstance(guard, RoleGuard):
+                allowed &= frozenset(guard.allowed)
+    if not handler.opt.get("on_display"):
+        allowed -= {Role.DISPLAY}
+    return allowed

@@ -46,7 +46,6 @@ NO_STATEMENT = "No such statement"
     "/periods/{period:str}/close",
     guards=[FINANCE],
     status_code=200,
-    tags=["periods"],
     responses=problems(409),
 )
 async def close(
@@ -150,5 +149,4 @@ async def statement_change(
 statements_router = Router(
     path="/api/v1",
     route_handlers=[close, statements, statement, statement_change],
-    tags=["statements"],
 )
