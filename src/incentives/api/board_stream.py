@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Router, get
 from litestar.datastructures import State
+from litestar.openapi import ResponseSpec
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from incentives.api.games import (
@@ -79,7 +80,19 @@ def changes(board: live.LiveBoard, update: live.Update) -> list[Change]:
     return found
 
 
-@get("/contests/{contest:str}/leaderboard/stream", opt=ON_DISPLAY)
+@get(
+    "/contests/{contest:str}/leaderboard/stream",
+    opt=ON_DISPLAY,
+    # Litestar would document the stream as JSON of any shape.
+    responses={
+        200: ResponseSpec(
+            str,
+            description="A stream of Server-Sent Events",
+            media_type="text/event-stream",
+            generate_examples=False,
+        )
+    },
+)
 async def leaderboard_stream(
     state: State, request: Request[Principal, Any, Any], contest: ContestRef
 ) -> ServerSentEvent:
