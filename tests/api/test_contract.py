@@ -5,19 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.api.conftest import Client, Headers
 
 PUBLIC = {("get", "/health")}
-
-
-@pytest.fixture
-async def schema(client: Client) -> dict[str, Any]:
-    """The app's OpenAPI document, as /schema serves it."""
-    answer = await client.get("/schema/openapi.json")
-    assert answer.status_code == 200
-    return dict(answer.json())
 
 
 def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

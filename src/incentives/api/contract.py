@@ -1,7 +1,8 @@
 """The API's description as a contract: every operation's summary and description from its
-handler's docstring, its audiences (``audiences.py``: the tags the docs group by), and the
+handler's docstring, its audiences (``audiences.py``: the tags the docs group by), the
 error answers every operation can give, documented once, here, with the one
-problem-details body they all share.
+problem-details body they all share, and, as served, the request and answer examples
+recorded on the demo (``examples/``).
 
 The statuses follow from how a route is served, so they are derived rather than written
 by hand on each handler: 401 on every route that needs a token, 403 on each of those (a
@@ -21,6 +22,7 @@ from litestar import Litestar
 from litestar.openapi import ResponseSpec
 from litestar.routes import HTTPRoute
 
+from incentives.api import examples
 from incentives.api.audiences import OWN, audiences
 from incentives.api.problems import PROBLEM_JSON, Problem
 
@@ -78,6 +80,12 @@ def optional_bodies(schema: dict[str, Any]) -> dict[str, Any]:
                 if any(c.get("type") == "null" for c in choices):
                     body["required"] = False
     return schema
+
+
+def as_served(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema as served: what the handlers cannot say added (``optional_bodies``, and
+    the examples recorded on the demo). Changes ``schema`` in place (it is built once)."""
+    return examples.attach(optional_bodies(schema), examples.recorded())
 
 
 def document(app: Litestar) -> None:
