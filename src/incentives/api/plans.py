@@ -10,6 +10,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from incentives.api.contract import problems
@@ -51,7 +52,20 @@ def plan_problems(exc: PlanFileError) -> ClientException:
     )
 
 
-@post("/plans", guards=[FINANCE], status_code=201, responses=problems(409, 422))
+@post(
+    "/plans",
+    guards=[FINANCE],
+    status_code=201,
+    responses={
+        200: ResponseSpec(
+            publish.PublishedVersion | PlanImpact,
+            description="Nothing published: a dry run's impact, or the version already"
+            " published with this very content",
+            generate_examples=False,
+        ),
+        **problems(409, 422),
+    },
+)
 async def publish_plan(
     state: State,
     request: Request[Principal, Any, Any],
