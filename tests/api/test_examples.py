@@ -89,7 +89,7 @@ def test_answers_are_cut_to_their_first_items_and_lines() -> None:
     assert head(text) == "# HELP a\n# TYPE a\na 1\n"
     assert head(text, "# HELP b") == "# HELP b\n# TYPE b\nb 1\n"
     event = ["event: leaderboard", 'data: {"rows": [1, 2, 3]}']
-    assert first_event(event) == 'event: leaderboard\ndata: {"rows":[1,2]}\n\n'
+    assert first_event(event) == {"event": "leaderboard", "data": '{"rows":[1,2]}'}
 
 
 def test_an_example_is_titled_by_who_asked_what() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from litestar import Request, Router, get
@@ -56,6 +56,16 @@ class Standings(msgspec.Struct):
     me: BoardRow | None
 
 
+class StreamEvent(msgspec.Struct):
+    """One event of the stream, as its description gives it (OpenAPI 3.1 readers take a
+    ``text/event-stream`` schema to describe each event): ``leaderboard``, whose data is
+    the board as ``GET …/leaderboard`` answers it, or ``standings``, whose data is a
+    ``Standings``; the data is JSON text."""
+
+    event: Literal["leaderboard", "standings"]
+    data: str
+
+
 def _event(name: str, payload: Any) -> ServerSentEventMessage:
     return ServerSentEventMessage(data=msgspec.json.encode(payload).decode(), event=name)
 
@@ -86,8 +96,8 @@ def changes(board: live.LiveBoard, update: live.Update) -> list[Change]:
     # Litestar would document the stream as JSON of any shape.
     responses={
         200: ResponseSpec(
-            str,
-            description="A stream of Server-Sent Events",
+            StreamEvent,
+            description="A stream of Server-Sent Events, each of this shape",
             media_type="text/event-stream",
             generate_examples=False,
         )

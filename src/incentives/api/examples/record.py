@@ -64,11 +64,12 @@ def head(text: str, start: str | None = None) -> str:
     return "".join(lines[at : at + LINES])
 
 
-def first_event(lines: list[str]) -> str:
-    """The Server-Sent Event the ``lines`` of a stream start with, its data cut."""
+def first_event(lines: list[str]) -> dict[str, str]:
+    """The Server-Sent Event the ``lines`` of a stream start with, as the description
+    gives an event (its name and its data, the data's lists cut)."""
     fields = dict(line.split(": ", 1) for line in lines if ": " in line)
     data = msgspec.json.encode(cut(msgspec.json.decode(fields["data"]))).decode()
-    return f"event: {fields['event']}\ndata: {data}\n\n"
+    return {"event": fields["event"], "data": data}
 
 
 class Recorder:
