@@ -2,7 +2,7 @@
 is for, with a request a person would make of the demo.
 
 The reads come first, so their answers show the demo as loaded; then the writes, each on
-what the demo leaves for it: a deal ingested, a run, a plan published, the next fiscal
+what the demo leaves for it: a run, a deal ingested, a plan published, the next fiscal
 year, last quarter's statements approved (one rejected and submitted again), exported
 and paid, inquiries asked, answered and resolved, this quarter closed and submitted, a
 contest made, edited, scheduled, copied and called off.
@@ -119,13 +119,16 @@ async def _games(rec: Recorder, timeline: Timeline) -> dict[str, Any]:
 
 
 async def _data_and_plans(rec: Recorder, loaded: Loaded, timeline: Timeline, rep: str) -> None:
-    """An integration's deal (the rep's open one, won today), a run, a plan, a year."""
+    """A run, an integration's deal (the rep's open one, won today), a plan, a year.
+
+    The run goes first: one asked for through the API is refused (409) while another
+    holds its plans, as the ingest's recompute in the background would."""
+    await rec.call("POST /api/v1/calc-runs", "finance", body={"period": timeline.current.label})
     deal = next(d for d in loaded.data.deals if d["owner"] == rep and d["status"] == "open")
     won = {**deal, "status": "won", "close_date": timeline.today.isoformat()}
     await rec.call(
         "POST /api/v1/ingest/{kind}", "admin", path={"kind": "deals"}, body={"items": [won]}
     )
-    await rec.call("POST /api/v1/calc-runs", "finance", body={"period": timeline.current.label})
     plan = {"source": (PLANS_DIR / NEW_PLAN).read_text(encoding="utf-8"), "filename": NEW_PLAN}
     await rec.call("POST /api/v1/plans", "finance", body=plan)
     await rec.call(
