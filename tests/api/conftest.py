@@ -32,6 +32,14 @@ async def client(db: AsyncEngine) -> AsyncIterator[Client]:
 
 
 @pytest.fixture
+async def schema(client: Client) -> dict[str, Any]:
+    """The app's OpenAPI document, as /schema serves it."""
+    answer = await client.get("/schema/openapi.json")
+    assert answer.status_code == 200
+    return dict(answer.json())
+
+
+@pytest.fixture
 async def auth(db: AsyncEngine) -> dict[str, dict[str, str]]:
     """Authorization headers per role; the rep and the manager are participants."""
     async with driver_transaction(db) as conn:

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.api.conftest import Client, Headers
 
 PUBLIC = {("get", "/health")}
-
-
-@pytest.fixture
-async def schema(client: Client) -> dict[str, Any]:
-    """The app's OpenAPI document, as /schema serves it."""
-    answer = await client.get("/schema/openapi.json")
-    assert answer.status_code == 200
-    return dict(answer.json())
 
 
 def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -36,6 +26,71 @@ async def test_every_operation_has_a_summary_a_description_and_tags(
         assert " " in op["summary"], (where, op["summary"])
         assert len(op.get("description", "")) >= len(op["summary"]), where
         assert op.get("tags"), where
+
+
+AUDIENCES = ["rep", "manager", "finance", "integration", "games", "public"]
+# The groups whose operations each role may call: an admin has none of its own.
+GROUPS = {
+    "rep": {"rep"},
+    "manager": {"manager"},
+    "finance": {"finance"},
+    "integration": {"integration"},
+    "admin": {"finance", "integration"},
+}
+
+
+async def test_operations_are_grouped_by_the_audiences_that_may_call_them(
+    schema: dict[str, Any],
+) -> None:
+    assert [tag["name"] for tag in schema["tags"]] == AUDIENCES
+    assert all(len(tag["description"]) > 40 for tag in schema["tags"])
+    for method, path, op in _operations(schema):
+        assert set(op["tags"]) <= set(AUDIENCES), (method, path, op["tags"])
+
+    def tags(method: str, path: str) -> set[str]:
+        return set(schema["paths"][path][method]["tags"])
+
+    everyone = {"rep", "manager", "finance", "integration"}
+    assert tags("get", "/health") == {"public"}
+    assert tags("get", "/api/v1/me/earnings") == {"rep", "manager"}
+    assert tags("get", "/api/v1/participants/{participant}/earnings") == everyone
+    assert tags("post", "/api/v1/statements/{statement_id}/lines/{line_no}/disputes") == {
+        "rep",
+        "manager",
+    }
+    assert tags("post", "/api/v1/ingest/{kind}") == tags("get", "/metrics") == {"integration"}
+    assert tags("get", "/api/v1/payouts/export") == {"finance"}
+    # The games' resources, and whatever an office display may read.
+    assert tags("post", "/api/v1/contests") == {"manager", "finance", "games"}
+    assert tags("get", "/api/v1/me/achievements") == {"rep", "manager", "games"}
+    assert tags("get", "/api/v1/leaderboards") == everyone | {"games"}
+    assert tags("get", "/api/v1/periods") == everyone | {"games"}
+
+
+async def test_a_role_is_refused_exactly_the_reads_outside_its_groups(
+    client: Client, auth: Headers, schema: dict[str, Any]
+) -> None:
+    """Checked on every read without path parameters, so the groups are the API's own."""
+    # What the reads' required parameters are given (an unknown name fails the test).
+    values = {"period": "2026-Q1", "measure": "bookings"}
+    reads = [
+        (
+            path,
+            set(op["tags"]),
+            {p["name"]: "2026-Q1" for p in op.get("parameters", []) if p["required"]},
+        )
+        for method, path, op in _operations(schema)
+        if method == "get" and "{" not in path and "public" not in op["tags"]
+    ]
+    assert len(reads) > 15
+    for path, tags, required in reads:
+        params = {name: values[name] for name in required}
+        for role, groups in GROUPS.items():
+            answer = await client.get(path, params=params, headers=auth[role])
+            # Under /me/ a caller without pay of its own is answered 404, as documented.
+            own = path.startswith("/api/v1/me/") and answer.status_code == 404
+            refused = answer.status_code == 403 or own
+            assert refused == (not groups & tags), (path, role, answer.status_code)
 
 
 async def test_every_error_an_operation_can_give_is_documented_as_problem_details(
@@ -118,6 +173,8 @@ async def test_refusals_a_schema_fuzzer_found_are_documented_or_gone(
     export = await client.get("/api/v1/payouts/export?period=0", headers=auth["finance"])
     assert export.status_code == 404
     assert "404" in schema["paths"]["/api/v1/payouts/export"]["get"]["responses"]
+    # Publishing a plan's very content again (or a dry run) publishes nothing: 200.
+    assert {"200", "201"} <= set(schema["paths"]["/api/v1/plans"]["post"]["responses"])
 
 
 async def test_an_operation_documents_the_refusals_it_can_give_and_no_other(

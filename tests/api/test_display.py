@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.app import create_app
+from incentives.api.loopback import loopback
 from incentives.auth.principals import by_tokens
 from incentives.cli import main
 from incentives.db.connection import driver_of
 from incentives.games.display import BoardBasis, DisplayedBoard, parse_boards
 from tests.api.conftest import Client, Headers, app_routes, make_live, post_deal, race
-from tests.api.test_games_stream import events, serving
+from tests.api.test_games_stream import events
 from tests.http import api_client
 
 # What a display may open; every other route answers it 403.
@@ -181,7 +182,10 @@ async def test_users_create_makes_a_display(
 async def test_the_stream_says_who_moved_and_what_they_gained(
     db: AsyncEngine, world: Headers, screen: dict[str, str]
 ) -> None:
-    async with serving(db) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
+    async with (
+        loopback(db) as base,
+        httpx.AsyncClient(base_url=base, timeout=10) as client,
+    ):
         await make_live(client, db, world["manager"], race("spring-race", "Spring Race"))
         url = "/api/v1/contests/spring-race/leaderboard/stream"
         async with client.stream("GET", url, headers=screen) as response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -11,36 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.api.app import create_app
-from incentives.games.live import Live
+from incentives.api.loopback import loopback
 from tests.api.conftest import post_deal
 from tests.api.test_games import BLITZ, Headers, on_march_20, tokens  # noqa: F401 - fixtures
 from tests.games.conftest import floor  # noqa: F401 - the fixture
-
-
-@contextlib.asynccontextmanager
-async def serving(db: AsyncEngine) -> AsyncIterator[str]:
-    """The app on a loopback port, on this loop, once its live boards are listening."""
-    app = create_app(db)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    boards: Live = app.state.live
-    for _ in range(1000):
-        if server.started and boards.listening:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the server did not start listening")
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def events(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
@@ -61,7 +36,10 @@ async def test_a_deal_moves_the_board_on_the_stream(
     db: AsyncEngine,
     tokens: Headers,  # noqa: F811 - the fixture
 ) -> None:
-    async with serving(db) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
+    async with (
+        loopback(db) as base,
+        httpx.AsyncClient(base_url=base, timeout=10) as client,
+    ):
         body = {**BLITZ, "prizes": []}
         assert (await client.post("/api/v1/contests", json=body, headers=tokens["max"])).is_success
         scheduled = await client.post("/api/v1/contests/blitz/schedule", headers=tokens["max"])

@@ -121,6 +121,4 @@ async def their_achievements(
     return await _achievements(conn, found)
 
 
-achievements_router = Router(
-    path="/api/v1", route_handlers=[my_achievements, their_achievements], tags=["games"]
-)
+achievements_router = Router(path="/api/v1", route_handlers=[my_achievements, their_achievements])

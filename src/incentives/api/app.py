@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives import __version__
 from incentives.api import contract, docs, problems, results_cache, routes
 from incentives.api.achievements import achievements_router
+from incentives.api.audiences import TAGS
 from incentives.api.audit import audit_router
 from incentives.api.board_stream import board_stream_router
 from incentives.api.deps import provide_conn
@@ -112,6 +113,7 @@ def create_app(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),
             security=[{"bearer": []}],
+            tags=TAGS,
         ),
         request_max_body_size=64 * 1024 * 1024,
         # Logging is set up once by the process (logs.py); Litestar's own set-up would add

@@ -47,4 +47,4 @@ async def audit_entries(
     return await entries(conn, filters, before_id=before_id, limit=limit)
 
 
-audit_router = Router(path="/api/v1", route_handlers=[audit_entries], tags=["audit"])
+audit_router = Router(path="/api/v1", route_handlers=[audit_entries])

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from litestar import Request, Router, get
 from litestar.datastructures import State
+from litestar.openapi import ResponseSpec
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from incentives.api.games import (
@@ -55,6 +56,16 @@ class Standings(msgspec.Struct):
     me: BoardRow | None
 
 
+class StreamEvent(msgspec.Struct):
+    """One event of the stream, as its description gives it (OpenAPI 3.1 readers take a
+    ``text/event-stream`` schema to describe each event): ``leaderboard``, whose data is
+    the board as ``GET …/leaderboard`` answers it, or ``standings``, whose data is a
+    ``Standings``; the data is JSON text."""
+
+    event: Literal["leaderboard", "standings"]
+    data: str
+
+
 def _event(name: str, payload: Any) -> ServerSentEventMessage:
     return ServerSentEventMessage(data=msgspec.json.encode(payload).decode(), event=name)
 
@@ -79,7 +90,19 @@ def changes(board: live.LiveBoard, update: live.Update) -> list[Change]:
     return found
 
 
-@get("/contests/{contest:str}/leaderboard/stream", opt=ON_DISPLAY)
+@get(
+    "/contests/{contest:str}/leaderboard/stream",
+    opt=ON_DISPLAY,
+    # Litestar would document the stream as JSON of any shape.
+    responses={
+        200: ResponseSpec(
+            StreamEvent,
+            description="A stream of Server-Sent Events, each of this shape",
+            media_type="text/event-stream",
+            generate_examples=False,
+        )
+    },
+)
 async def leaderboard_stream(
     state: State, request: Request[Principal, Any, Any], contest: ContestRef
 ) -> ServerSentEvent:
@@ -123,4 +146,4 @@ async def leaderboard_stream(
     return ServerSentEvent(events())
 
 
-board_stream_router = Router(path="/api/v1", route_handlers=[leaderboard_stream], tags=["games"])
+board_stream_router = Router(path="/api/v1", route_handlers=[leaderboard_stream])

@@ -1,6 +1,8 @@
 """The API's description as a contract: every operation's summary and description from its
-handler's docstring, and the error answers every operation can give, documented once,
-here, with the one problem-details body they all share.
+handler's docstring, its audiences (``audiences.py``: the tags the docs group by), the
+error answers every operation can give, documented once, here, with the one
+problem-details body they all share, and, as served, the request and answer examples
+recorded on the demo (``examples/``).
 
 The statuses follow from how a route is served, so they are derived rather than written
 by hand on each handler: 401 on every route that needs a token, 403 on each of those (a
@@ -20,6 +22,8 @@ from litestar import Litestar
 from litestar.openapi import ResponseSpec
 from litestar.routes import HTTPRoute
 
+from incentives.api import examples
+from incentives.api.audiences import OWN, audiences
 from incentives.api.problems import PROBLEM_JSON, Problem
 
 # Why each error status is given, as an operation's documentation says it.
@@ -32,10 +36,6 @@ REASONS = {
     " that does not allow it)",
     422: "Well-formed but refused; `errors` names each field and what is wrong with it",
 }
-
-
-# The caller's own reads and writes: answered 404 for a principal without a participant.
-OWN = "/api/v1/me/"
 
 
 def problem(status: int, reason: str | None = None) -> ResponseSpec:
@@ -82,9 +82,15 @@ def optional_bodies(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def as_served(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema as served: what the handlers cannot say added (``optional_bodies``, and
+    the examples recorded on the demo). Changes ``schema`` in place (it is built once)."""
+    return examples.attach(optional_bodies(schema), examples.recorded())
+
+
 def document(app: Litestar) -> None:
-    """Give each operation of ``app`` its summary and its error answers (before the schema
-    is first built)."""
+    """Give each operation of ``app`` its summary, its audiences' tags and its error answers
+    (before the schema is first built)."""
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
             continue
@@ -94,6 +100,7 @@ def document(app: Litestar) -> None:
             doc = handler.fn.__doc__
             handler.summary = handler.summary or summary(doc)
             handler.description = handler.description or (doc and inspect.cleandoc(doc))
+            handler.tags = audiences(route.path, handler)
             errors: dict[int, ResponseSpec] = {}
             if _takes_input(handler):
                 errors[400] = problem(400)

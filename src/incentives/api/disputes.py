@@ -24,11 +24,12 @@ from incentives.api.plans import FINANCE
 from incentives.api.security import roles
 from incentives.auth.access import visible_participants
 from incentives.auth.principals import Principal
+from incentives.auth.roles import Role
 from incentives.payouts import disputes
 from incentives.payouts.disputes import DisputeView
 
-PAYEES = roles("rep", "manager")
-READERS = roles("rep", "manager", "finance", "admin")
+PAYEES = roles(Role.REP, Role.MANAGER)
+READERS = roles(Role.REP, Role.MANAGER, Role.FINANCE, Role.ADMIN)
 Status = FromQuery[Literal["open", "answered", "accepted", "declined"] | None]
 
 
@@ -159,5 +160,4 @@ async def resolve_dispute(
 disputes_router = Router(
     path="/api/v1",
     route_handlers=[open_dispute, list_disputes, get_dispute, answer_dispute, resolve_dispute],
-    tags=["disputes"],
 )

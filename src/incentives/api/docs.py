@@ -31,7 +31,7 @@ from litestar.openapi.plugins import (
 )
 from litestar.static_files import create_static_files_router
 
-from incentives.api.contract import optional_bodies
+from incentives.api.contract import as_served
 
 # Redoc 2: its standalone bundle defines the global ``Redoc.init`` that Litestar's page
 # calls (Redoc 3's is an ES module without it, and reports usage to Redocly by default).
@@ -62,12 +62,12 @@ def asset_url(name: str, version: str) -> str:
 
 
 class _AsServed:
-    """A render plugin serving the schema with what the handlers cannot say corrected
-    (``contract.optional_bodies``)."""
+    """A render plugin serving the schema with what the handlers cannot say added
+    (``contract.as_served``: optional bodies, the demo's examples)."""
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
         """The page or file, from the corrected schema."""
-        rendered: bytes = super().render(request, optional_bodies(openapi_schema))  # type: ignore[misc]
+        rendered: bytes = super().render(request, as_served(openapi_schema))  # type: ignore[misc]
         return rendered
 
 

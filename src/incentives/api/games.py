@@ -31,6 +31,7 @@ from incentives.api.paging import PAGE_DEFAULT, Limit, Offset
 from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.access import SEES_ALL
 from incentives.auth.principals import Principal
+from incentives.auth.roles import Role
 from incentives.calc.read import ratio_text
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.db.limits import as_number
@@ -41,7 +42,7 @@ from incentives.instants import Instant, maybe_instant
 from incentives.single_flight import SingleFlight
 
 Conn = NamedDependency[asyncpg.Connection]
-MANAGERS = roles("manager", "finance", "admin")
+MANAGERS = roles(Role.MANAGER, Role.FINANCE, Role.ADMIN)
 ContestRef = Annotated[str, PathParameter(description="the contest's id, or its key")]
 NO_CONTEST = "No such contest"
 
@@ -470,7 +471,6 @@ games_router = Router(
         participation,
         leaderboard,
     ],
-    tags=["games"],
 )
 
 

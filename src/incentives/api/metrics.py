@@ -12,13 +12,13 @@ from litestar.openapi import ResponseSpec
 
 from incentives import metrics as measured
 from incentives.api.security import roles
+from incentives.auth.roles import Role
 from incentives.recompute import pending
 
 
 @get(
     "/metrics",
-    guards=[roles("admin", "integration")],
-    tags=["operations"],
+    guards=[roles(Role.ADMIN, Role.INTEGRATION)],
     media_type=measured.CONTENT_TYPE,
     responses={
         200: ResponseSpec(

@@ -382,5 +382,4 @@ pay_router = Router(
         team_attainment,
         visible_teams,
     ],
-    tags=["pay"],
 )

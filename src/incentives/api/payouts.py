@@ -256,5 +256,4 @@ payouts_router = Router(
         payout_queue,
         payout_changes,
     ],
-    tags=["payouts"],
 )

@@ -162,6 +162,4 @@ async def displayed_boards(state: State) -> list[DisplayedView]:
     ]
 
 
-period_boards_router = Router(
-    path="/api/v1", route_handlers=[period_leaderboard, displayed_boards], tags=["games"]
-)
+period_boards_router = Router(path="/api/v1", route_handlers=[period_leaderboard, displayed_boards])

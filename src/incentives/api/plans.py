@@ -10,18 +10,20 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from incentives.api.contract import problems
 from incentives.api.deps import Id
 from incentives.api.security import roles
 from incentives.auth.principals import Principal
+from incentives.auth.roles import Role
 from incentives.calc import runs
 from incentives.calc.dry_run import PlanImpact, dry_run
 from incentives.db.connection import driver_transaction
 from incentives.plans import publish
 
-FINANCE = roles("finance", "admin")
+FINANCE = roles(Role.FINANCE, Role.ADMIN)
 
 
 class PlanSource(msgspec.Struct, forbid_unknown_fields=True):
@@ -31,7 +33,20 @@ class PlanSource(msgspec.Struct, forbid_unknown_fields=True):
     filename: str = "plan.yaml"
 
 
-@post("/plans", guards=[FINANCE], status_code=201, responses=problems(409, 422))
+@post(
+    "/plans",
+    guards=[FINANCE],
+    status_code=201,
+    responses={
+        200: ResponseSpec(
+            publish.PublishedVersion | PlanImpact,
+            description="Nothing published: a dry run's impact, or the version already"
+            " published with this very content",
+            generate_examples=False,
+        ),
+        **problems(409, 422),
+    },
+)
 async def publish_plan(
     state: State,
     request: Request[Principal, Any, Any],
@@ -101,5 +116,4 @@ async def get_run(conn: NamedDependency[asyncpg.Connection], run_id: Id) -> runs
 plans_router = Router(
     path="/api/v1",
     route_handlers=[publish_plan, list_plans, plan_versions, start_run, get_run],
-    tags=["plans"],
 )

@@ -16,6 +16,7 @@ from incentives.api.contract import problems
 from incentives.api.deps import today
 from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.principals import Principal
+from incentives.auth.roles import Role
 from incentives.db.connection import driver_transaction
 from incentives.ingest.items import Kind
 from incentives.ingest.service import IngestResult, Touched, ingest
@@ -34,7 +35,7 @@ class Health(msgspec.Struct):
     database: str
 
 
-@get("/health", exclude_from_auth=True, tags=["health"])
+@get("/health", exclude_from_auth=True)
 async def health(state: State) -> Health:
     """Public: the service is up and its database answers."""
     engine: AsyncEngine = state.engine
@@ -51,7 +52,7 @@ class Me(msgspec.Struct):
     participant: str | None
 
 
-@get("/api/v1/me", tags=["me"], opt=ON_DISPLAY)
+@get("/api/v1/me", opt=ON_DISPLAY)
 async def me(request: Request[Principal, Any, Any]) -> Me:
     """The caller's identity and role."""
     return Me(request.user.name, request.user.role, request.user.participant_key)
@@ -65,8 +66,7 @@ class IngestBatch(msgspec.Struct, forbid_unknown_fields=True):
 
 @post(
     "/api/v1/ingest/{kind:str}",
-    guards=[roles("admin", "integration")],
-    tags=["ingest"],
+    guards=[roles(Role.ADMIN, Role.INTEGRATION)],
     status_code=200,
     responses=problems(422),
 )
@@ -111,7 +111,7 @@ class Period(msgspec.Struct):
     status: str
 
 
-@get("/api/v1/periods", tags=["periods"], opt=ON_DISPLAY)
+@get("/api/v1/periods", opt=ON_DISPLAY)
 async def list_periods(
     state: State,
     fiscal_year: Annotated[int | None, QueryParameter(ge=1900, le=2200)] = None,
@@ -138,7 +138,7 @@ class FiscalYearRequest(msgspec.Struct, forbid_unknown_fields=True):
     first_month: Annotated[int, msgspec.Meta(ge=1, le=12)] = 1
 
 
-@post("/api/v1/periods/generate", guards=[roles("finance", "admin")], tags=["periods"])
+@post("/api/v1/periods/generate", guards=[roles(Role.FINANCE, Role.ADMIN)])
 async def generate_periods(
     state: State, request: Request[Principal, Any, Any], data: JSONBody[FiscalYearRequest]
 ) -> GeneratedYear:

@@ -135,20 +135,27 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=None)
 
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+class RoleGuard:
+    """A guard letting only principals with one of ``allowed`` through (403 otherwise).
 
+    It keeps its roles, so that who may call a route is read from the route itself (the
+    API's description groups operations by them: see ``audiences``)."""
 
-def roles(*allowed: str) -> Guard:
-    """A guard letting only principals with one of these roles through (403 otherwise)."""
+    def __init__(self, allowed: tuple[Role, ...]) -> None:
+        self.allowed = allowed
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        """Refuse (403) a principal whose role is not one of ``allowed``."""
         principal: Principal = connection.user
-        if principal.role not in allowed:
+        if principal.role not in self.allowed:
             raise PermissionDeniedException(
-                f"This needs the role {' or '.join(allowed)}; you are {principal.role}"
+                f"This needs the role {' or '.join(self.allowed)}; you are {principal.role}"
             )
 
-    return guard
+
+def roles(*allowed: Role) -> RoleGuard:
+    """A guard letting only principals with one of these roles through (403 otherwise)."""
+    return RoleGuard(allowed)
 
 
 # Route option of the reads an office display may make (its boards, periods, itself).
@@ -165,3 +172,17 @@ def displays_read_boards_only(
     screen = isinstance(principal, Principal) and principal.role == Role.DISPLAY
     if screen and not handler.opt.get("on_display"):
         raise PermissionDeniedException("A display reads boards only")
+
+
+def admitted(handler: BaseRouteHandler) -> frozenset[Role]:
+    """The roles these guards let through to ``handler``: those every role guard on it
+    and on its routers names (every role where there is none), a display only on routes
+    marked ``ON_DISPLAY``. A handler may still find nothing for a caller to see (404)."""
+    allowed = frozenset(Role)
+    for layer in handler.ownership_layers:
+        for guard in layer.guards or ():
+            if isinstance(guard, RoleGuard):
+                allowed &= frozenset(guard.allowed)
+    if not handler.opt.get("on_display"):
+        allowed -= {Role.DISPLAY}
+    return allowed

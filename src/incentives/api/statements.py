@@ -22,6 +22,7 @@ from incentives.api.plans import FINANCE
 from incentives.api.security import roles
 from incentives.auth.access import visible_participants
 from incentives.auth.principals import Principal
+from incentives.auth.roles import Role
 from incentives.db.limits import as_number
 from incentives.payouts.changes import Change, changes
 from incentives.payouts.statements import (
@@ -37,7 +38,7 @@ from incentives.periods.close import Closed, close_period
 Conn = NamedDependency[asyncpg.Connection]
 Format = Literal["json", "csv", "html"]
 STATUSES = Literal["draft", "submitted", "approved", "paid"]
-READERS = roles("rep", "manager", "finance", "admin")
+READERS = roles(Role.REP, Role.MANAGER, Role.FINANCE, Role.ADMIN)
 NO_STATEMENT = "No such statement"
 
 
@@ -45,7 +46,6 @@ NO_STATEMENT = "No such statement"
     "/periods/{period:str}/close",
     guards=[FINANCE],
     status_code=200,
-    tags=["periods"],
     responses=problems(409),
 )
 async def close(
@@ -144,5 +144,4 @@ async def statement_change(
 statements_router = Router(
     path="/api/v1",
     route_handlers=[close, statements, statement, statement_change],
-    tags=["statements"],
 )

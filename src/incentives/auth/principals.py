@@ -6,7 +6,7 @@ import asyncpg
 import msgspec
 
 from incentives.audit import log as audit
-from incentives.auth.roles import Role
+from incentives.auth.roles import PARTICIPANTS
 from incentives.auth.tokens import digest, new_token, shown_prefix
 from incentives.db.models import ROLES
 
@@ -47,7 +47,7 @@ async def create(
         )
         if participant_id is None:
             raise PrincipalError(f"unknown participant {participant!r}")
-    elif role in (Role.REP, Role.MANAGER):
+    elif role in PARTICIPANTS:
         raise PrincipalError(f"a {role} must be linked to a participant (--participant)")
     principal_id = await conn.fetchval(
         "INSERT INTO principals (name, role, participant_id) VALUES ($1, $2, $3) RETURNING id",

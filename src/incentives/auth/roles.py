@@ -15,3 +15,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     INTEGRATION = "integration"
     DISPLAY = "display"
+
+
+# The roles with pay of their own: a principal of these roles is linked to a participant.
+PARTICIPANTS = frozenset({Role.REP, Role.MANAGER})

@@ -1,0 +1,242 @@
+"""The calls the examples are recorded from: every operation once, as the demo user it
+is for, with a request a person would make of the demo.
+
+The reads come first, so their answers show the demo as loaded; then the writes, each on
+what the demo leaves for it: a run, a deal ingested, a plan published, the next fiscal
+year, last quarter's statements approved (one rejected and submitted again), exported
+and paid, inquiries asked, answered and resolved, this quarter closed and submitted, a
+contest made, edited, scheduled, copied and called off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from incentives.demo.commands import Loaded
+from incentives.demo.plans import PLANS_DIR
+from incentives.demo.timeline import FIRST_MONTH, Timeline
+from incentives.engine.periods import period_containing
+
+if TYPE_CHECKING:  # the recorder imports this module
+    from incentives.api.examples.record import Recorder
+
+# The metric the example of /metrics shows (the first lines of the text are the process's).
+HTTP_REQUESTS = "incentives_http_requests_total"
+# A plan file of the examples the demo does not publish.
+NEW_PLAN = "annual-quarterly-trueup.yaml"
+
+
+async def _identity(rec: Recorder, timeline: Timeline) -> str:
+    """Who the rep is (their participant's key), the calendar and the health."""
+    await rec.call("GET /health", None)
+    me = await rec.call("GET /api/v1/me", "rep")
+    await rec.call("GET /api/v1/periods", "finance", query={"fiscal_year": timeline.year})
+    return str(me["participant"])
+
+
+async def _own_pay(rec: Recorder, timeline: Timeline) -> None:
+    """The rep's reads of their own pay and points, and what a deal would earn them."""
+    current = {"period": timeline.current.label}
+    await rec.call("GET /api/v1/me/attainment", "rep", query=current)
+    lines = await rec.call("GET /api/v1/me/earnings", "rep", query=current)
+    await rec.call("GET /api/v1/me/earnings/{line}/explain", "rep", path={"line": lines[0]["id"]})
+    await rec.call("GET /api/v1/me/statements", "rep", query={"limit": 2})
+    await rec.call("GET /api/v1/me/pacing", "rep", query=current)
+    options = await rec.call("GET /api/v1/me/estimate/options", "rep")
+    deal = {
+        "amount": "48000",
+        "close_date": (timeline.today + dt.timedelta(days=10)).isoformat(),
+        "product": options["products"][0],
+    }
+    await rec.call("POST /api/v1/me/estimate", "rep", body={"deals": [deal]})
+    await rec.call("GET /api/v1/me/achievements", "rep")
+
+
+async def _their_pay(rec: Recorder, timeline: Timeline, rep: str) -> None:
+    """A manager's reads of the rep in their line, and of their team."""
+    current = {"period": timeline.current.label}
+    them = {"participant": rep}
+    base = "/api/v1/participants/{participant}"
+    await rec.call(f"GET {base}/pacing", "manager", path=them, query=current)
+    await rec.call(f"GET {base}/attainment", "manager", path=them, query=current)
+    lines = await rec.call(f"GET {base}/earnings", "manager", path=them, query=current)
+    line = {**them, "line": lines[0]["id"]}
+    await rec.call(f"GET {base}/earnings/{{line}}/explain", "manager", path=line)
+    await rec.call(f"GET {base}/statements", "manager", path=them, query={"limit": 2})
+    await rec.call(f"GET {base}/achievements", "manager", path=them)
+    teams = await rec.call("GET /api/v1/teams", "manager")
+    team = {"team": teams[0]["id"]}
+    await rec.call("GET /api/v1/teams/{team}/attainment", "manager", path=team, query=current)
+
+
+async def _finance_reads(
+    rec: Recorder, loaded: Loaded, timeline: Timeline
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Finance's reads; two statements waiting for approval, and the open inquiry."""
+    previous = timeline.previous.label
+    plans = await rec.call("GET /api/v1/plans", "finance")
+    commission = next(p["key"] for p in plans if p["kind"] == "commission")
+    await rec.call("GET /api/v1/plans/{key}/versions", "finance", path={"key": commission})
+    await rec.call("GET /api/v1/calc-runs/{run_id}", "finance", path={"run_id": loaded.current_run})
+    waiting: list[dict[str, Any]] = await rec.call(
+        "GET /api/v1/statements", "finance", query={"period": previous, "limit": 2}
+    )
+    one = {"statement": waiting[0]["id"]}
+    await rec.call("GET /api/v1/statements/{statement}", "finance", path=one)
+    await rec.call(
+        "GET /api/v1/statements/{statement_id}/change",
+        "finance",
+        path={"statement_id": waiting[0]["id"]},
+    )
+    await rec.call("GET /api/v1/payouts/queue", "finance")
+    await rec.call("GET /api/v1/payouts/changes", "finance", query={"period": previous})
+    inquiries = await rec.call("GET /api/v1/disputes", "finance", query={"status": "open"})
+    await rec.call(
+        "GET /api/v1/disputes/{dispute_id}", "rep", path={"dispute_id": inquiries[0]["id"]}
+    )
+    await rec.call("GET /api/v1/audit", "finance", query={"action": "approve", "limit": 2})
+    return waiting, dict(inquiries[0])
+
+
+async def _games(rec: Recorder, timeline: Timeline) -> dict[str, Any]:
+    """The games' reads; the scheduled contest, the one to model a new one on."""
+    contests = await rec.call("GET /api/v1/contests", "rep")
+    live = {"contest": next(c["key"] for c in contests if c["status"] == "live")}
+    await rec.call("GET /api/v1/contests/{contest}", "rep", path=live)
+    await rec.call("GET /api/v1/contests/{contest}/participants", "finance", path=live)
+    await rec.call(
+        "GET /api/v1/contests/{contest}/leaderboard", "rep", path=live, query={"limit": 2}
+    )
+    await rec.stream("GET /api/v1/contests/{contest}/leaderboard/stream", "rep", path=live)
+    boards = await rec.call("GET /api/v1/leaderboards/displayed", "rep")
+    await rec.call(
+        "GET /api/v1/leaderboards",
+        "rep",
+        query={"measure": boards[0]["measure"], "period": timeline.current.label, "limit": 2},
+    )
+    return dict(next(c for c in contests if c["status"] == "scheduled"))
+
+
+async def _data_and_plans(rec: Recorder, loaded: Loaded, timeline: Timeline, rep: str) -> None:
+    """A run, an integration's deal (the rep's open one, won today), a plan, a year.
+
+    The run goes first: one asked for through the API is refused (409) while another
+    holds its plans, as the ingest's recompute in the background would."""
+    await rec.call("POST /api/v1/calc-runs", "finance", body={"period": timeline.current.label})
+    deal = next(d for d in loaded.data.deals if d["owner"] == rep and d["status"] == "open")
+    won = {**deal, "status": "won", "close_date": timeline.today.isoformat()}
+    await rec.call(
+        "POST /api/v1/ingest/{kind}", "admin", path={"kind": "deals"}, body={"items": [won]}
+    )
+    plan = {"source": (PLANS_DIR / NEW_PLAN).read_text(encoding="utf-8"), "filename": NEW_PLAN}
+    await rec.call("POST /api/v1/plans", "finance", body=plan)
+    await rec.call(
+        "POST /api/v1/periods/generate", "finance", body={"fiscal_year": timeline.year + 1}
+    )
+
+
+async def _payouts(rec: Recorder, timeline: Timeline, waiting: list[dict[str, Any]]) -> None:
+    """Last quarter's statements: one approved, one sent back and submitted again, the
+    rest approved at once; then exported to payroll and paid."""
+    previous = {"period": timeline.previous.label}
+    first, second = ({"statement_id": s["id"]} for s in waiting)
+    base = "/api/v1/statements/{statement_id}"
+    await rec.call(
+        f"POST {base}/approve", "finance", path=first, body={"version": waiting[0]["version"]}
+    )
+    reason = "The new-logo SPIFF is counted on two lines; recompute it before approval."
+    back = await rec.call(
+        f"POST {base}/reject",
+        "finance",
+        path=second,
+        body={"reason": reason, "version": waiting[1]["version"]},
+    )
+    await rec.call(f"POST {base}/submit", "finance", path=second, body={"version": back["version"]})
+    await rec.call("POST /api/v1/periods/{period}/statements/approve", "finance", path=previous)
+    await rec.call("GET /api/v1/payouts/export", "finance", query=previous)
+    await rec.call("POST /api/v1/payouts/mark-paid", "finance", body=previous)
+
+
+async def _inquiries(rec: Recorder, timeline: Timeline, inquiry: dict[str, Any]) -> None:
+    """Finance answers the open inquiry and accepts it; its asker then asks about the
+    same line again."""
+    it = {"dispute_id": inquiry["id"]}
+    answer = "Yes: the deal closed on the quarter's last day and missed the run; it is added."
+    await rec.call(
+        "POST /api/v1/disputes/{dispute_id}/answer", "finance", path=it, body={"answer": answer}
+    )
+    accepted = {
+        "outcome": "accepted",
+        "reason": "Closed on the quarter's last day, after the final run.",
+        "adjustment": "350.00",
+        "period": timeline.current.label,
+    }
+    await rec.call("POST /api/v1/disputes/{dispute_id}/resolve", "finance", path=it, body=accepted)
+    line = {"statement_id": inquiry["statement"], "line_no": inquiry["line_no"]}
+    question = "The adjustment is 350.00, but the deal's commission at my rate is 420.00."
+    await rec.call(
+        "POST /api/v1/statements/{statement_id}/lines/{line_no}/disputes",
+        "rep",
+        path=line,
+        body={"message": question},
+    )
+
+
+async def _closing(rec: Recorder, timeline: Timeline) -> None:
+    """This quarter closed, and its draft statements submitted for approval."""
+    current = {"period": timeline.current.label}
+    await rec.call("POST /api/v1/periods/{period}/close", "finance", path=current)
+    await rec.call("POST /api/v1/periods/{period}/statements/submit", "finance", path=current)
+
+
+def _month_after(window: dict[str, str]) -> dict[str, str]:
+    """The calendar month after a contest's window, as a window."""
+    day = dt.date.fromisoformat(window["to"]) + dt.timedelta(days=1)
+    month = period_containing(day, "month", FIRST_MONTH)
+    return {"from": month.start.isoformat(), "to": month.end.isoformat()}
+
+
+async def _contests(rec: Recorder, model: dict[str, Any]) -> None:
+    """A manager's contest modelled on the scheduled one (the demo's blitz of next month),
+    a month later: created, edited, scheduled, copied for the month after, and the copy
+    called off."""
+    window = _month_after(model["window"])
+    month = dt.date.fromisoformat(window["from"]).strftime("%B")
+    key = f"blitz-{window['from'][:7]}"
+    definition = {**model["definition"], "key": key, "name": f"{month} Blitz", "window": window}
+    await rec.call("POST /api/v1/contests", "manager", body=definition)
+    it = {"contest": key}
+    edited = {
+        **definition,
+        "description": f"{definition['description']} Ties go to whoever got there first.",
+    }
+    await rec.call("PUT /api/v1/contests/{contest}", "manager", path=it, body=edited)
+    await rec.call("POST /api/v1/contests/{contest}/schedule", "manager", path=it)
+    after = _month_after(window)
+    copy = {
+        "key": f"blitz-{after['from'][:7]}",
+        "name": f"{dt.date.fromisoformat(after['from']):%B} Blitz",
+        "window": after,
+    }
+    await rec.call("POST /api/v1/contests/{contest}/clone", "manager", path=it, body=copy)
+    await rec.call(
+        "POST /api/v1/contests/{contest}/cancel", "manager", path={"contest": copy["key"]}
+    )
+
+
+async def play(rec: Recorder, loaded: Loaded) -> None:
+    """Make every call on the demo ``loaded``: the reads, then the writes."""
+    timeline = Timeline(loaded.today)
+    rep = await _identity(rec, timeline)
+    await _own_pay(rec, timeline)
+    await _their_pay(rec, timeline, rep)
+    waiting, inquiry = await _finance_reads(rec, loaded, timeline)
+    model = await _games(rec, timeline)
+    await _data_and_plans(rec, loaded, timeline, rep)
+    await _payouts(rec, timeline, waiting)
+    await _inquiries(rec, timeline, inquiry)
+    await _closing(rec, timeline)
+    await _contests(rec, model)
+    # Last, so that it counts the requests above.
+    await rec.call("GET /metrics", "admin", text_from=f"# HELP {HTTP_REQUESTS}")
