@@ -31,6 +31,10 @@ async def test_the_served_description_carries_them(schema: dict[str, Any]) -> No
                 for media in answer.get("content", {}).values()
                 if NAME in media.get("examples", {})
             ]
+            successes = [a for s, a in operation["responses"].items() if 200 <= int(s) < 300]
+            if not any(answer.get("content") for answer in successes):
+                assert shown == [], where  # a 204: nothing to show
+                continue
             assert len(shown) == 1, where
             assert shown[0]["summary"], where
     me = schema["paths"]["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]

@@ -175,7 +175,6 @@ async def webhook_sending(app: Litestar) -> AsyncIterator[None]:
 # answers Litestar adds, which authentication lets through without a principal.
 webhooks_router = Router(
     path="/api/v1",
-    tags=["webhooks"],
     route_handlers=[
         create_webhook,
         list_webhooks,

@@ -29,8 +29,9 @@ class Example(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw
     asked: str
     request: Any = None
     status: int
-    media_type: str
-    answer: Any
+    # None for an answer without content (204).
+    media_type: str | None = None
+    answer: Any = None
 
     def summary(self) -> str:
         """What the example shows, as the docs title it."""

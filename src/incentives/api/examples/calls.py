@@ -4,13 +4,17 @@ is for, with a request a person would make of the demo.
 The reads come first, so their answers show the demo as loaded; then the writes, each on
 what the demo leaves for it: a run, a deal ingested, a plan published, the next fiscal
 year, last quarter's statements approved (one rejected and submitted again), exported
-and paid, inquiries asked, answered and resolved, this quarter closed and submitted, a
-contest made, edited, scheduled, copied and called off.
+and paid (announced to payroll's webhook, whose delivery log is then read), inquiries
+asked, answered and resolved, this quarter closed and submitted, a contest made, edited,
+scheduled, copied and called off.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from incentives.demo.commands import Loaded
@@ -225,6 +229,87 @@ async def _contests(rec: Recorder, model: dict[str, Any]) -> None:
     )
 
 
+@contextlib.asynccontextmanager
+async def _payroll_receiver() -> AsyncIterator[str]:
+    """A receiver of webhooks on loopback that takes anything (204): the URL payroll's
+    subscription is made for, so that its deliveries are delivered."""
+
+    async def take(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            (
+                int(h.split(b":")[1])
+                for h in head.lower().split(b"\r\n")
+                if h.startswith(b"content-length:")
+            ),
+            0,
+        )
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(take, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield f"http://127.0.0.1:{port}/payroll/incentives"
+
+
+async def _subscription(rec: Recorder, url: str) -> dict[str, Any]:
+    """Payroll's subscription to approvals and payments, made before them."""
+    made: dict[str, Any] = await rec.call(
+        "POST /api/v1/webhooks",
+        "finance",
+        body={
+            "url": url,
+            "events": ["statement.approved", "statement.paid"],
+            "description": "Payroll: approved statements to stage, paid ones to close",
+        },
+    )
+    # A throwaway database's, but a secret all the same: the example shows its shape.
+    rec.examples["POST /api/v1/webhooks"].answer["secret"] = "whsec_…"  # noqa: S105
+    return made
+
+
+async def _all_delivered(rec: Recorder, hook: int) -> None:
+    """Wait until the subscription's deliveries have all arrived."""
+    headers = {"Authorization": f"Bearer {rec.tokens['finance']}"}
+    for _ in range(200):
+        answer = await rec.client.get(
+            f"/api/v1/webhooks/{hook}/deliveries", params={"status": "pending"}, headers=headers
+        )
+        if answer.headers.get("x-total-count") == "0":
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the demo's webhook deliveries did not arrive")
+
+
+async def _webhooks(rec: Recorder, made: dict[str, Any], url: str) -> None:
+    """The delivery log once approvals and payments were sent: one delivery opened and
+    replayed, the receiver tried out, the subscription paused; a chat one removed."""
+    await _all_delivered(rec, made["id"])
+    it = {"webhook_id": made["id"]}
+    await rec.call("GET /api/v1/webhooks", "finance")
+    await rec.call("GET /api/v1/webhooks/{webhook_id}", "finance", path=it)
+    log = await rec.call(
+        "GET /api/v1/webhooks/{webhook_id}/deliveries", "finance", path=it, query={"limit": 2}
+    )
+    one = {"delivery_id": log[0]["id"]}
+    await rec.call("GET /api/v1/webhook-deliveries/{delivery_id}", "finance", path=one)
+    await rec.call("POST /api/v1/webhook-deliveries/{delivery_id}/replay", "finance", path=one)
+    await rec.call("POST /api/v1/webhooks/{webhook_id}/ping", "finance", path=it)
+    await rec.call(
+        "PATCH /api/v1/webhooks/{webhook_id}", "finance", path=it, body={"active": False}
+    )
+    chat = await rec.client.post(
+        "/api/v1/webhooks",
+        json={"url": url, "events": ["dispute.opened"], "format": "slack"},
+        headers={"Authorization": f"Bearer {rec.tokens['finance']}"},
+    )
+    gone = {"webhook_id": chat.raise_for_status().json()["id"]}
+    await rec.call("DELETE /api/v1/webhooks/{webhook_id}", "finance", path=gone)
+
+
 async def play(rec: Recorder, loaded: Loaded) -> None:
     """Make every call on the demo ``loaded``: the reads, then the writes."""
     timeline = Timeline(loaded.today)
@@ -234,7 +319,10 @@ async def play(rec: Recorder, loaded: Loaded) -> None:
     waiting, inquiry = await _finance_reads(rec, loaded, timeline)
     model = await _games(rec, timeline)
     await _data_and_plans(rec, loaded, timeline, rep)
-    await _payouts(rec, timeline, waiting)
+    async with _payroll_receiver() as payroll:
+        hook = await _subscription(rec, payroll)
+        await _payouts(rec, timeline, waiting)
+        await _webhooks(rec, hook, payroll)
     await _inquiries(rec, timeline, inquiry)
     await _closing(rec, timeline)
     await _contests(rec, model)

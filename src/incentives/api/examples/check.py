@@ -17,9 +17,13 @@ import msgspec
 
 from incentives.api.examples import Example, Recorded, essence
 from incentives.auth.tokens import PREFIX
+from incentives.webhooks import signing
 
-# A bearer token as ``auth.tokens`` makes them (its prefix and 32 random bytes, encoded).
-TOKEN = re.compile(re.escape(PREFIX) + r"[A-Za-z0-9_-]{20,}")
+# A bearer token as ``auth.tokens`` makes them (its prefix and 32 random bytes, encoded),
+# or a webhook's signing secret as ``webhooks.signing`` does.
+TOKEN = re.compile(
+    re.escape(PREFIX) + r"[A-Za-z0-9_-]{20,}|" + re.escape(signing.PREFIX) + r"[A-Za-z0-9+/=]{20,}"
+)
 
 
 # Keywords whose value is data, not a schema, and those whose value names schemas.
@@ -94,6 +98,10 @@ def _problems_of(
     answer = operation["responses"].get(str(example.status))
     if answer is None or not 200 <= example.status < 300:
         return [*found, f"{key}: {example.status} is no success it documents"]
+    if example.media_type is None:
+        if answer.get("content") or example.answer is not None:
+            return [*found, f"{key}: answered without content, which it does not document"]
+        return found
     media = _media(answer.get("content", {}), example.media_type)
     if media is None:
         return [*found, f"{key}: answered {example.media_type}, which it does not document"]
@@ -115,7 +123,8 @@ def problems(schema: dict[str, Any], examples: Recorded) -> list[str]:
 
 
 def secrets_in(examples: Recorded) -> list[str]:
-    """The operations whose examples hold something like a bearer token."""
+    """The operations whose examples hold something like a bearer token or a signing
+    secret."""
     return [
         key
         for key, example in examples.operations.items()

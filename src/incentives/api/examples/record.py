@@ -114,7 +114,11 @@ class Recorder:
             asked=asked,
             request=body,
             status=answer.status_code,
-            media_type=essence(answer.headers["content-type"]),
+            media_type=(
+                essence(answer.headers["content-type"])
+                if "content-type" in answer.headers
+                else None
+            ),
             answer=value,
         )
 
@@ -146,6 +150,9 @@ class Recorder:
             method, url, params=dict(query or {}), json=body, headers=headers
         )
         self._succeeded(operation, who, asked, answer)
+        if "content-type" not in answer.headers:  # no content: nothing to show but its status
+            self._keep(operation, who, asked, answer, None, body)
+            return None
         json = essence(answer.headers["content-type"]) == "application/json"
         whole = answer.json() if json else answer.text
         kept = cut(whole) if json else head(answer.text, text_from)
