@@ -24,7 +24,7 @@ async def test_health_and_docs_are_public(client: Client) -> None:
     assert health.json() == {"status": "ok", "database": "ok"}
     schema = await client.get("/schema/openapi.json")
     assert schema.status_code == 200
-    assert "/api/v1/ingest/{kind}" in schema.json()["paths"]
+    assert "/api/v1/ingest/deals" in schema.json()["paths"]
 
 
 async def test_the_web_page_is_public_and_locked_to_this_origin(client: Client) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from incentives.ingest.items import KINDS
 from tests.api.conftest import Client, Headers
 
 PUBLIC = {("get", "/health")}
@@ -58,7 +59,7 @@ async def test_operations_are_grouped_by_the_audiences_that_may_call_them(
         "rep",
         "manager",
     }
-    assert tags("post", "/api/v1/ingest/{kind}") == tags("get", "/metrics") == {"integration"}
+    assert tags("post", "/api/v1/ingest/deals") == tags("get", "/metrics") == {"integration"}
     assert tags("get", "/api/v1/payouts/export") == {"finance"}
     # The games' resources, and whatever an office display may read.
     assert tags("post", "/api/v1/contests") == {"manager", "finance", "games"}
@@ -222,3 +223,44 @@ async def test_a_number_too_large_for_any_id_is_refused_not_a_server_error(
         assert answer.status_code in (400, 404), (path, answer.status_code, answer.text)
     posted = await client.post(f"/api/v1/statements/{huge}/submit", headers=world["finance"])
     assert posted.status_code == 400
+
+
+async def test_each_kind_of_ingested_item_is_its_own_operation_with_its_items_schema(
+    schema: dict[str, Any], client: Client, auth: Headers
+) -> None:
+    paths = schema["paths"]
+    assert "/api/v1/ingest/{kind}" not in paths
+    components = schema["components"]["schemas"]
+    for kind, item in KINDS.items():
+        operation = paths[f"/api/v1/ingest/{kind}"]["post"]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert body["properties"]["items"]["items"] == {
+            "$ref": f"#/components/schemas/{item.__name__}"
+        }
+        assert body["properties"]["items"]["maxItems"] == 10_000
+        assert operation["summary"] == f"Upsert a batch of {kind.replace('_', ' ')}"
+        assert {"400", "401", "403", "422"} <= set(operation["responses"])
+    deal = components["DealItem"]
+    assert set(deal["required"]) == {
+        "external_id",
+        "owner",
+        "amount",
+        "currency",
+        "close_date",
+        "status",
+    }
+    assert deal["additionalProperties"] is False
+    assert deal["properties"]["status"]["enum"] == ["cancelled", "lost", "open", "won"]
+    # The documented path is served, and every bad item of a batch is still named at once.
+    bad = [
+        {"external_id": "P-1", "name": "Ana", "currency": "usd"},
+        {"external_id": "P-2", "currency": "USD"},
+    ]
+    refused = await client.post(
+        "/api/v1/ingest/participants", json={"items": bad}, headers=auth["integration"]
+    )
+    assert refused.status_code == 422
+    assert [(e["item"], e["field"]) for e in refused.json()["errors"]] == [
+        (0, "currency"),
+        (1, "name"),
+    ]

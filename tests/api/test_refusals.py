@@ -195,7 +195,7 @@ async def test_a_rejected_batch_names_each_item_and_field(client: Client, auth: 
             "errors": [
                 {"field": "amount", "message": "Invalid decimal string", "item": 0, "key": "D-1"},
                 {
-                    "field": "(item)",
+                    "field": "external_id",
                     "message": "Object missing required field `external_id`",
                     "item": 1,
                 },

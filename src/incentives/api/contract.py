@@ -22,7 +22,7 @@ from litestar import Litestar
 from litestar.openapi import ResponseSpec
 from litestar.routes import HTTPRoute
 
-from incentives.api import examples
+from incentives.api import examples, ingest_schema
 from incentives.api.audiences import OWN, audiences
 from incentives.api.problems import PROBLEM_JSON, Problem
 
@@ -83,9 +83,11 @@ def optional_bodies(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def as_served(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema as served: what the handlers cannot say added (``optional_bodies``, and
-    the examples recorded on the demo). Changes ``schema`` in place (it is built once)."""
-    return examples.attach(optional_bodies(schema), examples.recorded())
+    """The schema as served: what the handlers cannot say added (``optional_bodies``, an
+    ingest operation per kind of item, and the examples recorded on the demo). Changes
+    ``schema`` in place (it is built once)."""
+    typed = ingest_schema.per_kind(optional_bodies(schema))
+    return examples.attach(typed, examples.recorded())
 
 
 def document(app: Litestar) -> None:

@@ -155,8 +155,15 @@ T = TypeVar("T", bound=Item)
 _PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 
 
-def _field_of(path: str) -> str:
+# msgspec names a missing or unknown field in its message, at the path of the object.
+_NAMED = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<name>[^`]+)`$")
+
+
+def _field_of(path: str, message: str) -> str:
     # msgspec paths look like ".splits[0].percent"; the API names fields without the dot.
+    named = _NAMED.match(message)
+    if named:
+        path = f"{path}.{named.group('name')}"
     return path.lstrip(".") or "(item)"
 
 
@@ -180,7 +187,7 @@ def convert_items(raw_items: list[Any], item_type: type[T]) -> tuple[list[T], li
                 ItemProblem(
                     item=index,
                     key=key if isinstance(key, str) else None,
-                    field=_field_of(path),
+                    field=_field_of(path, match.group("message")),
                     message=match.group("message"),
                 )
             )

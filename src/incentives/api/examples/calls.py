@@ -17,10 +17,12 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from incentives.api import ingest_schema
 from incentives.demo.commands import Loaded
 from incentives.demo.plans import PLANS_DIR
 from incentives.demo.timeline import FIRST_MONTH, Timeline
 from incentives.engine.periods import period_containing
+from incentives.ingest.items import Kind
 
 if TYPE_CHECKING:  # the recorder imports this module
     from incentives.api.examples.record import Recorder
@@ -123,16 +125,18 @@ async def _games(rec: Recorder, timeline: Timeline) -> dict[str, Any]:
 
 
 async def _data_and_plans(rec: Recorder, loaded: Loaded, timeline: Timeline, rep: str) -> None:
-    """A run, an integration's deal (the rep's open one, won today), a plan, a year.
+    """A run, an integration's batch of each kind (the rep's open deal, won today; the
+    demo's first item of the others, unchanged), a plan, a year.
 
     The run goes first: one asked for through the API is refused (409) while another
     holds its plans, as the ingest's recompute in the background would."""
     await rec.call("POST /api/v1/calc-runs", "finance", body={"period": timeline.current.label})
     deal = next(d for d in loaded.data.deals if d["owner"] == rep and d["status"] == "open")
     won = {**deal, "status": "won", "close_date": timeline.today.isoformat()}
-    await rec.call(
-        "POST /api/v1/ingest/{kind}", "admin", path={"kind": "deals"}, body={"items": [won]}
-    )
+    for kind in Kind:
+        # Each kind's first item as the demo loaded it (unchanged), but the deal just won.
+        items = [won] if kind is Kind.DEALS else getattr(loaded.data, kind.value)[:1]
+        await rec.call(f"POST {ingest_schema.path_of(kind)}", "admin", body={"items": items})
     plan = {"source": (PLANS_DIR / NEW_PLAN).read_text(encoding="utf-8"), "filename": NEW_PLAN}
     await rec.call("POST /api/v1/plans", "finance", body=plan)
     await rec.call(
