@@ -392,8 +392,10 @@ async def test_a_paused_subscription_keeps_its_message_and_a_deletion_is_confirm
 ) -> None:
     finance = world["finance"]
     with receiving(free_port()) as receiver:
+        # A long URL, which the confirmation's sentence must wrap on a phone.
+        url = f"{receiver.url}/payroll/statements/incentives"
         hook = await _subscribe(
-            site, finance, receiver.url, ["statement.approved"], description="Payroll sync"
+            site, finance, url, ["statement.approved"], description="Payroll sync"
         )
         await sign_in(page, finance)
         await page.goto("/app/#/webhooks")
@@ -443,10 +445,14 @@ async def test_a_paused_subscription_keeps_its_message_and_a_deletion_is_confirm
         await card.get_by_role("button", name="Delete").click()
         asked = card.get_by_role("group")
         await expect(asked).to_have_text(
-            f"Delete “Payroll sync”? Nothing more is sent to {receiver.url}, and its delivery"
+            f"Delete “Payroll sync”? Nothing more is sent to {url}, and its delivery"
             " log goes with it. This cannot be undone.Delete for goodKeep it"
         )
         await expect(asked.get_by_role("button", name="Delete for good")).to_be_focused()
+        await page.set_viewport_size(PHONE)
+        await assert_fits(page)
+        await assert_accessible(page)
+        await page.set_viewport_size(DESKTOP)
         await page.keyboard.press("Escape")
         await expect(asked).to_be_hidden()
         await expect(card.get_by_role("button", name="Delete", exact=True)).to_be_focused()
@@ -454,9 +460,7 @@ async def test_a_paused_subscription_keeps_its_message_and_a_deletion_is_confirm
         await page.keyboard.press("Enter")
         await asked.get_by_role("button", name="Delete for good").click()
         said = page.locator("main [data-notice]")
-        await expect(said).to_have_text(
-            f"Deleted “Payroll sync”: nothing more is sent to {receiver.url}."
-        )
+        await expect(said).to_have_text(f"Deleted “Payroll sync”: nothing more is sent to {url}.")
         await expect(said).to_be_focused()
         await expect(page.get_by_role("heading", name="No webhooks yet")).to_be_visible()
     assert await _call(site, finance, "GET", "/webhooks") == []
