@@ -94,10 +94,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture
+def server_settings() -> dict[str, str]:
+    """Settings the served process gets besides the test database's; a test module that
+    needs others (a short webhook retry schedule, say) overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
 async def site(
     database_url: str,
     world: Headers,  # noqa: F811
     tmp_path: Path,
+    server_settings: dict[str, str],
 ) -> AsyncIterator[str]:
     """The API and the page served by a child ``incentives serve`` on the test world; it
     must stop within seconds when asked, as under a process manager."""
@@ -106,6 +114,7 @@ async def site(
         **os.environ,
         "INCENTIVES_DATABASE_URL": database_url,
         "INCENTIVES_SCHEDULER": "off",
+        **server_settings,
     }
     program = str(Path(sys.executable).with_name("incentives"))
     log = tmp_path / "serve.log"

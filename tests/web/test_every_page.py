@@ -21,6 +21,8 @@ PAGES = [
     ("finance", "#/payouts", "h1"),
     ("finance", "#/disputes", "form"),
     ("finance", "#/audit", "tr[data-audit]"),
+    ("finance", "#/webhooks", ".empty"),
+    ("finance", "#/webhooks/new", "form"),
 ]
 
 

@@ -1,6 +1,8 @@
 // The API is the single source of truth: every figure on the page comes from it, with
 // the token the user signed in with, kept for this browser tab's session only.
 
+import { fill, h } from "./dom.js";
+
 const KEY = "incentives.token";
 const BASE = "/api/v1";
 
@@ -44,13 +46,40 @@ async function failure(response) {
   return new ApiError(response.status, body.title || body.detail, body.errors || []);
 }
 
-/** Call the API: GET by default, JSON in and out. Throws ApiError on a non-2xx answer. */
-export async function api(path, { method = "GET", body, signal } = {}) {
+async function request(path, { method = "GET", body, signal } = {}) {
   const init = { method, signal, headers: headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
   if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(BASE + path, init);
   if (!response.ok) throw await failure(response);
+  return response;
+}
+
+/** Call the API: GET by default, JSON in and out. Throws ApiError on a non-2xx answer. */
+export async function api(path, options = {}) {
+  const response = await request(path, options);
   return response.status === 204 ? null : response.json();
+}
+
+/** One page of a paged list: its items, how many there are in all (``X-Total-Count``)
+ * and the path of the next page (the ``Link`` header's ``rel="next"``), null on the last. */
+export async function page(path, options = {}) {
+  const response = await request(path, options);
+  return {
+    items: await response.json(),
+    total: Number(response.headers.get("X-Total-Count")),
+    next: linked(response.headers.get("Link"), "next"),
+  };
+}
+
+/** The path (under the API's base) a Link header gives for ``rel``, or null. */
+function linked(header, rel) {
+  for (const part of (header || "").split(",")) {
+    const match = /<([^>]*)>\s*;\s*rel="([^"]*)"/.exec(part);
+    if (!match || match[2] !== rel) continue;
+    const url = new URL(match[1], location.origin);
+    if (url.origin === location.origin && url.pathname.startsWith(`${BASE}/`)) return url.pathname.slice(BASE.length) + url.search;
+  }
+  return null;
 }
 
 /** Save what ``path`` answers (a CSV, say) as a file named ``filename``: fetched with the
@@ -116,6 +145,18 @@ async function read(stream, onEvent) {
   }
 }
 
+// The last part of a field's path: an item ("[0]") or a member (".cash").
+const PART = /(\[\d+\]|\.[^.[\]]+)$/;
+
+/** The control named by ``data-field`` for a field the API names, or, failing that, for
+ * the field it is part of: ``events[0]`` is shown beside ``events``. */
+function claimant(form, field) {
+  for (let name = field; ; name = name.replace(PART, "")) {
+    const input = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+    if (input || !PART.test(name)) return input;
+  }
+}
+
 /** Show a failure's field messages beside the inputs named by ``data-field``, and
  * return the messages no input claims. */
 export function markFields(form, error) {
@@ -123,18 +164,37 @@ export function markFields(form, error) {
   for (const el of form.querySelectorAll(".field-error")) el.remove();
   const unclaimed = [];
   for (const problem of error.errors || []) {
-    const input = form.querySelector(`[data-field="${CSS.escape(problem.field)}"]`);
+    const input = claimant(form, problem.field);
     if (!input) {
       unclaimed.push(problem);
       continue;
     }
+    const said = `${problem.field}: ${problem.message}`;
+    const id = `${input.id}-error`;
+    const earlier = form.querySelector(`#${CSS.escape(id)}`);
+    if (earlier) {
+      earlier.textContent += `; ${said}`;
+      continue;
+    }
     const note = document.createElement("span");
     note.className = "field-error";
-    note.id = `${input.id}-error`;
-    note.textContent = `${problem.field}: ${problem.message}`;
+    note.id = id;
+    note.textContent = said;
     input.setAttribute("aria-invalid", "true");
     input.setAttribute("aria-describedby", note.id);
     input.closest("label, .field")?.append(note);
   }
   return unclaimed;
+}
+
+/** A refused form: each field's message beside it, and all of them in ``summary`` (an
+ * alert region), brought into view. */
+export function explain(form, summary, error) {
+  markFields(form, error);
+  const items = (error.errors || []).map((p) => `${p.field}: ${p.message}`);
+  // A title that only repeats its one field's message is said once.
+  fill(summary, h("div", { class: "notice" },
+    items.includes(error.message) ? null : h("p", {}, error.message),
+    items.length ? h("ul", {}, items.map((text) => h("li", {}, text))) : null));
+  summary.scrollIntoView({ block: "nearest" });
 }

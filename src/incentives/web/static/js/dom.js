@@ -128,9 +128,10 @@ export function date(iso, options = { dateStyle: "medium" }) {
   return new Intl.DateTimeFormat(LOCALE, { ...options, timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
-/** A UTC timestamp ("2026-12-07T07:02:18Z") in the reader's locale and time zone. */
-export function when(timestamp) {
-  return timestamp ? new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" }).format(new Date(timestamp)) : "–";
+/** A UTC timestamp ("2026-12-07T07:02:18Z") in the reader's locale and time zone, to the
+ * minute ("Dec 7, 2026, 7:02 AM") or, with ``timeStyle: "medium"``, the second. */
+export function when(timestamp, timeStyle = "short") {
+  return timestamp ? new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle }).format(new Date(timestamp)) : "–";
 }
 
 /** A plain number with separators, at most ``places`` decimals, trailing zeros dropped. */
@@ -164,6 +165,28 @@ export function percentValue(fraction) {
 /** A status as a small labelled badge. */
 export function badge(status) {
   return h("span", { class: `badge ${status}` }, status);
+}
+
+/** What a page shows when the API refuses it or fails: its heading and the API's own
+ * words (a catch handler: ``load().catch(refusal(view, "Webhooks"))``). */
+export function refusal(view, heading) {
+  return (error) => fill(view, h("h1", {}, heading), h("p", { class: "error", role: "alert" }, error.message));
+}
+
+/** Run ``render`` (which redraws part of ``root``), then give the focus back to the
+ * control that had it, found again by its ``data-action``, or else to the notice the new
+ * drawing holds (``data-notice``): a keyboard user stays where they were. */
+export async function keepingFocus(root, render) {
+  const action = document.activeElement?.dataset?.action;
+  await render();
+  const again = action && root.querySelector(`[data-action="${CSS.escape(action)}"]`);
+  (again || root.querySelector("[data-notice]"))?.focus();
+}
+
+/** What an action did, in a card that ``keepingFocus`` gives the focus to; ``ok`` false
+ * for a refusal. */
+export function outcome(text, ok = true) {
+  return h("div", { class: `card outcome ${ok ? "ok" : "error"}`, role: ok ? "status" : "alert", tabindex: -1, "data-notice": "" }, text);
 }
 
 /** Say something to screen readers and sighted users alike, for a few seconds. */

@@ -14,12 +14,16 @@ import * as signin from "./views/signin.js";
 import * as statement from "./views/statement.js";
 import * as team from "./views/team.js";
 import * as tv from "./views/tv.js";
+import * as webhookForm from "./views/webhook-form.js";
+import * as webhookLog from "./views/webhook-log.js";
+import * as webhooks from "./views/webhooks.js";
 
 const PAYEES = ["rep", "manager"];
 const MANAGERS = ["manager", "finance", "admin"];
 const FINANCE = ["finance", "admin"];
 
-// Route: [pattern, view, who may open it, label in the navigation (if any)].
+// Route: [pattern, view, who may open it, label in the navigation (if any), who sees
+// the label (by default, who may open it)].
 const ROUTES = [
   [/^pay$/, pay, PAYEES, "My pay"],
   // Anyone may ask; the API answers for whose pay they may see.
@@ -32,6 +36,10 @@ const ROUTES = [
   [/^payouts$/, payouts, FINANCE, "Payouts"],
   [/^disputes$/, disputes, FINANCE, "Disputes"],
   [/^audit$/, audit, FINANCE, "Audit"],
+  // Anyone may ask; the API refuses whoever is not finance or admin, in its own words.
+  [/^webhooks$/, webhooks, null, "Webhooks", FINANCE],
+  [/^webhooks\/new$/, webhookForm, null, null],
+  [/^webhooks\/(\d+)$/, webhookLog, null, null],
   [/^boards$/, boards, null, "Leaderboards"],
   [/^tv$/, tv, null, null],
 ];
@@ -56,12 +64,14 @@ function where() {
 
 function renderNav(current) {
   const nav = document.getElementById("nav");
-  const links = ROUTES.filter(([, , roles, label]) => label && (!roles || roles.includes(me.role)));
+  const links = ROUTES.filter(([, , roles, label, shownTo = roles]) => label && (!shownTo || shownTo.includes(me.role)));
   fill(
     nav,
     links.map(([pattern, , , label]) => {
       const path = pattern.source.replace(/^\^|\$$/g, "").replace("\\/", "/");
-      return h("a", { href: `#/${path}`, "aria-current": path === current ? "page" : null }, label);
+      // A page under a section ("webhooks/3") marks the section's entry.
+      const here = path === current || current.startsWith(`${path}/`);
+      return h("a", { href: `#/${path}`, "aria-current": here ? "page" : null }, label);
     }),
   );
   nav.hidden = false;

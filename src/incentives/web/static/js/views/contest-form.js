@@ -1,6 +1,6 @@
 // Create a contest. The form builds the same definition a contest file holds and the API
 // checks it: its messages are shown beside the fields they name, word for word.
-import { api, markFields } from "../api.js";
+import { api, explain, markFields } from "../api.js";
 import { announce, fill, h, labelled } from "../dom.js";
 
 const slug = (text) => text.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
@@ -71,11 +71,7 @@ async function load(view) {
       fill(summary);
       showCreated(done, created);
     } catch (error) {
-      markFields(form, error);
-      fill(summary, h("div", { class: "notice" }, h("p", {}, error.message), error.errors?.length
-        ? h("ul", {}, error.errors.map((p) => h("li", {}, `${p.field}: ${p.message}`)))
-        : null));
-      summary.scrollIntoView({ block: "nearest" });
+      explain(form, summary, error);
     }
   });
   fill(view, h("h1", { id: "contest-title" }, "New contest"), form);
