@@ -4,8 +4,9 @@ its total in ``X-Total-Count`` and the next and previous pages in ``Link``."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.api.conftest import Client, Headers
+from tests.api.conftest import Client, Headers, make_live, race
 
 
 async def test_a_page_of_statements_names_the_total_and_its_neighbours(
@@ -67,3 +68,37 @@ async def test_one_limit_rule_everywhere(client: Client, world: Headers, limit: 
         refused = await client.get(f"{path}?limit={limit}", headers=who)
         assert refused.status_code == 400, (path, refused.text)
         assert refused.json()["errors"][0]["field"] == "limit"
+
+
+async def test_contests_page_and_count_only_what_their_reader_may_see(
+    client: Client, db: AsyncEngine, world: Headers
+) -> None:
+    await make_live(
+        client,
+        db,
+        world["manager"],
+        race("spring", "Spring race"),
+        race("summer", "Summer race", window={"from": "2027-06-01", "to": "2027-08-31"}),
+        race("trial", "Trial race", visibility="test"),
+    )
+    draft = await client.post(
+        "/api/v1/contests", json=race("autumn", "Autumn race"), headers=world["manager"]
+    )
+    assert draft.status_code == 201, draft.text
+    # The rep: the two public ones that are scheduled or live, newest window first.
+    first = await client.get("/api/v1/contests?limit=1", headers=world["rep"])
+    assert [c["key"] for c in first.json()] == ["summer"]
+    assert first.headers["X-Total-Count"] == "2"
+    assert first.headers["Link"] == '</api/v1/contests?limit=1&offset=1>; rel="next"'
+    second = await client.get("/api/v1/contests?limit=1&offset=1", headers=world["rep"])
+    assert [c["key"] for c in second.json()] == ["spring"]
+    # Their manager also sees the trial and the draft; finance sees all four as well.
+    for who in ("manager", "finance"):
+        every = await client.get("/api/v1/contests", headers=world[who])
+        assert every.headers["X-Total-Count"] == "4", who
+        assert {c["key"] for c in every.json()} == {"spring", "summer", "trial", "autumn"}
+    live = await client.get("/api/v1/contests?status=live", headers=world["rep"])
+    assert [c["key"] for c in live.json()] == ["spring"]
+    unknown = await client.get("/api/v1/contests?status=over", headers=world["rep"])
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["field"] == "status"

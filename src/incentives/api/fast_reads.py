@@ -34,15 +34,12 @@ from litestar.types import HTTPScope, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from incentives import metrics
-from incentives.api.games import (
-    ContestIds,
-    leaderboard_page,
-    may_view,
-)
+from incentives.api.games import ContestIds, leaderboard_page
 from incentives.api.paging import PAGE_DEFAULT, PAGE_MAX
 from incentives.api.pay import OWN_READS, own_copy
 from incentives.api.security import RecentTokens, bearer_token
 from incentives.auth.principals import Principal
+from incentives.games import catalogue
 from incentives.games.live import Live
 
 _ME = "/api/v1/me/"
@@ -108,7 +105,7 @@ class FastReads:
         contest_id = ids.known(ref)
         boards: Live = state.live
         board = None if contest_id is None else boards.kept(contest_id)
-        if board is None or not may_view(
+        if board is None or not catalogue.may_view(
             principal, board.status, board.visibility, board.created_by_id
         ):
             return None

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.contract import problems
 from incentives.api.deps import today
-from incentives.api.paging import PAGE_DEFAULT, Limit, Offset
+from incentives.api.paging import PAGE_DEFAULT, PAGE_HEADERS, Limit, Offset, paged
 from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.access import SEES_ALL
 from incentives.auth.principals import Principal
@@ -36,7 +36,8 @@ from incentives.calc.read import ratio_text
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.db.limits import as_number
 from incentives.engine.money import exponent
-from incentives.games import contests, display, live, scoring, standings
+from incentives.games import catalogue, contests, live, scoring, standings
+from incentives.games.display import ContestStatus
 from incentives.games.model import Contest, TotalScore
 from incentives.instants import Instant, maybe_instant
 from incentives.single_flight import SingleFlight
@@ -50,17 +51,6 @@ NO_CONTEST = "No such contest"
 # --- who sees and runs which contest ------------------------------------------------
 
 
-def may_view(principal: Principal, status: str, visibility: str, created_by: int | None) -> bool:
-    """Whether the principal may see a contest at all (a display: see games/display.py)."""
-    if display.is_display(principal):
-        return display.shows_contest(status, visibility)
-    if principal.role in SEES_ALL or created_by == principal.id:
-        return True
-    if visibility == "test":
-        return False
-    return status != "draft" or principal.role == "manager"
-
-
 def may_manage(principal: Principal, created_by: int | None) -> bool:
     """Whether the principal may change a contest: finance, admin, or its manager."""
     return principal.role in SEES_ALL or (
@@ -68,23 +58,14 @@ def may_manage(principal: Principal, created_by: int | None) -> bool:
     )
 
 
-_ROW = (
-    "SELECT c.id, c.key, c.name, c.status, c.visibility, c.starts_on, c.ends_on, c.definition,"
-    " c.created_by, c.created_by_id, c.revision, c.created_at, c.updated_at, c.live_at,"
-    " c.frozen_at, c.awarded_at, c.cancelled_at,"
-    " (SELECT count(*) FROM contest_entries e WHERE e.contest_id = c.id) AS participants"
-    " FROM contests c"
-)
-
-
 async def _row(conn: asyncpg.Connection, ref: str, principal: Principal) -> asyncpg.Record:
     """The contest ``ref`` names (its id when all digits, else its key), if the principal
     may see it."""
     if (number := as_number(ref)) is not None:
-        row = await conn.fetchrow(_ROW + " WHERE c.id = $1", number)
+        row = await conn.fetchrow(catalogue.ROW + " WHERE c.id = $1", number)
     else:
-        row = await conn.fetchrow(_ROW + " WHERE c.key = $1", ref)
-    if row is None or not may_view(
+        row = await conn.fetchrow(catalogue.ROW + " WHERE c.key = $1", ref)
+    if row is None or not catalogue.may_view(
         principal, row["status"], row["visibility"], row["created_by_id"]
     ):
         raise NotFoundException(NO_CONTEST)
@@ -166,21 +147,19 @@ async def create_contest(
         return _view(await _row(conn, str(contest_id), request.user))
 
 
-@get("/contests", opt=ON_DISPLAY)
+@get("/contests", opt=ON_DISPLAY, response_headers=PAGE_HEADERS)
 async def list_contests(
     conn: Conn,
     request: Request[Principal, Any, Any],
-    status: Annotated[str | None, QueryParameter(description="draft, scheduled, live, …")] = None,
-) -> list[ContestView]:
+    status: Annotated[
+        ContestStatus | None, QueryParameter(description="only contests in this state")
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Response[list[ContestView]]:
     """The contests you may see, newest window first."""
-    rows = await conn.fetch(
-        _ROW + " WHERE $1::text IS NULL OR c.status = $1 ORDER BY c.starts_on DESC, c.id DESC",
-        status,
-    )
-    user = request.user
-    return [
-        _view(r) for r in rows if may_view(user, r["status"], r["visibility"], r["created_by_id"])
-    ]
+    rows, total = await catalogue.listing(conn, request.user, status, limit=limit, offset=offset)
+    return paged(request, [_view(r) for r in rows], total, limit, offset)
 
 
 @get("/contests/{contest:str}", opt=ON_DISPLAY)
@@ -389,7 +368,7 @@ async def visible_board(
     ids: ContestIds = state.contest_ids
     contest_id = await ids.resolve(ref)
     board = None if contest_id is None else await boards.board(state.engine, contest_id)
-    if board is None or not may_view(
+    if board is None or not catalogue.may_view(
         request.user, board.status, board.visibility, board.created_by_id
     ):
         raise NotFoundException(NO_CONTEST)
