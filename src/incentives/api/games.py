@@ -36,6 +36,7 @@ from incentives.calc.read import ratio_text
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.db.limits import as_number
 from incentives.engine.money import exponent
+from incentives.formats import Figure, Ratio
 from incentives.games import catalogue, contests, live, scoring, standings
 from incentives.games.display import ContestStatus
 from incentives.games.model import Contest, TotalScore
@@ -277,9 +278,9 @@ class BoardRow(msgspec.Struct, omit_defaults=True):
     rank: int
     subject: str
     name: str
-    score: str
-    target: str | None = None
-    of_target: str | None = None
+    score: Figure
+    target: Figure | None = None
+    of_target: Ratio | None = None
     movement: int | None = None
     members: int | None = None
 

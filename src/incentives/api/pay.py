@@ -36,6 +36,7 @@ from incentives.calc.estimate import (
 from incentives.calc.pacing import PacingView, pacing
 from incentives.db.connection import driver_of
 from incentives.engine.pacing import at_risk, projected
+from incentives.formats import Ratio
 
 Conn = NamedDependency[asyncpg.Connection]
 Period = Annotated[str | None, QueryParameter(description="2026-Q1, 2026-03 or 2026")]
@@ -291,7 +292,7 @@ class MemberAttainment(read.MeasureView, kw_only=True):
 
     participant: str
     participant_name: str
-    projected_attainment: str | None = None
+    projected_attainment: Ratio | None = None
     at_risk: bool = False
 
 

@@ -25,6 +25,7 @@ from incentives.auth.principals import Principal
 from incentives.calc.read import ratio_text
 from incentives.db.connection import driver_of
 from incentives.engine.money import exponent
+from incentives.formats import Figure, Ratio
 from incentives.games import display, live, scoring
 from incentives.games.display import BoardBasis, DisplayedBoard
 
@@ -36,8 +37,8 @@ class PeriodRow(msgspec.Struct):
     rank: int
     participant: str
     name: str
-    value: str | None
-    attainment: str | None
+    value: Figure | None
+    attainment: Ratio | None
     unit: str
 
 

@@ -13,22 +13,23 @@ from incentives.calc.credited import CREDITED_COLUMNS, credited_deal
 from incentives.calc.read import MeasureUnit, plans_in_period, ratio_text
 from incentives.engine.money import exponent, from_minor
 from incentives.engine.pacing import CreditedDeal, Mark, PaidLine, Signal, money_text, pace
+from incentives.formats import Figure, Ratio
 
 
 class PacePoint(msgspec.Struct):
     """The measure's value once the deals closed on ``date`` are counted."""
 
     date: str
-    value: str
+    value: Figure
 
 
 class Threshold(msgspec.Struct):
     """Where a tier or gate starts: the measure's value, and as a fraction of quota."""
 
-    value: str
-    attainment: str | None
+    value: Figure
+    attainment: Ratio | None
     rate: str | None = None
-    to_go: str | None = None
+    to_go: Figure | None = None
 
 
 class PacingView(msgspec.Struct):
@@ -47,12 +48,12 @@ class PacingView(msgspec.Struct):
     name: str
     unit: MeasureUnit
     currency: str
-    value: str
-    quota: str | None
-    attainment: str | None
-    expected_to_date: str | None
-    projected: str
-    projected_attainment: str | None
+    value: Figure
+    quota: Figure | None
+    attainment: Ratio | None
+    expected_to_date: Figure | None
+    projected: Figure
+    projected_attainment: Ratio | None
     points: list[PacePoint]
     tiers: list[Threshold]
     gate: Threshold | None

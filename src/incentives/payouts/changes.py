@@ -15,6 +15,7 @@ import asyncpg
 import msgspec
 
 from incentives.engine.money import exponent, format_minor
+from incentives.formats import CurrencyCode, Money, Ratio
 
 RATIO = Decimal("0.5")
 AMOUNT = Decimal(500)
@@ -51,13 +52,13 @@ class Change(msgspec.Struct, kw_only=True):
     participant: str
     participant_name: str
     period: str
-    currency: str
-    total: str
+    currency: CurrencyCode
+    total: Money
     previous_period: str | None
     previous_statement: int | None
-    previous_total: str | None
-    change: str | None
-    change_fraction: str | None
+    previous_total: Money | None
+    change: Money | None
+    change_fraction: Ratio | None
     flag: Flag
 
 

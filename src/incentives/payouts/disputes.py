@@ -19,6 +19,7 @@ from incentives.audit import log as audit
 from incentives.auth.principals import Principal
 from incentives.db.paging import fetch_page
 from incentives.engine.money import MoneyError, format_minor, parse_decimal, to_minor
+from incentives.formats import CurrencyCode, Money
 from incentives.instants import Instant, instant, maybe_instant
 from incentives.webhooks import events
 from incentives.webhooks.events import EventType
@@ -46,8 +47,8 @@ class Adjustment(msgspec.Struct):
     """What an accepted dispute pays: how much, in which open period, and the statement
     that paid it once that period has closed."""
 
-    amount: str
-    currency: str
+    amount: Money
+    currency: CurrencyCode
     period: str
     statement: int | None
 
@@ -59,8 +60,8 @@ class DisputeView(msgspec.Struct, kw_only=True):
     statement: int
     line_no: int
     line_name: str
-    line_amount: str
-    currency: str
+    line_amount: Money
+    currency: CurrencyCode
     period: str
     participant: str
     status: str

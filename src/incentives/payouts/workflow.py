@@ -19,6 +19,7 @@ import msgspec
 from incentives import errors
 from incentives.audit import log as audit
 from incentives.engine.money import format_minor
+from incentives.formats import CurrencyCode, Money
 from incentives.instants import Instant, maybe_instant
 from incentives.webhooks import events
 from incentives.webhooks.events import EventType
@@ -91,8 +92,8 @@ class StatementState(msgspec.Struct, kw_only=True):
     id: int
     participant: str
     period: str
-    currency: str
-    total: str
+    currency: CurrencyCode
+    total: Money
     status: str
     version: int
     submitted_by: str | None
@@ -314,7 +315,7 @@ class Paid(msgspec.Struct):
     paid: list[int]
     already_paid: list[int]
     not_exported: list[int]
-    amounts: dict[str, str]
+    amounts: dict[str, Money]
 
 
 async def mark_paid(
