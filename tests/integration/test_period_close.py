@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.audit.log import CLI_ACTOR
 from incentives.calc.load import load
 from incentives.calc.runs import calculate
-from incentives.calc.traces import ManualAdjustmentTrace, line_trace
+from incentives.calc.traces import AdjustmentTrace, DealChange, ManualAdjustmentTrace, line_trace
 from incentives.cli import main
 from incentives.db.connection import driver_of, driver_transaction, make_engine
 from incentives.engine.evaluate import evaluate
@@ -203,6 +203,9 @@ async def test_a_late_deal_for_a_closed_period_is_an_adjustment_in_the_open_one(
         ("D-2", None, "2500.05")
     ]
     assert "D-2 added" in trace["note"]
+    shaped = line_trace(trace)
+    assert isinstance(shaped, AdjustmentTrace) and shaped.component == "commission"
+    assert shaped.changes == [DealChange("D-2", shaped.changes[0].deal_id, None, "2500.05")]
 
     # Recomputing again changes nothing: the adjustment is owed once, not once a run.
     await recompute(db)

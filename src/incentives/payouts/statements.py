@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from incentives.calc.traces import TraceKind
+from incentives.calc.traces import TracedBy, TraceKind, line_trace
 from incentives.db.paging import fetch_page
 from incentives.engine.explain import money
 from incentives.engine.money import format_minor
@@ -156,7 +156,7 @@ class StatementLine(msgspec.Struct):
     name: str
     amount: str
     currency: str
-    trace: dict[str, Any]
+    trace: TracedBy
 
 
 class StatementSummary(msgspec.Struct, kw_only=True):
@@ -269,7 +269,7 @@ async def get_statement(
                 name=r["name"],
                 amount=format_minor(r["amount_minor"], r["currency"]),
                 currency=r["currency"],
-                trace=r["trace"],
+                trace=line_trace(r["trace"]),
             )
             for r in rows
         ],
@@ -340,7 +340,7 @@ def to_html(statement: Statement) -> str:
 
     rows = []
     for line in statement.lines:
-        note = line.trace.get("note") if isinstance(line.trace.get("note"), str) else ""
+        note = getattr(line.trace, "note", "")
         rows.append(
             f"<tr><td>{line.line_no}</td><td>{e(line.kind)}</td>"
             f"<td>{e(line.name)}<div class=note>{e(line.plan or '')}"
