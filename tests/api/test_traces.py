@@ -1,8 +1,8 @@
-"""Every trace the API answers is its kind's shape, and loses nothing on the way.
+"""Every trace the API answers is its kind's documented shape, and loses nothing on the way.
 
-The vocabulary against the engine's, the demo's traces (every kind it makes), worked
-examples of what the demo never makes (a plan cap, year-to-date true-ups, a gate
-missed), and what a shape refuses.
+The demo's traces (every kind it makes), worked examples of what the demo never makes
+(a plan cap, year-to-date true-ups, a gate missed), the vocabulary against the engine's,
+and the schema served: each line's trace a ``oneOf`` told apart by ``kind``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from incentives.engine.plan import CommissionPlan, Component, TieredComponent
 from incentives.engine.records import Deal, Participant, Quota
 from incentives.engine.results import Trace
 from incentives.engine.tables import Inputs
+from tests.api.conftest import Client
 from tests.engine.builders import BASE, d, simple_plan
 
 # What the demo does not make, and where each is made instead: the worked example below
@@ -207,3 +208,61 @@ def test_what_a_shape_does_not_declare_fails_rather_than_vanishing(
 ) -> None:
     with pytest.raises(msgspec.ValidationError, match=error):
         line_trace(trace)
+
+
+# -- the schema served ----------------------------------------------------------------
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def _child(schema: dict[str, Any], node: dict[str, Any], field: str) -> dict[str, Any]:
+    """``node``'s property ``field`` (``[]``: its items), in whichever choice of a
+    ``oneOf`` has it."""
+    for choice in node.get("oneOf", [node]):
+        option = _resolve(schema, choice)
+        found = option.get("items") if field == "[]" else option.get("properties", {}).get(field)
+        if found is not None:
+            return _resolve(schema, found)
+    raise AssertionError(f"no {field} in {node}")
+
+
+def _trace_schema(schema: dict[str, Any], path: str, *fields: str) -> dict[str, Any]:
+    """The schema of the trace reached from ``path``'s answer through ``fields``."""
+    content = schema["paths"][path]["get"]["responses"]["200"]["content"]
+    node = _resolve(schema, content["application/json"]["schema"])
+    for field in fields:
+        node = _child(schema, node, field)
+    return node
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/api/v1/me/earnings", ("[]", "trace")),
+        ("/api/v1/participants/{participant}/earnings", ("[]", "trace")),
+        ("/api/v1/statements/{statement}", ("lines", "[]", "trace")),
+    ],
+)
+async def test_a_lines_trace_is_documented_as_one_of_the_kinds_told_apart_by_kind(
+    client: Client, path: str, fields: tuple[str, ...]
+) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    trace = _trace_schema(schema, path, *fields)
+    assert trace["discriminator"]["propertyName"] == "kind"
+    mapping = trace["discriminator"]["mapping"]
+    assert set(mapping) == set(TraceKind)
+    assert sorted(r["$ref"] for r in trace["oneOf"]) == sorted(mapping.values())
+    for kind, ref in mapping.items():
+        shape = _resolve(schema, {"$ref": ref})
+        assert shape["properties"]["kind"]["const"] == kind
+        assert "kind" in shape["required"]
+        fields_of = set(SHAPES[TraceKind(kind)].__struct_fields__)
+        assert set(shape["properties"]) == fields_of | {"kind"}
+        described = {
+            f for f, s in shape["properties"].items() if s.get("description") or f == "kind"
+        }
+        assert described == set(shape["properties"]), kind
