@@ -276,7 +276,13 @@ async def test_a_cash_prize_is_a_spiff_line_on_the_winners_next_statement(
     ]
     assert statement["subtotals"] == {"earning": "300.00", "spiff": "500.00"}
     assert statement["total"] == "800.00"
-    assert statement["lines"][1]["trace"]["contest"] == "blitz"
+    prize = statement["lines"][1]["trace"]
+    assert (prize["kind"], prize["contest"], prize["rank"], prize["note"]) == (
+        "contest_prize",
+        "blitz",
+        1,
+        "March blitz: 1st place",
+    )
     mine = (await client.get("/api/v1/me/achievements", headers=tokens["ana"])).json()
     assert (mine["points"], mine["badges"]) == (100, ["blitz-winner"])
     # Awarding again (a second scheduler firing) pays nothing twice.

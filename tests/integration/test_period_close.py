@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.audit.log import CLI_ACTOR
 from incentives.calc.load import load
 from incentives.calc.runs import calculate
+from incentives.calc.traces import AdjustmentTrace, DealChange, ManualAdjustmentTrace, line_trace
 from incentives.cli import main
 from incentives.db.connection import driver_of, driver_transaction, make_engine
 from incentives.engine.evaluate import evaluate
@@ -202,6 +203,9 @@ async def test_a_late_deal_for_a_closed_period_is_an_adjustment_in_the_open_one(
         ("D-2", None, "2500.05")
     ]
     assert "D-2 added" in trace["note"]
+    shaped = line_trace(trace)
+    assert isinstance(shaped, AdjustmentTrace) and shaped.component == "commission"
+    assert shaped.changes == [DealChange("D-2", shaped.changes[0].deal_id, None, "2500.05")]
 
     # Recomputing again changes nothing: the adjustment is owed once, not once a run.
     await recompute(db)
@@ -288,6 +292,16 @@ async def test_a_close_pays_the_manual_adjustments_made_to_land_in_the_period(
         ("adjustment", "manual", 1234),
     ]
     assert await statement_lines(db, "rep-2", "2026-Q1") == [("adjustment", "manual", -500)]
+    traces = await fetch(
+        db, "SELECT trace FROM statement_lines WHERE component = 'manual' ORDER BY amount_minor"
+    )
+    # Traced as manual adjustments with their reasons (these settle no dispute).
+    notes = [
+        t.note
+        for t in map(line_trace, (r["trace"] for r in traces))
+        if isinstance(t, ManualAdjustmentTrace) and t.dispute is None
+    ]
+    assert notes == ["Overpaid", "Missed split"]
     assert await statement_totals(db) == {("rep-1", "2026-Q1"): 101234, ("rep-2", "2026-Q1"): -500}
     taken = await fetch(
         db,

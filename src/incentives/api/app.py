@@ -35,6 +35,7 @@ from incentives.api.security import (
     displays_read_boards_only,
 )
 from incentives.api.statements import statements_router
+from incentives.api.unions import TaggedUnionSchema
 from incentives.api.webhooks import webhook_sending, webhooks_router
 from incentives.calc.copies import ResultsCache
 from incentives.calc.incremental import Rollups, stop_worker
@@ -82,6 +83,7 @@ def create_app(
             pages.assets,
             docs.assets,
         ],
+        plugins=[TaggedUnionSchema()],
         dependencies={"conn": Provide(provide_conn)},
         guards=[displays_read_boards_only],
         state=State(

@@ -17,20 +17,18 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import asyncpg
 import msgspec
 
 from incentives.calc.load import Loaded
 from incentives.calc.persist import copy_lines
+from incentives.calc.traces import AdjustmentTrace, DealChange
 from incentives.engine.explain import money
 from incentives.engine.money import from_minor
 from incentives.engine.periods import Period, periods_between
 from incentives.engine.plan import CommissionPlan
 from incentives.engine.results import Evaluation
-
-ADJUSTMENT = "adjustment"  # the trace kind of an adjustment line
 
 
 @dataclass(frozen=True)
@@ -97,7 +95,7 @@ class Adjustment:
     component: str
     name: str
     amount: int
-    trace: dict[str, Any]
+    trace: AdjustmentTrace
 
 
 # What a plan's closed periods paid, per participant, period and component: their frozen
@@ -200,15 +198,14 @@ async def prior_period_adjustments(
                     component=component,
                     name=f"{name}: adjustment for {period}",
                     amount=after - before,
-                    trace={
-                        "kind": ADJUSTMENT,
-                        "adjusts": period,
-                        "component": component,
-                        "paid": str(from_minor(before, currency)),
-                        "now": str(from_minor(after, currency)),
-                        "changes": deal_changes,
-                        "note": _note(period, name, before, after, currency, deal_changes),
-                    },
+                    trace=AdjustmentTrace(
+                        adjusts=period,
+                        component=component,
+                        paid=str(from_minor(before, currency)),
+                        now=str(from_minor(after, currency)),
+                        changes=deal_changes,
+                        note=_note(period, name, before, after, currency, deal_changes),
+                    ),
                 )
             )
     return adjustments
@@ -220,7 +217,7 @@ def _note(
     before: int,
     after: int,
     currency: str,
-    changes: list[dict[str, Any]],
+    changes: list[DealChange],
 ) -> str:
     """The adjustment in plain words, for the explanation endpoint."""
     text = (
@@ -234,14 +231,15 @@ def _note(
     return text
 
 
-def _change_text(change: dict[str, Any], currency: str) -> str:
-    before, after = change["before"], change["after"]
-    if before is None:
-        return f"{change['deal']} added ({money(Decimal(after), currency)})"
+def _change_text(change: DealChange, currency: str) -> str:
+    before, after = change.before, change.after
     if after is None:
-        return f"{change['deal']} removed ({money(Decimal(before), currency)})"
+        assert before is not None  # a change has a credit on one side at least
+        return f"{change.deal} removed ({money(Decimal(before), currency)})"
+    if before is None:
+        return f"{change.deal} added ({money(Decimal(after), currency)})"
     return (
-        f"{change['deal']} from {money(Decimal(before), currency)}"
+        f"{change.deal} from {money(Decimal(before), currency)}"
         f" to {money(Decimal(after), currency)}"
     )
 
@@ -252,7 +250,7 @@ async def _deal_changes(
     calendar: PlanCalendar,
     differences: dict[Key, dict[str, tuple[int, int]]],
     keys: dict[int, str],
-) -> dict[Key, list[dict[str, Any]]]:
+) -> dict[Key, list[DealChange]]:
     """Per participant-period: deals whose credit differs from what was last paid for.
 
     What was last paid for is the credit frozen at close, updated by the deal changes
@@ -296,20 +294,20 @@ async def _deal_changes(
             sorted({deal for deals in changed.values() for deal in deals}),
         )
     }
-    out: dict[Key, list[dict[str, Any]]] = {}
+    out: dict[Key, list[DealChange]] = {}
     for key, deals in changed.items():
         before, after = state.get(key, {}), now[key]
         out[key] = sorted(
             (
-                {
-                    "deal": external.get(deal, str(deal)),
-                    "deal_id": deal,
-                    "before": None if deal not in before else _plain(before[deal]),
-                    "after": None if deal not in after else _plain(after[deal]),
-                }
+                DealChange(
+                    deal=external.get(deal, str(deal)),
+                    deal_id=deal,
+                    before=None if deal not in before else _plain(before[deal]),
+                    after=None if deal not in after else _plain(after[deal]),
+                )
                 for deal in deals
             ),
-            key=lambda c: str(c["deal"]),
+            key=lambda c: c.deal,
         )
     return out
 

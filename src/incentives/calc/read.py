@@ -14,6 +14,7 @@ import asyncpg
 import msgspec
 
 from incentives.calc.credited import credited_deal
+from incentives.calc.traces import TracedBy, line_trace
 from incentives.db.limits import INTEGER_MAX, as_number
 from incentives.db.paging import fetch_page
 from incentives.engine.explain import explain
@@ -66,7 +67,7 @@ class LineView(msgspec.Struct):
     name: str
     amount: str
     currency: str
-    trace: dict[str, Any]
+    trace: TracedBy
 
 
 class StatementView(msgspec.Struct):
@@ -201,7 +202,7 @@ def _line_view(row: asyncpg.Record) -> LineView:
         name=row["name"],
         amount=format_minor(row["amount_minor"], row["currency"]),
         currency=row["currency"],
-        trace=row["trace"],
+        trace=line_trace(row["trace"]),
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from incentives.calc.traces import TracedBy, TraceKind, line_trace
 from incentives.db.paging import fetch_page
 from incentives.engine.explain import money
 from incentives.engine.money import format_minor
@@ -66,7 +67,7 @@ WHERE l.period = $1
 """
 
 # Manual adjustments follow the earning lines, and record the statement that paid them.
-_CREATE_MANUAL_LINES = """
+_CREATE_MANUAL_LINES = f"""
 INSERT INTO statement_lines (statement_id, line_no, kind, plan_key, component, name,
                              amount_minor, currency, trace)
 SELECT s.id,
@@ -74,7 +75,7 @@ SELECT s.id,
            + row_number() OVER (PARTITION BY s.id ORDER BY m.id),
        'adjustment', NULL, 'manual', left('Adjustment: ' || m.reason, 300), m.amount_minor,
        m.currency,
-       jsonb_build_object('kind', 'adjustment', 'manual_adjustment', m.id,
+       jsonb_build_object('kind', '{TraceKind.MANUAL_ADJUSTMENT}', 'manual_adjustment', m.id,
                           'dispute', m.dispute_id, 'note', m.reason)
 FROM manual_adjustments m
 JOIN statements s ON s.participant_id = m.participant_id AND s.period = m.period
@@ -90,15 +91,16 @@ WHERE s.participant_id = m.participant_id AND s.period = m.period AND s.currency
 """
 
 
-# Contest cash prizes placed in the period follow as SPIFF lines, and record the statement.
-_CREATE_PRIZE_LINES = """
+# Contest cash prizes placed in the period follow as SPIFF lines (traced as contest prizes),
+# and record the statement.
+_CREATE_PRIZE_LINES = f"""
 INSERT INTO statement_lines (statement_id, line_no, kind, plan_key, component, name,
                              amount_minor, currency, trace)
 SELECT s.id,
        coalesce((SELECT max(x.line_no) FROM statement_lines x WHERE x.statement_id = s.id), 0)
            + row_number() OVER (PARTITION BY s.id ORDER BY z.id),
        'spiff', NULL, left('contest:' || c.key, 100), z.name, z.amount_minor, z.currency,
-       jsonb_build_object('kind', 'spiff', 'contest', c.key, 'rank', z.rank,
+       jsonb_build_object('kind', '{TraceKind.CONTEST_PRIZE}', 'contest', c.key, 'rank', z.rank,
                           'prize_payout', z.id, 'note', z.name)
 FROM prize_payouts z
 JOIN contests c ON c.id = z.contest_id
@@ -154,7 +156,7 @@ class StatementLine(msgspec.Struct):
     name: str
     amount: str
     currency: str
-    trace: dict[str, Any]
+    trace: TracedBy
 
 
 class StatementSummary(msgspec.Struct, kw_only=True):
@@ -267,7 +269,7 @@ async def get_statement(
                 name=r["name"],
                 amount=format_minor(r["amount_minor"], r["currency"]),
                 currency=r["currency"],
-                trace=r["trace"],
+                trace=line_trace(r["trace"]),
             )
             for r in rows
         ],
@@ -338,7 +340,7 @@ def to_html(statement: Statement) -> str:
 
     rows = []
     for line in statement.lines:
-        note = line.trace.get("note") if isinstance(line.trace.get("note"), str) else ""
+        note = getattr(line.trace, "note", "")
         rows.append(
             f"<tr><td>{line.line_no}</td><td>{e(line.kind)}</td>"
             f"<td>{e(line.name)}<div class=note>{e(line.plan or '')}"

@@ -7,6 +7,9 @@ rep-2 login make the four-eyes rule and other people's statements testable.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 import asyncpg
 import msgspec
 import pytest
@@ -14,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import CLI_ACTOR
 from incentives.auth import principals
+from incentives.calc.traces import ClawbackTrace, LineTrace, RateTrace, SpiffTrace, TierStep
 from incentives.db.connection import driver_transaction
 from incentives.ingest.service import ingest
 from incentives.periods.store import generate
@@ -37,6 +41,25 @@ class Statements(msgspec.Struct):
     auth: Headers
 
 
+def _trace(kind: str, amount: int) -> LineTrace:
+    """A trace like the engine's for a line of this kind that paid exactly ``amount``."""
+    exact = str(Decimal(amount) / 100)
+    if kind == "clawback":
+        return ClawbackTrace(deals=["D-7"], unrounded=exact)
+    paid: dict[str, Any] = {
+        "steps": [TierStep(lower="0", upper=None, rate="1", base=exact, earned=exact)],
+        "unrounded": exact,
+        "rounding": "half_up",
+        "cap": None,
+        "before_cap": None,
+        "year_to_date": None,
+        "previously_paid": None,
+    }
+    if kind == "spiff":
+        return SpiffTrace(**paid)
+    return RateTrace(measure="bookings", gate=None, gate_met=None, **paid)
+
+
 async def insert_statement(
     conn: asyncpg.Connection, participant: str, period: str, lines: list[Line]
 ) -> int:
@@ -50,8 +73,18 @@ async def insert_statement(
     )
     await conn.executemany(
         "INSERT INTO statement_lines (statement_id, line_no, kind, plan_key, component, name,"
-        " amount_minor, currency, trace) VALUES ($1, $2, $3, 'flat', $3, $4, $5, 'USD', '{}')",
-        [(statement_id, n, kind, name, amount) for n, (kind, name, amount) in enumerate(lines, 1)],
+        " amount_minor, currency, trace) VALUES ($1, $2, $3, 'flat', $3, $4, $5, 'USD', $6)",
+        [
+            (
+                statement_id,
+                n,
+                kind,
+                name,
+                amount,
+                msgspec.json.encode(_trace(kind, amount)).decode(),
+            )
+            for n, (kind, name, amount) in enumerate(lines, 1)
+        ],
     )
     return statement_id
 

@@ -27,7 +27,8 @@ export function trace(line) {
     h("ul", {},
       t.gate !== null && t.gate !== undefined ? h("li", {}, `Gate ${number(t.gate, 4)}: ${t.gate_met ? "met" : "not met, nothing paid"}`) : null,
       t.cap !== null && t.cap !== undefined ? h("li", {}, `Cap ${money(t.cap, line.currency)}${t.before_cap ? `: ${money(t.before_cap, line.currency)} before the cap` : ": not reached"}`) : null,
-      t.unrounded ? h("li", {}, `Unrounded ${number(t.unrounded, 6)}, rounded ${String(t.rounding || "").replace("_", " ")} to `, h("span", { class: "money" }, money(line.amount, line.currency))) : null,
+      // Only component lines are rounded (a clawback's exact amount is its line's).
+      t.unrounded && t.rounding ? h("li", {}, `Unrounded ${number(t.unrounded, 6)}, rounded ${t.rounding.replace("_", " ")} to `, h("span", { class: "money" }, money(line.amount, line.currency))) : null,
       t.deals?.length ? h("li", {}, `${t.deals.length} deal(s) counted`) : null,
       Object.entries(t).filter(([k, v]) => !SHOWN.has(k) && v !== null && v !== "" && !(Array.isArray(v) && !v.length)).map(([k, v]) => h("li", {}, `${k.replaceAll("_", " ")}: ${typeof v === "object" ? JSON.stringify(v) : v}`))),
   );
