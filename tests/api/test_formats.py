@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from incentives import formats
 from incentives.instants import PATTERN
 from tests.api.conftest import Client, Headers, make_live, race
 
@@ -73,7 +74,7 @@ async def test_every_moment_in_every_answer_is_utc_to_the_second(
     assert not wrong, wrong
 
 
-RATIO = re.compile(r"^-?\d+\.\d{4}$")
+RATIO = re.compile(formats.RATIO)
 RATIO_KEYS = {"attainment", "projected_attainment", "of_target", "change_fraction"}
 
 
@@ -109,3 +110,46 @@ async def test_every_ratio_is_a_fraction_to_four_places(client: Client, world: H
     }
     wrong = [r for r in found if not (isinstance(r[2], str) and RATIO.match(r[2]))]
     assert not wrong, wrong
+
+
+# Answer fields that carry money or a measured figure (ratios: RATIO_KEYS).
+AMOUNTS = {
+    "total",
+    "amount",
+    "line_amount",
+    "previous_total",
+    "change",
+    "value",
+    "quota",
+    "projected",
+    "expected_to_date",
+    "to_go",
+    "score",
+    "target",
+}
+INPUTS = {"DealItem", "QuotaItem", "SplitItem", "HypotheticalDeal", "IngestWarning"}
+
+
+def _patterns(prop: dict[str, Any]) -> set[str | None]:
+    """The patterns a property's string forms carry (None for a string without one)."""
+    if "pattern" in prop:  # an optional one: [string, null], the pattern beside them
+        return {prop["pattern"]}
+    forms = prop.get("anyOf") or prop.get("oneOf") or [prop]
+    return {f.get("pattern") for f in forms if f.get("type") == "string"}
+
+
+async def test_the_schema_documents_every_amount_and_ratio_with_its_pattern(
+    schema: dict[str, Any],
+) -> None:
+    unpatterned = []
+    for name, component in schema["components"]["schemas"].items():
+        if name in INPUTS:
+            continue
+        for field, prop in component.get("properties", {}).items():
+            if field in AMOUNTS and _patterns(prop) not in ({formats.DECIMAL}, set()):
+                unpatterned.append(f"{name}.{field}")
+            if field in RATIO_KEYS and _patterns(prop) != {formats.RATIO}:
+                unpatterned.append(f"{name}.{field}")
+            if field == "currency" and _patterns(prop) not in ({"^[A-Z]{3}$"}, set()):
+                unpatterned.append(f"{name}.{field}")
+    assert unpatterned == [], "\n".join(unpatterned)

@@ -244,7 +244,7 @@ class Participation(msgspec.Struct):
     participant: str
     name: str
     team: str | None
-    score: str
+    score: Figure
 
 
 @get("/contests/{contest:str}/participants", guards=[MANAGERS])

@@ -14,6 +14,7 @@ from incentives.engine.decode import Plan
 from incentives.engine.evaluate import evaluate
 from incentives.engine.money import format_minor
 from incentives.engine.periods import Period, periods_between
+from incentives.formats import CurrencyCode, Money
 from incentives.plans.publish import parse
 
 
@@ -22,10 +23,10 @@ class ParticipantImpact(msgspec.Struct):
 
     participant: str
     name: str
-    currency: str
-    current: str
-    proposed: str
-    difference: str
+    currency: CurrencyCode
+    current: Money
+    proposed: Money
+    difference: Money
 
 
 class PlanImpact(msgspec.Struct):
@@ -36,8 +37,8 @@ class PlanImpact(msgspec.Struct):
     current_version: int | None
     periods: list[str]
     participants: list[ParticipantImpact]
-    total_difference: str
-    currency: str
+    total_difference: Money
+    currency: CurrencyCode
     dry_run: bool = True
 
 

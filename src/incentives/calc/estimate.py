@@ -19,6 +19,7 @@ from incentives.engine.money import MoneyError, format_minor, to_minor
 from incentives.engine.periods import periods_between
 from incentives.engine.tables import Categories, DealTable, Inputs
 from incentives.engine.vocabulary import plan_vocabulary
+from incentives.formats import CurrencyCode, Money
 from incentives.plans.publish import in_force
 
 
@@ -51,10 +52,10 @@ class PeriodEstimate(msgspec.Struct):
 
     plan: str
     period: str
-    currency: str
-    current: str
-    with_deals: str
-    difference: str
+    currency: CurrencyCode
+    current: Money
+    with_deals: Money
+    difference: Money
 
 
 class Estimate(msgspec.Struct):
@@ -159,7 +160,7 @@ class EstimateOptions(msgspec.Struct):
     participant has deals of their own (a manager paid only on rollups has none)."""
 
     products: list[str]
-    currency: str
+    currency: CurrencyCode
     own_deals: bool
 
 

@@ -13,7 +13,7 @@ from incentives.calc.credited import CREDITED_COLUMNS, credited_deal
 from incentives.calc.read import MeasureUnit, plans_in_period, ratio_text
 from incentives.engine.money import exponent, from_minor
 from incentives.engine.pacing import CreditedDeal, Mark, PaidLine, Signal, money_text, pace
-from incentives.formats import Figure, Ratio
+from incentives.formats import CurrencyCode, Figure, Ratio
 
 
 class PacePoint(msgspec.Struct):
@@ -47,7 +47,7 @@ class PacingView(msgspec.Struct):
     measure: str
     name: str
     unit: MeasureUnit
-    currency: str
+    currency: CurrencyCode
     value: Figure
     quota: Figure | None
     attainment: Ratio | None

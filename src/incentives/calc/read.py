@@ -22,6 +22,7 @@ from incentives.engine.money import exponent, format_minor, from_minor
 from incentives.engine.pacing import money_text, weights
 from incentives.engine.plan import CommissionPlan
 from incentives.engine.results import Credit, Line, MeasureResult, Result
+from incentives.formats import CurrencyCode, Figure, Money, Ratio
 from incentives.instants import Instant, maybe_instant
 from incentives.plans.publish import in_force
 
@@ -50,11 +51,11 @@ class MeasureView(msgspec.Struct):
     period: str
     measure: str
     name: str
-    value: str
-    quota: str | None
-    attainment: str | None
+    value: Figure
+    quota: Figure | None
+    attainment: Ratio | None
     unit: MeasureUnit
-    currency: str
+    currency: CurrencyCode
 
 
 class LineView(msgspec.Struct):
@@ -65,8 +66,8 @@ class LineView(msgspec.Struct):
     period: str
     component: str
     name: str
-    amount: str
-    currency: str
+    amount: Money
+    currency: CurrencyCode
     trace: TracedBy
 
 
@@ -77,8 +78,8 @@ class StatementView(msgspec.Struct):
 
     plan: str | None
     period: str
-    currency: str
-    total: str
+    currency: CurrencyCode
+    total: Money
     lines: int
     status: str
     computed_at: Instant | None

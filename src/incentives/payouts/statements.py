@@ -22,6 +22,7 @@ from incentives.calc.traces import TracedBy, TraceKind, line_trace
 from incentives.db.paging import fetch_page
 from incentives.engine.explain import money
 from incentives.engine.money import format_minor
+from incentives.formats import CurrencyCode, Money
 from incentives.instants import Instant, sql_instant
 
 # A statement line's kind, from the trace kind of the earning line it freezes.
@@ -154,8 +155,8 @@ class StatementLine(msgspec.Struct):
     plan: str | None
     component: str
     name: str
-    amount: str
-    currency: str
+    amount: Money
+    currency: CurrencyCode
     trace: TracedBy
 
 
@@ -166,8 +167,8 @@ class StatementSummary(msgspec.Struct, kw_only=True):
     participant: str
     participant_name: str
     period: str
-    currency: str
-    total: str
+    currency: CurrencyCode
+    total: Money
     status: str
     version: int
     created_at: Instant
@@ -183,7 +184,7 @@ class Statement(StatementSummary, kw_only=True):
 
     period_start: str
     period_end: str
-    subtotals: dict[str, str]
+    subtotals: dict[str, Money]
     lines: list[StatementLine]
 
 
