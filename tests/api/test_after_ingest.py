@@ -16,6 +16,16 @@ from incentives.recompute.after_ingest import after_ingest
 from tests.api.conftest import Headers
 from tests.games.conftest import BIG_DEAL
 
+# rep-1's won deal of 5,000 on 2 March 2026, as an ingest would bring it.
+DEAL = {
+    "external_id": "D-9",
+    "owner": "rep-1",
+    "amount": "5000",
+    "currency": "USD",
+    "close_date": "2026-03-02",
+    "status": "won",
+}
+
 
 async def _pay(db: AsyncEngine, who: str) -> int | None:
     """Who's pay for 2026-Q1, in cents."""
@@ -43,21 +53,13 @@ async def _awards(db: AsyncEngine, who: str) -> list[str]:
 async def test_a_reps_pay_and_badge_do_not_wait_for_the_managers_rollup(
     db: AsyncEngine, world: Headers
 ) -> None:
-    deal = {
-        "external_id": "D-9",
-        "owner": "rep-1",
-        "amount": "5000",
-        "currency": "USD",
-        "close_date": "2026-03-02",
-        "status": "won",
-    }
     touched = Touched()
     async with driver_transaction(db) as conn:
         await publish(conn, BIG_DEAL, "big-deal.yaml", CLI_ACTOR)
         # mgr-1 is paid on the flat plan too: on the credit rolled up from rep-1 and rep-2.
         on_plan = {"plan": "flat", "participant": "mgr-1", "valid_from": "2026-01-01"}
         await ingest(conn, "plan_assignments", [on_plan | {"currency": "USD"}], CLI_ACTOR)
-        await ingest(conn, "deals", [deal], CLI_ACTOR, touched=touched)
+        await ingest(conn, "deals", [DEAL], CLI_ACTOR, touched=touched)
         manager = await conn.fetchval("SELECT id FROM participants WHERE external_id = 'mgr-1'")
     assert await _pay(db, "rep-1") == 128457
     # A long rollup over mgr-1 is in progress: their run waits for its lock.

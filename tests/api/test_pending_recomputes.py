@@ -16,23 +16,13 @@ from incentives.db.connection import driver_transaction
 from incentives.ingest.service import Touched, ingest
 from incentives.recompute import pending, recover
 from tests.api.conftest import Client, Headers, post_deal
+from tests.api.test_after_ingest import DEAL, _pay
 
 AGE = re.compile(r"^incentives_pending_recompute_oldest_age_seconds (\S+)$", re.M)
 
 
 def _now() -> dt.datetime:
     return dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
-
-
-async def _pay(db: AsyncEngine, who: str) -> int | None:
-    async with driver_transaction(db) as conn:
-        value: int | None = await conn.fetchval(
-            "SELECT r.total_minor FROM participant_results r"
-            " JOIN participants p ON p.id = r.participant_id"
-            " WHERE p.external_id = $1 AND r.period = '2026-Q1'",
-            who,
-        )
-    return value
 
 
 async def _owed(db: AsyncEngine) -> int:
@@ -69,18 +59,10 @@ async def test_a_recompute_lost_to_a_crash_is_made_by_the_catch_up(
     db: AsyncEngine, client: Client, world: Headers
 ) -> None:
     before = await _pay(db, "rep-1")
-    deal = {
-        "external_id": "D-9",
-        "owner": "rep-1",
-        "amount": "5000",
-        "currency": "USD",
-        "close_date": "2026-03-02",
-        "status": "won",
-    }
     touched = Touched()
     # The ingest commits, and the process dies before its background recompute.
     async with driver_transaction(db) as conn:
-        await ingest(conn, "deals", [deal], CLI_ACTOR, touched=touched)
+        await ingest(conn, "deals", [DEAL], CLI_ACTOR, touched=touched)
         await pending.record(conn, touched)
     assert await _pay(db, "rep-1") == before
     assert await _age(client, world["admin"]) > 0

@@ -89,8 +89,8 @@ async def announce(
     return owed
 
 
-async def ping(conn: asyncpg.Connection, subscription_id: int, data: Mapping[str, Any]) -> str:
-    """Queue a ``webhook.ping`` for one subscription only; the message's id."""
+async def ping(conn: asyncpg.Connection, subscription_id: int, data: Mapping[str, Any]) -> int:
+    """Queue a ``webhook.ping`` for one subscription only; its delivery's id."""
     mid = message_id()
     await conn.execute(
         "INSERT INTO webhook_messages (id, type, data) VALUES ($1, $2, $3::jsonb)",
@@ -98,10 +98,10 @@ async def ping(conn: asyncpg.Connection, subscription_id: int, data: Mapping[str
         EventType.PING.value,
         msgspec.json.encode(data).decode(),
     )
-    await conn.execute(
-        "INSERT INTO webhook_deliveries (subscription_id, message_id) VALUES ($1, $2)",
+    delivery_id: int = await conn.fetchval(
+        "INSERT INTO webhook_deliveries (subscription_id, message_id) VALUES ($1, $2) RETURNING id",
         subscription_id,
         mid,
     )
     await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
-    return mid
+    return delivery_id

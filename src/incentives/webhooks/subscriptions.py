@@ -238,11 +238,8 @@ async def delete(conn: asyncpg.Connection, actor: audit.Actor, subscription_id: 
 async def ping(conn: asyncpg.Connection, subscription_id: int) -> DeliveryDetail:
     """Queue a test message to one subscription, sent at once."""
     subscription = await get(conn, subscription_id)
-    mid = await events.ping(
+    delivery_id = await events.ping(
         conn, subscription_id, {"subscription": subscription_id, "url": subscription.url}
-    )
-    delivery_id = await conn.fetchval(
-        "SELECT id FROM webhook_deliveries WHERE message_id = $1", mid
     )
     return await delivery(conn, delivery_id)
 
