@@ -15,7 +15,7 @@ from tests.web.conftest import sign_in
 async def _live_race(site: str, db: AsyncEngine, world: Headers) -> None:
     async with httpx.AsyncClient(base_url=site) as api:
         spring = race("spring-race", "Spring Race", prizes=[{"rank": 1, "cash": "100"}])
-        await make_live(api, db, world["manager"], spring)
+        await make_live(api, db, world["finance"], spring)
 
 
 async def test_a_deal_moves_the_tv_board_without_a_reload(

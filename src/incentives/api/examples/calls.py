@@ -212,7 +212,16 @@ async def _contests(rec: Recorder, model: dict[str, Any]) -> None:
     window = _month_after(model["window"])
     month = dt.date.fromisoformat(window["from"]).strftime("%B")
     key = f"blitz-{window['from'][:7]}"
-    definition = {**model["definition"], "key": key, "name": f"{month} Blitz", "window": window}
+    # A manager's contest covers their own reporting line: the demo manager's team.
+    team = model["definition"]["participants"]["teams"][0]
+    definition = {
+        **model["definition"],
+        "key": key,
+        "name": f"{month} Blitz",
+        "window": window,
+        "participants": {"teams": [team]},
+        "description": f"Most Platform and Analytics bookings in {month}, within the team.",
+    }
     await rec.call("POST /api/v1/contests", "manager", body=definition)
     it = {"contest": key}
     edited = {
