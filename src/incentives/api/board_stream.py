@@ -85,11 +85,11 @@ def changes(board: live.LiveBoard, update: live.Update, shown: Shown) -> list[Ch
         change = Change(**msgspec.structs.asdict(row))
         if was is not None:
             change.previous_rank = was.rank
-        if shown(subject) and was is None:
-            change.gained = row.score
-        elif shown(subject) and was is not None:
-            change.previous_score = score_text(board.contest, was.score)
-            change.gained = score_text(board.contest, standing.score - was.score)
+        if shown(subject):
+            gained = standing.score if was is None else standing.score - was.score
+            change.gained = score_text(board.contest, gained)
+            if was is not None:
+                change.previous_score = score_text(board.contest, was.score)
         found.append(change)
     return found
 
