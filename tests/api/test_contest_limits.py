@@ -12,13 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import CLI_ACTOR
 from incentives.auth import principals
+from incentives.config import load_settings
 from incentives.db.connection import driver_transaction
 from incentives.games import contests
 from tests.api.conftest import IN_LINE, Client, Headers, make_live, post_deal, race
+from tests.http import api_client
 
 Figures = dict[str, tuple[Any, ...]]
 QUOTA_RACE = race(
@@ -192,3 +195,22 @@ async def test_the_contests_own_maker_is_paid_no_cash_prize(
     # mgr-1 came first but made the contest: their 500 is withheld; rep-1's 100 is paid.
     assert [tuple(r) for r in paid] == [("rep-1", 2, 10000)]
     assert [(w["cash"], w["name"]) for w in audited] == [("500", "December: 1st place")]
+
+
+async def test_the_limits_are_settings(
+    db: AsyncEngine, world: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INCENTIVES_CONTEST_MAX_PRIZE", "50")
+    monkeypatch.setenv("INCENTIVES_CONTEST_APPROVAL_ABOVE", "10")
+    async with api_client(db) as client:
+        over = race("over", "Over", prizes=[{"rank": 1, "cash": "60"}])
+        refused = await client.post("/api/v1/contests", json=over, headers=world["finance"])
+        assert refused.json()["errors"][0]["message"] == (
+            "above the largest cash prize allowed (50 USD)"
+        )
+        asks = race("asks", "Asks", participants=IN_LINE, prizes=[{"rank": 1, "cash": "20"}])
+        made = await client.post("/api/v1/contests", json=asks, headers=world["manager"])
+        assert made.json()["approval"] == "pending"
+    for bad in ("-1", "lots", "NaN"):
+        with pytest.raises(ValueError, match="INCENTIVES_CONTEST_MAX_PRIZE"):
+            load_settings({"INCENTIVES_CONTEST_MAX_PRIZE": bad})
