@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -43,6 +44,10 @@ class Settings(msgspec.Struct, frozen=True):
     display_boards: str = "bookings:attainment"
     # Seconds a webhook delivery waits before each retry (webhooks/sender.py).
     webhook_retries: tuple[float, ...] = RETRIES
+    # Contests' cash prizes, in each contest's currency: the largest allowed, and the
+    # largest a manager's contest offers without finance's approval (games/approvals.py).
+    contest_max_prize: Decimal = Decimal(10000)
+    contest_approval_above: Decimal = Decimal(1000)
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -68,7 +73,20 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         display_boards=env.get("INCENTIVES_DISPLAY_BOARDS", "bookings:attainment"),
         webhook_retries=_waits(env.get("INCENTIVES_WEBHOOK_RETRIES"), "INCENTIVES_WEBHOOK_RETRIES"),
+        contest_max_prize=_amount(env, "INCENTIVES_CONTEST_MAX_PRIZE", "10000"),
+        contest_approval_above=_amount(env, "INCENTIVES_CONTEST_APPROVAL_ABOVE", "1000"),
     )
+
+
+def _amount(env: dict[str, str], name: str, default: str) -> Decimal:
+    value = env.get(name, default)
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"{name} must be an amount of 0 or more, not {value!r}")
+    return amount
 
 
 def _waits(value: str | None, name: str) -> tuple[float, ...]:

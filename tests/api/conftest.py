@@ -196,8 +196,13 @@ async def world(db: AsyncEngine, client: Client, auth: Headers) -> Headers:
     return auth
 
 
+# Who a contest of mgr-1's may cover: their reporting line (rep-3 is mgr-2's).
+IN_LINE = {"participants": ["rep-1", "rep-2"]}
+
+
 def race(key: str, name: str, **extra: Any) -> dict[str, Any]:
-    """A contest over 2026 among rep-1, rep-2 and rep-3 on the amounts of their won deals."""
+    """A contest over 2026 among rep-1, rep-2 and rep-3 on the amounts of their won deals
+    (only finance and admin may make it; ``participants=IN_LINE`` for mgr-1's own)."""
     return {
         "key": key,
         "name": name,

@@ -38,13 +38,13 @@ async def _contests(client: Client, db: AsyncEngine, world: Headers) -> None:
     await make_live(
         client,
         db,
-        world["manager"],
+        world["finance"],
         race("spring-race", "Spring Race", prizes=[{"rank": 1, "cash": "100"}]),
         race("trial", "Trial", visibility="test"),
     )
     later = race("autumn", "Autumn", window={"from": "2027-01-01", "to": "2027-01-31"})
-    assert (await client.post("/api/v1/contests", json=later, headers=world["manager"])).is_success
-    scheduled = await client.post("/api/v1/contests/autumn/schedule", headers=world["manager"])
+    assert (await client.post("/api/v1/contests", json=later, headers=world["finance"])).is_success
+    scheduled = await client.post("/api/v1/contests/autumn/schedule", headers=world["finance"])
     assert scheduled.json()["status"] == "scheduled"
 
 
@@ -186,7 +186,7 @@ async def test_the_stream_says_who_moved_and_what_they_gained(
         loopback(db) as base,
         httpx.AsyncClient(base_url=base, timeout=10) as client,
     ):
-        await make_live(client, db, world["manager"], race("spring-race", "Spring Race"))
+        await make_live(client, db, world["finance"], race("spring-race", "Spring Race"))
         url = "/api/v1/contests/spring-race/leaderboard/stream"
         async with client.stream("GET", url, headers=screen) as response:
             assert response.status_code == 200

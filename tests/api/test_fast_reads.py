@@ -19,7 +19,7 @@ from incentives.api.fast_reads import FastReads, FastReadsProtocol
 from incentives.api.games import live_boards
 from incentives.api.security import RecentTokens
 from incentives.metrics import REGISTRY
-from tests.api.conftest import Headers, make_live, post_deal, race
+from tests.api.conftest import IN_LINE, Headers, make_live, post_deal, race
 
 
 def _scope(path: str, query: str = "", token: str | None = None, method: str = "GET") -> Any:
@@ -52,13 +52,9 @@ async def served(
         httpx.AsyncClient(transport=through, base_url="http://testserver") as client,
         httpx.AsyncClient(transport=around, base_url="http://testserver") as plain,
     ):
-        await make_live(
-            client,
-            db,
-            world["manager"],
-            race("race", "Race"),
-            race("secret", "Secret", visibility="test"),
-        )
+        await make_live(client, db, world["finance"], race("race", "Race"))
+        secret = race("secret", "Secret", visibility="test", participants=IN_LINE)
+        await make_live(client, db, world["manager"], secret)
         for _ in range(500):
             if app.state.live.listening and app.state.results.listening:
                 break
@@ -90,9 +86,12 @@ async def test_a_page_from_memory_is_the_apps_page(
         and (await client.get("/api/v1/contests/race", headers=world["rep"])).json()["id"]
     )
     assert fast.answer(_scope(f"/api/v1/contests/{contest_id}/leaderboard", "", rep)) is not None
-    answered = await client.get(path, headers=world["manager"])
-    manager = fast.answer(_scope(path, "", _token(world["manager"])))
-    assert manager == answered.content and b'"me":null' in manager
+    answered = await client.get(path, headers=world["finance"])
+    finance = fast.answer(_scope(path, "", _token(world["finance"])))
+    assert finance == answered.content and b'"me":null' in finance
+    # A manager's figures are their line's, which the app looks up: they are sent on.
+    assert (await client.get(path, headers=world["manager"])).status_code == 200
+    assert fast.answer(_scope(path, "", _token(world["manager"]))) is None
 
 
 async def test_anything_doubtful_is_left_to_the_app(
@@ -105,7 +104,7 @@ async def test_anything_doubtful_is_left_to_the_app(
     path = "/api/v1/contests/race/leaderboard"
     assert (await client.get(path, headers=world["rep"])).status_code == 200
     secret = "/api/v1/contests/secret/leaderboard"
-    assert (await client.get(secret, headers=world["manager"])).status_code == 200
+    assert (await client.get(secret, headers=world["finance"])).status_code == 200
     assert fast.answer(_scope(path, "", rep)) is not None
     for query in ("limit=0", "limit=501", "limit=x", "limit=1&limit=2", "offset=-1", "page=2"):
         assert fast.answer(_scope(path, query, rep)) is None, query
@@ -119,8 +118,9 @@ async def test_anything_doubtful_is_left_to_the_app(
     ):
         assert fast.answer(scope) is None, scope
     assert (await client.get(path)).status_code == 401
-    # A test-mode contest is its manager's: the rep is sent on, and the app says 404.
-    assert fast.answer(_scope(secret, "", _token(world["manager"]))) is not None
+    # A test-mode contest is its manager's and finance's: the rep is sent on, and the app
+    # says 404.
+    assert fast.answer(_scope(secret, "", _token(world["finance"]))) is not None
     assert fast.answer(_scope(secret, "", rep)) is None
     assert (await client.get(secret, headers=world["rep"])).status_code == 404
     # Once the token's moment has passed, the app checks it again.
@@ -245,7 +245,7 @@ async def uvicorn_served(db: AsyncEngine, world: Headers) -> AsyncIterator[tuple
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            await make_live(client, db, world["manager"], race("race", "Race"))
+            await make_live(client, db, world["finance"], race("race", "Race"))
         for _ in range(500):
             if app.app.app.state.live.listening:
                 break

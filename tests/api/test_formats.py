@@ -42,7 +42,7 @@ async def test_every_moment_in_every_answer_is_utc_to_the_second(
         json={"answer": "Next run."},
         headers=finance,
     )
-    await make_live(client, db, world["manager"], race("spring", "Spring race"))
+    await make_live(client, db, world["finance"], race("spring", "Spring race"))
     run = await client.post("/api/v1/calc-runs", json={"period": "2026-Q2"}, headers=finance)
     answers = [submitted, disputed, answered, run]
     for path in (

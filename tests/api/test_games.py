@@ -43,7 +43,8 @@ def on_march_20(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 async def tokens(db: AsyncEngine, floor: None) -> Headers:  # noqa: F811 - the fixture
-    """ana and cy as reps; max and mia managers; finance; integration."""
+    """ana and cy as reps; max, who manages the floor, and mia (nobody) managers; finance;
+    integration."""
     async with driver_transaction(db) as conn:
         await ingest(
             conn,
@@ -51,6 +52,15 @@ async def tokens(db: AsyncEngine, floor: None) -> Headers:  # noqa: F811 - the f
             [
                 {"external_id": "max", "name": "Max", "currency": "USD"},
                 {"external_id": "mia", "name": "Mia", "currency": "USD"},
+            ],
+            CLI_ACTOR,
+        )
+        await ingest(
+            conn,
+            "assignments",
+            [
+                {"participant": p, "manager": "max", "team": team, "valid_from": "2025-01-01"}
+                for p, team in (("ana", "east"), ("bo", "east"), ("cy", "west"))
             ],
             CLI_ACTOR,
         )
@@ -80,7 +90,7 @@ async def live(client: Client, tokens: Headers, body: dict[str, Any], who: str =
 
 
 def places(board: dict[str, Any]) -> list[tuple[Any, ...]]:
-    return [(r["rank"], r["subject"], r["score"], r.get("of_target")) for r in board["rows"]]
+    return [(r["rank"], r["subject"], r.get("score"), r.get("of_target")) for r in board["rows"]]
 
 
 @pytest.mark.usefixtures("on_march_20")
@@ -89,7 +99,14 @@ async def test_an_individual_contest_and_its_board(client: Client, tokens: Heade
     got = await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["ana"])
     assert got.status_code == 200, got.text
     board = got.json()
+    # A rep sees everyone's place, but only their own score: the others' are their pay.
     assert places(board) == [
+        (1, "ana", "2500.00", None),
+        (2, "bo", None, None),
+        (3, "cy", None, None),
+    ]
+    everyone = await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["max"])
+    assert places(everyone.json()) == [
         (1, "ana", "2500.00", None),
         (2, "bo", "2200.00", None),  # 2,000 EUR at 1.1
         (3, "cy", "1500.00", None),  # half of D-4
@@ -118,9 +135,13 @@ async def test_a_team_contest_with_a_handicap(client: Client, tokens: Headers) -
     board = (await client.get("/api/v1/contests/teams/leaderboard", headers=tokens["cy"])).json()
     # Targets are Q1 quotas prorated to March (31 of 90 days): east 14,000 × 31/90 =
     # 4,822.22 for 4,700 of bookings (97.47%); west 2,000 × 31/90 = 688.89 for 1,500.
-    assert places(board) == [(1, "west", "1500.00", "2.1774"), (2, "east", "4700.00", "0.9747")]
-    assert [(r["target"], r["members"]) for r in board["rows"]] == [("688.89", 1), ("4822.22", 2)]
+    # cy sees their own team's figures (they are its only member), east's percent only.
+    assert places(board) == [(1, "west", "1500.00", "2.1774"), (2, "east", None, "0.9747")]
+    assert [(r.get("target"), r["members"]) for r in board["rows"]] == [("688.89", 1), (None, 2)]
     assert board["me"]["subject"] == "west"
+    whole = (await client.get("/api/v1/contests/teams/leaderboard", headers=tokens["max"])).json()
+    assert places(whole) == [(1, "west", "1500.00", "2.1774"), (2, "east", "4700.00", "0.9747")]
+    assert [r["target"] for r in whole["rows"]] == ["688.89", "4822.22"]
 
 
 @pytest.mark.usefixtures("on_march_20")
@@ -178,8 +199,14 @@ async def test_managers_edit_clone_and_cancel(client: Client, tokens: Headers) -
     await client.post("/api/v1/contests/blitz/schedule", headers=tokens["max"])
     late = await client.put("/api/v1/contests/blitz", json=BLITZ, headers=tokens["max"])
     assert late.status_code == 409  # live: no more edits
-    copy = await client.post(
+    # Another manager may not copy it as theirs: it covers people outside mia's line.
+    foreign_copy = await client.post(
         "/api/v1/contests/blitz/clone", json={"name": "April blitz"}, headers=tokens["mia"]
+    )
+    assert foreign_copy.status_code == 422
+    assert [e["field"] for e in foreign_copy.json()["errors"]] == ["participants.teams"]
+    copy = await client.post(
+        "/api/v1/contests/blitz/clone", json={"name": "April blitz"}, headers=tokens["max"]
     )
     assert copy.status_code == 201, copy.text
     assert (copy.json()["key"], copy.json()["name"], copy.json()["status"]) == (
@@ -205,13 +232,14 @@ async def test_a_deal_moves_the_board_and_frozen_results_stay(
     await post_deal(
         client, tokens["integration"], "D-9", "cy", "1200", "2026-03-20", product="Platform"
     )
-    board = (await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["cy"])).json()
+    board = (await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["max"])).json()
     assert places(board) == [
         (1, "cy", "2700.00", None),
         (2, "ana", "2500.00", None),
         (3, "bo", "2200.00", None),
     ]
-    assert board["me"]["movement"] == 2  # from third at the day's start to first
+    mine = (await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["cy"])).json()
+    assert mine["me"]["movement"] == 2  # from third at the day's start to first
     # The window ends; the next day the scheduler freezes the standings and awards.
     await contests.advance(db, dt.date(2026, 4, 1), CLI_ACTOR)
     # A change to a March deal after the end changes nothing on the frozen board.
@@ -219,7 +247,7 @@ async def test_a_deal_moves_the_board_and_frozen_results_stay(
         client, tokens["integration"], "D-9", "cy", "100", "2026-03-20", product="Platform"
     )
     assert edited["updated"] == 1
-    after = (await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["cy"])).json()
+    after = (await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["max"])).json()
     assert after["status"] == "awarded"
     assert places(after) == places(board)
 

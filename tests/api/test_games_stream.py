@@ -45,10 +45,15 @@ async def test_a_deal_moves_the_board_on_the_stream(
         scheduled = await client.post("/api/v1/contests/blitz/schedule", headers=tokens["max"])
         assert scheduled.json()["status"] == "live"
         url = "/api/v1/contests/blitz/leaderboard/stream"
-        async with client.stream("GET", url, headers=tokens["cy"]) as response:
+        async with (
+            client.stream("GET", url, headers=tokens["cy"]) as response,
+            client.stream("GET", url, headers=tokens["ana"]) as hers,
+        ):
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")
             stream = events(response)
+            anas = events(hers)
+            assert (await anext(anas))[0] == "leaderboard"
             name, first = await anext(stream)
             assert name == "leaderboard"
             assert [(r["rank"], r["subject"]) for r in first["rows"]] == [
@@ -71,6 +76,12 @@ async def test_a_deal_moves_the_board_on_the_stream(
             ]
             assert [r["subject"] for r in moved["top"]] == ["cy", "ana", "bo"]
             assert moved["me"]["rank"] == 1 and moved["me"]["movement"] == 2
+            # ana sees cy climb, but neither cy's score nor what cy gained: that is cy's pay.
+            name, seen = await asyncio.wait_for(anext(anas), timeout=1.0)
+            assert name == "standings"
+            assert seen["changes"] == [
+                {"rank": 1, "subject": "cy", "name": "Cy", "movement": 2, "previous_rank": 3}
+            ]
             # The kept page went with the change: a read shows the board as it is now.
             after = (await client.get(board, headers=tokens["cy"])).json()
             assert [r["subject"] for r in after["rows"]] == ["cy", "ana", "bo"]

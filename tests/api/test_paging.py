@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.api.conftest import Client, Headers, make_live, race
+from tests.api.conftest import IN_LINE, Client, Headers, make_live, race
 
 
 async def test_a_page_of_statements_names_the_total_and_its_neighbours(
@@ -77,12 +77,19 @@ async def test_contests_page_and_count_only_what_their_reader_may_see(
         client,
         db,
         world["manager"],
-        race("spring", "Spring race"),
-        race("summer", "Summer race", window={"from": "2027-06-01", "to": "2027-08-31"}),
-        race("trial", "Trial race", visibility="test"),
+        race("spring", "Spring race", participants=IN_LINE),
+        race(
+            "summer",
+            "Summer race",
+            window={"from": "2027-06-01", "to": "2027-08-31"},
+            participants=IN_LINE,
+        ),
+        race("trial", "Trial race", visibility="test", participants=IN_LINE),
     )
     draft = await client.post(
-        "/api/v1/contests", json=race("autumn", "Autumn race"), headers=world["manager"]
+        "/api/v1/contests",
+        json=race("autumn", "Autumn race", participants=IN_LINE),
+        headers=world["manager"],
     )
     assert draft.status_code == 201, draft.text
     # The rep: the two public ones that are scheduled or live, newest window first.

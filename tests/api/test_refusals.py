@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.api.conftest import FLAT, Client, Headers, race
+from tests.api.conftest import FLAT, IN_LINE, Client, Headers, race
 
 
 def _problem(status: int, title: str, *errors: tuple[str, str]) -> dict[str, Any]:
@@ -131,6 +131,7 @@ async def test_plans_and_runs_refuse_as_problems(client: Client, world: Headers)
 
 async def test_contests_refuse_as_problems(client: Client, world: Headers) -> None:
     mgr = world["manager"]
+    mine = race("r", "R", participants=IN_LINE)
     invalid = await client.post("/api/v1/contests", json={"key": "c", "name": "C"}, headers=mgr)
     _refused(
         invalid,
@@ -139,12 +140,16 @@ async def test_contests_refuse_as_problems(client: Client, world: Headers) -> No
         ("window", "missing"),
         ("score", "missing"),
     )
-    assert (await client.post("/api/v1/contests", json=race("r", "R"), headers=mgr)).is_success
+    assert (await client.post("/api/v1/contests", json=mine, headers=mgr)).is_success
     taken = "a contest with key 'r' exists already"
-    _refused(await client.post("/api/v1/contests", json=race("r", "R"), headers=mgr), 409, taken)
+    _refused(
+        await client.post("/api/v1/contests", json=mine, headers=mgr),
+        409,
+        taken,
+    )
     clone = await client.post("/api/v1/contests/r/clone", json={"key": "r"}, headers=mgr)
     _refused(clone, 409, taken)
-    rekeyed = await client.put("/api/v1/contests/r", json=race("other", "R"), headers=mgr)
+    rekeyed = await client.put("/api/v1/contests/r", json={**mine, "key": "other"}, headers=mgr)
     _refused(
         rekeyed,
         422,
@@ -156,7 +161,7 @@ async def test_contests_refuse_as_problems(client: Client, world: Headers) -> No
         refused = await client.post(f"/api/v1/contests/r/{action}", headers=mgr)
         verb = {"cancel": "cancelled", "schedule": "scheduled"}[action]
         _refused(refused, 409, f"the contest is cancelled; it cannot become {verb}")
-    edited = await client.put("/api/v1/contests/r", json=race("r", "R"), headers=mgr)
+    edited = await client.put("/api/v1/contests/r", json=mine, headers=mgr)
     _refused(edited, 409, "the contest is cancelled; only a draft or scheduled one changes")
 
 

@@ -10,6 +10,9 @@ import csv
 import io
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from tests.api.conftest import Client, Headers
 
 
@@ -117,6 +120,26 @@ async def test_a_statement_reads_as_json_csv_and_html(client: Client, world: Hea
     assert "Rita Rep" in page.text and "2026-01-01 to 2026-03-31" in page.text
     same = await client.get(f"/api/v1/statements/{sid}?format=html", headers=world["finance"])
     assert same.text == page.text
+
+
+async def test_a_statement_csv_defuses_text_a_spreadsheet_would_run(
+    db: AsyncEngine, client: Client, world: Headers
+) -> None:
+    async with db.begin() as conn:
+        await conn.execute(
+            text("UPDATE participants SET name = '=HYPERLINK(\"x\")' WHERE external_id = 'rep-1'")
+        )
+    await _close_q1(client, world)
+    [own] = (await client.get("/api/v1/statements", headers=world["rep"])).json()
+    answer = await client.get(f"/api/v1/statements/{own['id']}.csv", headers=world["rep"])
+    lines = answer.text.splitlines()
+    # As in the payroll export: an apostrophe first, so the cell shows as text.
+    assert lines[1] == (
+        f'{own["id"]},rep-1,"\'=HYPERLINK(""x"")",2026-Q1,1,earning,flat,commission,'
+        "Commission,1284.57,USD"
+    )
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert {r["participant_name"] for r in rows} == {'\'=HYPERLINK("x")'}
 
 
 async def test_nobody_reads_a_statement_they_may_not_see(client: Client, world: Headers) -> None:

@@ -15,7 +15,7 @@ from incentives.audit.log import CLI_ACTOR
 from incentives.calc import runs
 from incentives.games import contests
 from incentives.webhooks.events import EventType
-from tests.api.conftest import Client, Headers, make_live, race
+from tests.api.conftest import IN_LINE, Client, Headers, make_live, race
 
 EVERYTHING = [e.value for e in EventType if e is not EventType.PING]
 
@@ -43,9 +43,10 @@ async def test_a_contest_announces_its_start_end_award_and_each_prize(
 ) -> None:
     await _subscribe_to_everything(client, world["finance"])
     prizes = [{"rank": 1, "points": 50, "badge": "spring-champ"}]
-    await make_live(client, db, world["manager"], race("spring", "Spring race", prizes=prizes))
+    await make_live(client, db, world["finance"], race("spring", "Spring race", prizes=prizes))
     # A contest in test mode is nobody's business: it announces nothing.
-    await make_live(client, db, world["manager"], race("trial", "Trial race", visibility="test"))
+    trial = race("trial", "Trial race", visibility="test", participants=IN_LINE)
+    await make_live(client, db, world["manager"], trial)
     await contests.advance(db, dt.date(2027, 1, 1), CLI_ACTOR)
     announced = await _announced(db)
     assert [(kind, data.get("key")) for kind, data in announced] == [

@@ -15,7 +15,7 @@ from tests.web.conftest import sign_in
 async def _live_race(site: str, db: AsyncEngine, world: Headers) -> None:
     async with httpx.AsyncClient(base_url=site) as api:
         spring = race("spring-race", "Spring Race", prizes=[{"rank": 1, "cash": "100"}])
-        await make_live(api, db, world["manager"], spring)
+        await make_live(api, db, world["finance"], spring)
 
 
 async def test_a_deal_moves_the_tv_board_without_a_reload(
@@ -46,7 +46,9 @@ async def test_a_deal_moves_the_tv_board_without_a_reload(
         assert posted.status_code == 200, posted.text
 
     await expect(rows.locator(".name")).to_have_text(["REP-3", "Rita Rep", "REP-2"])
-    await expect(rows.first.locator(".score")).to_have_text("$20,999.99")
+    # A rep sees others climb, not their bookings: only their own score is shown.
+    await expect(rows.first.locator(".score")).to_have_text("")
+    await expect(rows.nth(1).locator(".score")).to_have_text("$12,845.67")
     # The move is animated: the climber flashes up, the one it passed flashes down.
     await expect(rows.first).to_have_class("flash-up")
     await expect(rows.nth(1)).to_have_class("flash-down")

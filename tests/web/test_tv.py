@@ -27,7 +27,7 @@ PRIZES = [
 async def _live_race(site: str, db: AsyncEngine, world: Headers) -> None:
     async with httpx.AsyncClient(base_url=site) as api:
         spring = race("spring-race", "Spring Race", prizes=PRIZES)
-        await make_live(api, db, world["manager"], spring)
+        await make_live(api, db, world["finance"], spring)
 
 
 async def _sign_in_as_display(page: Page, headers: dict[str, str]) -> None:
@@ -171,7 +171,7 @@ async def test_bars_run_toward_each_ones_target_when_the_contest_has_one(
 ) -> None:
     target = {"basis": "percent_of_target", "target": {"measure": "bookings", "period": "2026-Q1"}}
     async with httpx.AsyncClient(base_url=site) as api:
-        await make_live(api, db, world["manager"], race("quota-race", "Quota Race", ranking=target))
+        await make_live(api, db, world["finance"], race("quota-race", "Quota Race", ranking=target))
     await _sign_in_as_display(page, screen)
     await page.goto("/app/#/tv?boards=quota-race&period=off")
     await expect(page.locator(".tv-title")).to_have_text("Quota Race")

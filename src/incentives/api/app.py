@@ -41,6 +41,7 @@ from incentives.calc.copies import ResultsCache
 from incentives.calc.incremental import Rollups, stop_worker
 from incentives.config import Settings, load_settings
 from incentives.errors import DomainError
+from incentives.games.approvals import PrizeLimits
 from incentives.games.display import parse_boards
 from incentives.games.live import Live
 from incentives.scheduler import lifespan as scheduling
@@ -97,6 +98,9 @@ def create_app(
                 "four_eyes": settings.four_eyes,
                 "display_boards": parse_boards(settings.display_boards),
                 "webhook_retries": settings.webhook_retries,
+                "prize_limits": PrizeLimits(
+                    settings.contest_max_prize, settings.contest_approval_above
+                ),
             }
         ),
         middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],

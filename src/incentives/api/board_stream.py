@@ -23,7 +23,9 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from incentives.api.games import (
     BoardRow,
     ContestRef,
+    Shown,
     board_row,
+    figures_of,
     leaderboard_of,
     row_of,
     score_text,
@@ -70,22 +72,24 @@ def _event(name: str, payload: Any) -> ServerSentEventMessage:
     return ServerSentEventMessage(data=msgspec.json.encode(payload).decode(), event=name)
 
 
-def changes(board: live.LiveBoard, update: live.Update) -> list[Change]:
-    """The rows an update names, each with where it stood before the update."""
+def changes(board: live.LiveBoard, update: live.Update, shown: Shown) -> list[Change]:
+    """The rows an update names, each with where it stood before the update (its scores
+    only if its figures are ``shown``)."""
     found = []
     for subject in sorted(update.subjects or ()):
-        row = row_of(board, subject)
+        row = row_of(board, subject, shown)
         standing = board.board.get(subject)
         if row is None or standing is None:
             continue
         was = update.before.get(subject)
         change = Change(**msgspec.structs.asdict(row))
-        if was is None:
-            change.gained = row.score
-        else:
+        if was is not None:
             change.previous_rank = was.rank
-            change.previous_score = score_text(board.contest, was.score)
-            change.gained = score_text(board.contest, standing.score - was.score)
+        if shown(subject):
+            gained = standing.score if was is None else standing.score - was.score
+            change.gained = score_text(board.contest, gained)
+            if was is not None:
+                change.previous_score = score_text(board.contest, was.score)
         found.append(change)
     return found
 
@@ -112,12 +116,14 @@ async def leaderboard_stream(
     when too much moved at once."""
     board = await visible_board(state, request, contest)
     me = board.subject_of(request.user.participant_id)
+    visible = await figures_of(state, request.user)
     boards: live.Live = state.live
     subscriber = boards.subscribe(board.id)
 
     async def events() -> AsyncIterator[ServerSentEventMessage]:
         try:
-            yield _event("leaderboard", leaderboard_of(board, 0, _STREAM_TOP, me))
+            shown = board.figures(visible)
+            yield _event("leaderboard", leaderboard_of(board, 0, _STREAM_TOP, me, shown))
             while True:
                 try:
                     update = await asyncio.wait_for(subscriber.queue.get(), _KEEP_ALIVE_SECONDS)
@@ -127,17 +133,20 @@ async def leaderboard_stream(
                 current = None if update.closing else await boards.board(state.engine, board.id)
                 if current is None:
                     return
+                shown = current.figures(visible)
                 if update.subjects is None:
-                    yield _event("leaderboard", leaderboard_of(current, 0, _STREAM_TOP, me))
+                    yield _event("leaderboard", leaderboard_of(current, 0, _STREAM_TOP, me, shown))
                     continue
                 yield _event(
                     "standings",
                     Standings(
                         contest=current.key,
                         status=current.status,
-                        changes=changes(current, update),
-                        top=[board_row(current, r) for r in current.board.page(0, _STREAM_TOP)],
-                        me=row_of(current, me),
+                        changes=changes(current, update, shown),
+                        top=[
+                            board_row(current, r, shown) for r in current.board.page(0, _STREAM_TOP)
+                        ],
+                        me=row_of(current, me, shown),
                     ),
                 )
         finally:

@@ -8,12 +8,14 @@ the framework's routing, middleware and parameter handling around it cost fifty 
 more. So a GET for one is answered here when, and only when, every part of the answer is
 already known to be good: a token the authentication middleware accepted within the last
 seconds (``RecentTokens``) and, for a leaderboard, a board kept current by the process's
-listener, a contest the reader may see and a query of nothing but valid ``limit`` and
-``offset``; for one's own pay, a copy the app itself kept for that reader and a query of
-nothing but a period label. Anything else (no or unknown token, nothing kept, a contest
-hidden from the reader, an odd query, another method or path) goes to the app, which
-answers it fully, with the same rules. The body is the one the app's handler returns
-(``leaderboard_page``, and the very bytes ``pay._mine`` kept).
+listener, a contest the reader may see, a reader whose figures on it are known without
+the database (anyone but a manager, whose are their reporting line's) and a query of
+nothing but valid ``limit`` and ``offset``; for one's own pay, a copy the app itself kept
+for that reader and a query of nothing but a period label. Anything else (no or unknown
+token, nothing kept, a contest hidden from the reader, a manager, an odd query, another
+method or path) goes to the app, which answers it fully, with the same rules. The body is
+the one the app's handler returns (``leaderboard_page``, and the very bytes ``pay._mine``
+kept).
 
 ``FastReads`` does this for any ASGI server. Under uvicorn, ``FastReadsProtocol`` does it
 one step earlier, as soon as the request's head is parsed: uvicorn would otherwise start
@@ -38,8 +40,9 @@ from incentives.api.games import ContestIds, leaderboard_page
 from incentives.api.paging import PAGE_DEFAULT, PAGE_MAX
 from incentives.api.pay import OWN_READS, own_copy
 from incentives.api.security import RecentTokens, bearer_token
+from incentives.auth.access import reads_a_line
 from incentives.auth.principals import Principal
-from incentives.games import catalogue
+from incentives.games import catalogue, display
 from incentives.games.live import Live
 
 _ME = "/api/v1/me/"
@@ -105,11 +108,15 @@ class FastReads:
         contest_id = ids.known(ref)
         boards: Live = state.live
         board = None if contest_id is None else boards.kept(contest_id)
-        if board is None or not catalogue.may_view(
-            principal, board.status, board.visibility, board.created_by_id
-        ):
+        # A manager's figures are their reporting line's, which only the database knows.
+        if reads_a_line(principal) or board is None:
             return None
-        return leaderboard_page(board, principal, *window)
+        if not catalogue.may_view(principal, board.status, board.visibility, board.created_by_id):
+            return None
+        visible = display.figures_at_once(principal)
+        return leaderboard_page(
+            board, principal, *window, None if visible is None else frozenset(visible)
+        )
 
     def _principal(self, scope: Any) -> Principal | None:
         """The principal of the request's token, if it was accepted moments ago."""

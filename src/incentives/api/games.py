@@ -5,13 +5,14 @@ Managers (and finance, admin) create and run contests; everyone reads public one
 they are scheduled. A contest in test mode is seen only by the manager who made it and by
 finance and admin, as is a draft by anyone but managers; a display (an office screen)
 sees public contests under way or done. A contest nobody may see answers 404.
-Leaderboards show names, ranks and contest scores, never anyone's pay.
+Leaderboards show names, ranks and percents of target; scores and targets only where the
+reader may read that participant's pay (a display every row's).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
@@ -29,7 +30,7 @@ from incentives.api.contract import problems
 from incentives.api.deps import today
 from incentives.api.paging import PAGE_DEFAULT, PAGE_HEADERS, Limit, Offset, paged
 from incentives.api.security import ON_DISPLAY, roles
-from incentives.auth.access import SEES_ALL
+from incentives.auth.access import SEES_ALL, reads_a_line
 from incentives.auth.principals import Principal
 from incentives.auth.roles import Role
 from incentives.calc.read import ratio_text
@@ -37,7 +38,8 @@ from incentives.db.connection import driver_of, driver_transaction
 from incentives.db.limits import as_number
 from incentives.engine.money import exponent
 from incentives.formats import Figure, Ratio
-from incentives.games import catalogue, contests, live, scoring, standings
+from incentives.games import catalogue, contests, display, live, scoring, standings
+from incentives.games.approvals import Approval
 from incentives.games.display import ContestStatus
 from incentives.games.model import Contest, TotalScore
 from incentives.instants import Instant, maybe_instant
@@ -45,6 +47,7 @@ from incentives.single_flight import SingleFlight
 
 Conn = NamedDependency[asyncpg.Connection]
 MANAGERS = roles(Role.MANAGER, Role.FINANCE, Role.ADMIN)
+FINANCE = roles(Role.FINANCE, Role.ADMIN)
 ContestRef = Annotated[str, PathParameter(description="the contest's id, or its key")]
 NO_CONTEST = "No such contest"
 
@@ -105,6 +108,9 @@ class ContestView(msgspec.Struct):
     created_by: str
     revision: int
     definition: dict[str, Any]
+    # Finance's approval of its cash prizes: pending (it does not go live until given),
+    # approved, or null when none is needed.
+    approval: Approval | None
     created_at: Instant | None
     updated_at: Instant | None
     live_at: Instant | None
@@ -125,6 +131,7 @@ def _view(row: asyncpg.Record) -> ContestView:
         created_by=row["created_by"],
         revision=row["revision"],
         definition=row["definition"],
+        approval=row["approval"],
         **{
             name: maybe_instant(row[name])
             for name in ("created_at", "updated_at", "live_at", "frozen_at", "awarded_at")
@@ -138,13 +145,22 @@ Definition = Annotated[
 ]
 
 
+def _maker(state: State, request: Request[Principal, Any, Any]) -> contests.Maker:
+    return contests.Maker(request.user, today(), state.prize_limits)
+
+
 @post("/contests", guards=[MANAGERS], status_code=201, responses=problems(409, 422))
 async def create_contest(
     state: State, request: Request[Principal, Any, Any], data: Definition
 ) -> ContestView:
-    """Create a contest as a draft; 422 naming each bad field, 409 if its key is taken."""
+    """Create a contest as a draft; 422 naming each bad field (a cash prize above the
+    limit, an unknown team or participant, a manager's contest reaching beyond their
+    reporting line), 409 if its key is taken. A manager's cash prize above the approval
+    threshold waits for finance (``approval``: ``pending``)."""
     async with driver_transaction(state.engine) as conn:
-        contest_id = await contests.create(conn, data, request.user.actor())
+        contest_id = await contests.create(
+            conn, data, request.user.actor(), maker=_maker(state, request)
+        )
         return _view(await _row(conn, str(contest_id), request.user))
 
 
@@ -175,10 +191,13 @@ async def get_contest(
 async def edit_contest(
     state: State, request: Request[Principal, Any, Any], contest: ContestRef, data: Definition
 ) -> ContestView:
-    """Replace a draft or scheduled contest's definition (409 once it is live)."""
+    """Replace a draft or scheduled contest's definition (409 once it is live), checked as
+    at creation; a cash prize that needs finance's approval asks for it again."""
     async with driver_transaction(state.engine) as conn:
         contest_id = await _managed(conn, contest, request.user)
-        await contests.replace(conn, contest_id, data, request.user.actor())
+        await contests.replace(
+            conn, contest_id, data, request.user.actor(), maker=_maker(state, request)
+        )
         return _view(await _row(conn, str(contest_id), request.user))
 
 
@@ -209,6 +228,27 @@ async def cancel_contest(
         return _view(await _row(conn, str(contest_id), request.user))
 
 
+@post(
+    "/contests/{contest:str}/approve",
+    guards=[FINANCE],
+    status_code=200,
+    responses=problems(409),
+)
+async def approve_contest(
+    state: State, request: Request[Principal, Any, Any], contest: ContestRef
+) -> ContestView:
+    """Approve a contest's cash prizes (finance, admin): a scheduled contest then goes
+    live on its first day, at once if that has come. 409 if it does not wait for an
+    approval."""
+    day = today()
+    async with driver_transaction(state.engine) as conn:
+        contest_id = int((await _row(conn, contest, request.user))["id"])
+        await contests.approve(conn, contest_id, request.user.actor())
+    await contests.start(state.engine, contest_id, day, request.user.actor())
+    async with state.engine.connect() as sa_conn:
+        return _view(await _row(await driver_of(sa_conn), str(contest_id), request.user))
+
+
 class CloneRequest(msgspec.Struct, forbid_unknown_fields=True):
     """What the copy changes: its key (default: the original's with ``-copy``), its name,
     its window."""
@@ -234,7 +274,9 @@ async def clone_contest(
     changes = {} if data is None else {k: v for k, v in msgspec.to_builtins(data).items() if v}
     async with driver_transaction(state.engine) as conn:
         original = await _row(conn, contest, request.user)
-        contest_id = await contests.clone(conn, original["id"], request.user.actor(), changes)
+        contest_id = await contests.clone(
+            conn, original["id"], request.user.actor(), changes, _maker(state, request)
+        )
         return _view(await _row(conn, str(contest_id), request.user))
 
 
@@ -273,12 +315,14 @@ async def participation(
 class BoardRow(msgspec.Struct, omit_defaults=True):
     """A place on a leaderboard. ``movement``: places gained since the day's opening
     ranks (negative: lost); ``of_target``: the score as a fraction of the target (four
-    places, like every ratio in the API), when there is one."""
+    places, like every ratio in the API), when there is one. ``score`` and ``target``
+    only where you may read that participant's pay (a team's: every member's), as on the
+    period leaderboards; a display sees every row's."""
 
     rank: int
     subject: str
     name: str
-    score: Figure
+    score: Figure | None = None
     target: Figure | None = None
     of_target: Ratio | None = None
     movement: int | None = None
@@ -317,23 +361,29 @@ def score_text(contest: Contest, value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def board_row(board: live.LiveBoard, item: scoring.Ranked) -> BoardRow:
-    """A ranked standing as a row of the board."""
+Shown = Callable[[int], bool]
+
+
+def board_row(board: live.LiveBoard, item: scoring.Ranked, shown: Shown) -> BoardRow:
+    """A ranked standing as a row of the board, with its figures if they are ``shown``."""
     standing = item.standing
     subject, name = board.labels.get(standing.subject, (str(standing.subject), ""))
+    figures = shown(standing.subject)
     return BoardRow(
         rank=item.rank,
         subject=subject,
         name=name,
-        score=score_text(board.contest, standing.score),
-        target=None if standing.target is None else score_text(board.contest, standing.target),
+        score=score_text(board.contest, standing.score) if figures else None,
+        target=None
+        if standing.target is None or not figures
+        else score_text(board.contest, standing.target),
         of_target=ratio_text(standing.percent),
         movement=scoring.movement(board.day_ranks, standing.subject, item.rank),
         members=standing.members if board.contest.scope == "teams" else None,
     )
 
 
-def row_of(board: live.LiveBoard, subject: int | None) -> BoardRow | None:
+def row_of(board: live.LiveBoard, subject: int | None, shown: Shown) -> BoardRow | None:
     """A subject's row, if it is on the board."""
     if subject is None:
         return None
@@ -341,10 +391,12 @@ def row_of(board: live.LiveBoard, subject: int | None) -> BoardRow | None:
     rank = board.board.rank_of(subject)
     if standing is None or rank is None:
         return None
-    return board_row(board, scoring.Ranked(rank, standing))
+    return board_row(board, scoring.Ranked(rank, standing), shown)
 
 
-def leaderboard_of(board: live.LiveBoard, offset: int, limit: int, me: int | None) -> Leaderboard:
+def leaderboard_of(
+    board: live.LiveBoard, offset: int, limit: int, me: int | None, shown: Shown
+) -> Leaderboard:
     """A page of the board, with the row of ``me``."""
     contest = board.contest
     return Leaderboard(
@@ -356,8 +408,8 @@ def leaderboard_of(board: live.LiveBoard, offset: int, limit: int, me: int | Non
         unit=_unit(contest),
         subjects=len(board.board),
         opening_ranks_of=None if board.ranks_day is None else board.ranks_day.isoformat(),
-        rows=[board_row(board, r) for r in board.board.page(offset, limit)],
-        me=row_of(board, me),
+        rows=[board_row(board, r, shown) for r in board.board.page(offset, limit)],
+        me=row_of(board, me, shown),
     )
 
 
@@ -421,20 +473,42 @@ async def leaderboard(
     offset: Offset = 0,
 ) -> Response[bytes]:
     """A page of the contest's standings (rank, who, score, percent of target, movement
-    since the day's opening ranks), and your own place."""
+    since the day's opening ranks), and your own place; scores and targets only where you
+    may read that participant's pay."""
     board = await visible_board(state, request, contest)
+    visible = await figures_of(state, request.user)
     return Response(
-        content=leaderboard_page(board, request.user, offset, limit), media_type=MediaType.JSON
+        content=leaderboard_page(board, request.user, offset, limit, visible),
+        media_type=MediaType.JSON,
     )
 
 
-def leaderboard_page(board: live.LiveBoard, reader: Principal, offset: int, limit: int) -> bytes:
-    """A page of the board as its JSON body, with the reader's own place; kept encoded
-    until the board changes."""
+async def figures_of(state: State, reader: Principal) -> frozenset[int] | None:
+    """Whose figures the reader sees on a board (None: everyone's), as on the period
+    leaderboards; the database is asked only for a manager's reporting line."""
+    if reads_a_line(reader):
+        async with state.engine.connect() as sa_conn:
+            found = await display.figures_shown(await driver_of(sa_conn), reader, today())
+    else:
+        found = display.figures_at_once(reader)
+    return None if found is None else frozenset(found)
+
+
+def leaderboard_page(
+    board: live.LiveBoard,
+    reader: Principal,
+    offset: int,
+    limit: int,
+    visible: frozenset[int] | None,
+) -> bytes:
+    """A page of the board as its JSON body, with the reader's own place and the figures
+    of ``visible`` (None: everyone's); kept encoded until the board changes."""
     me = board.subject_of(reader.participant_id)
     return board.page(
-        (offset, limit, me),
-        lambda: msgspec.json.encode(leaderboard_of(board, offset, limit, me)),
+        (offset, limit, me, visible),
+        lambda: msgspec.json.encode(
+            leaderboard_of(board, offset, limit, me, board.figures(visible))
+        ),
     )
 
 
@@ -447,6 +521,7 @@ games_router = Router(
         edit_contest,
         schedule_contest,
         cancel_contest,
+        approve_contest,
         clone_contest,
         participation,
         leaderboard,

@@ -124,9 +124,8 @@ async def period_leaderboard(
     those whose pay you may see; a display sees every row's figures on the boards marked
     for display (``INCENTIVES_DISPLAY_BOARDS``) and is refused any other (403)."""
     displayed: frozenset[DisplayedBoard] = state.display_boards
-    visible = await display.figures_shown(
-        conn, request.user, DisplayedBoard(measure, by), displayed, today()
-    )
+    display.check_on_display(request.user, DisplayedBoard(measure, by), displayed)
+    visible = await display.figures_shown(conn, request.user, today())
     ranked = await _period_board(state, period, measure, by)
 
     def row(rank: int, record: asyncpg.Record) -> PeriodRow:

@@ -28,20 +28,31 @@ async def reporting_line(conn: asyncpg.Connection, manager_id: int, day: dt.date
     return {r["participant_id"] for r in await conn.fetch(_REPORTING_LINE, manager_id, day)}
 
 
+def reads_a_line(principal: Principal) -> bool:
+    """Whether whose pay the principal may read is a reporting line (a manager's), which
+    only the database knows; anyone else's is known from the principal alone."""
+    return principal.role == Role.MANAGER and principal.participant_id is not None
+
+
+def visible_at_once(principal: Principal) -> set[int] | None:
+    """``visible_participants`` of a principal who does not read a line (``reads_a_line``
+    is false), without a lookup; None means all of them."""
+    if principal.role in SEES_ALL:
+        return None
+    if principal.role == Role.REP and principal.participant_id is not None:
+        return {principal.participant_id}
+    # Integrations and displays read no one's pay, nor does a login of no participant.
+    return set()
+
+
 async def visible_participants(
     conn: asyncpg.Connection, principal: Principal, day: dt.date
 ) -> set[int] | None:
     """Participant ids whose pay the principal may read; None means all of them."""
-    if principal.role in SEES_ALL:
-        return None
-    if principal.participant_id is None:
-        return set()
-    if principal.role == Role.MANAGER:
+    if reads_a_line(principal):
+        assert principal.participant_id is not None
         return await reporting_line(conn, principal.participant_id, day)
-    if principal.role == Role.REP:
-        return {principal.participant_id}
-    # Integrations and displays read no one's pay.
-    return set()
+    return visible_at_once(principal)
 
 
 async def may_see(

@@ -15,14 +15,15 @@ from incentives.auth.principals import Principal
 from incentives.auth.roles import Role
 from incentives.db.paging import fetch_page
 from incentives.games import display
+from incentives.games.approvals import STATE_SQL
 from incentives.games.display import ContestStatus
 
 ROW = (
     "SELECT c.id, c.key, c.name, c.status, c.visibility, c.starts_on, c.ends_on, c.definition,"
     " c.created_by, c.created_by_id, c.revision, c.created_at, c.updated_at, c.live_at,"
     " c.frozen_at, c.awarded_at, c.cancelled_at,"
-    " (SELECT count(*) FROM contest_entries e WHERE e.contest_id = c.id) AS participants"
-    " FROM contests c"
+    " (SELECT count(*) FROM contest_entries e WHERE e.contest_id = c.id) AS participants,"
+    f" {STATE_SQL} FROM contests c"
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -19,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives import errors
 from incentives.audit import log as audit
+from incentives.auth.principals import Principal
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.engine.money import to_minor
 from incentives.engine.validate import Problem
-from incentives.games import achievements, announcements, scoring, standings
+from incentives.games import achievements, announcements, approvals, reach, scoring, standings
 from incentives.games.model import Contest, Prize, decode_contest
 from incentives.webhooks import events
 from incentives.webhooks.events import EventType
@@ -52,6 +54,34 @@ class ContestConflict(errors.Conflict):
 
 class AwardError(errors.Conflict):
     """Prizes cannot be placed yet (no open period to pay a cash prize in)."""
+
+
+@dataclass(frozen=True)
+class Maker:
+    """Who makes or edits a contest through the API, on which day, under which limits on
+    its cash prizes: what the API checks that files published by finance are not."""
+
+    principal: Principal
+    today: dt.date
+    limits: approvals.PrizeLimits
+
+
+async def _check(conn: asyncpg.Connection, contest: Contest, maker: Maker | None) -> None:
+    """ContestInvalid, naming each field, for a cash prize above the limit, an unknown
+    team or participant, or a manager's contest reaching beyond their line."""
+    if maker is None:
+        return
+    problems = approvals.cash_problems(contest, maker.limits)
+    problems += await reach.problems(conn, contest, maker.principal, maker.today)
+    if problems:
+        raise ContestInvalid(problems)
+
+
+async def _ask(
+    conn: asyncpg.Connection, contest_id: int, contest: Contest, maker: Maker | None
+) -> None:
+    if maker is not None:
+        await approvals.ask(conn, contest_id, contest, maker.principal, maker.limits)
 
 
 def decode(raw: Any) -> Contest:
@@ -85,10 +115,13 @@ async def create(
     *,
     status: str = "draft",
     plan_version_id: int | None = None,
+    maker: Maker | None = None,
 ) -> int:
     """Store a new contest (a draft unless told) and return its id; ContestConflict if
-    its key is taken."""
+    its key is taken. Made through the API (``maker``), it is checked against its maker's
+    reach and the prize limits, and may wait for finance's approval."""
     contest = decode(dict(raw))
+    await _check(conn, contest, maker)
     definition = {"kind": "contest", **raw}
     new_id = await conn.fetchval(
         "INSERT INTO contests (key, name, visibility, starts_on, ends_on, definition, status,"
@@ -104,6 +137,7 @@ async def create(
     )
     if new_id is None:
         raise ContestConflict(f"a contest with key {contest.key!r} exists already")
+    await _ask(conn, new_id, contest, maker)
     await audit.record(
         conn, actor, "create", "contest", key=contest.key, after=_summary(contest, status)
     )
@@ -124,10 +158,13 @@ async def replace(
     actor: audit.Actor,
     *,
     plan_version_id: int | None = None,
+    maker: Maker | None = None,
 ) -> None:
-    """Replace a draft or scheduled contest's definition (its key stays)."""
+    """Replace a draft or scheduled contest's definition (its key stays), checked as at
+    ``create``; a definition that needs finance's approval asks for it again."""
     game = await _locked(conn, contest_id)
     contest = decode(dict(raw))
+    await _check(conn, contest, maker)
     if contest.key != game.key:
         raise ContestInvalid([Problem("key", f"a contest's key cannot change (it is {game.key})")])
     if game.status not in EDITABLE:
@@ -143,6 +180,7 @@ async def replace(
         msgspec.json.encode({"kind": "contest", **raw}).decode(),
         plan_version_id,
     )
+    await _ask(conn, contest_id, contest, maker)
     await audit.record(
         conn,
         actor,
@@ -218,15 +256,17 @@ async def clone(
     contest_id: int,
     actor: audit.Actor,
     changes: Mapping[str, Any],
+    maker: Maker | None = None,
 ) -> int:
     """A new draft with the contest's definition, with ``changes`` (a new key, name or
-    window) applied; the key defaults to the original's with ``-copy``."""
+    window) applied, checked as at ``create``; the key defaults to the original's with
+    ``-copy``."""
     row = await conn.fetchrow("SELECT key, definition FROM contests WHERE id = $1", contest_id)
     if row is None:
         raise LookupError(contest_id)
     key = changes.get("key") or await _free_key(conn, f"{row['key']}-copy")
     definition = {**row["definition"], **changes, "key": key}
-    return await create(conn, definition, actor)
+    return await create(conn, definition, actor, maker=maker)
 
 
 async def _free_key(conn: asyncpg.Connection, base: str) -> str:
@@ -240,6 +280,25 @@ async def _free_key(conn: asyncpg.Connection, base: str) -> str:
         number += 1
         key = f"{base}-{number}"
     return key
+
+
+async def approve(conn: asyncpg.Connection, contest_id: int, actor: audit.Actor) -> None:
+    """Finance's approval of a contest's cash prizes: it may go live on its first day.
+    ContestConflict if it was not waiting for one, or is cancelled."""
+    game = await _locked(conn, contest_id)
+    if game.status not in EDITABLE:
+        raise ContestConflict(f"the contest is {game.status}; there is nothing to approve")
+    if not await approvals.approve(conn, contest_id, actor):
+        raise ContestConflict("the contest does not wait for an approval")
+    await audit.record(
+        conn,
+        actor,
+        "approve",
+        "contest",
+        key=game.key,
+        before={"approval": approvals.Approval.PENDING},
+        after={"approval": approvals.Approval.APPROVED},
+    )
 
 
 async def publish_file(
@@ -262,10 +321,13 @@ async def publish_file(
 
 
 async def start(engine: AsyncEngine, contest_id: int, today: dt.date, actor: audit.Actor) -> bool:
-    """Take a scheduled contest live once its first day has come: build its standings."""
+    """Take a scheduled contest live once its first day has come, unless it waits for
+    finance's approval: build its standings."""
     async with driver_transaction(engine) as conn:
         game = await _locked(conn, contest_id)
         if game.status != "scheduled" or game.contest.window.from_ > today:
+            return False
+        if await approvals.pending(conn, contest_id):
             return False
         await _move(conn, game, ("scheduled",), "live", actor, "live_at")
         await standings.refresh(conn, game, today)
@@ -323,14 +385,22 @@ ORDER BY p.end_date, p.start_date DESC LIMIT 1
 async def award(engine: AsyncEngine, contest_id: int, actor: audit.Actor) -> set[int] | None:
     """Award an ended public contest's prizes from its frozen standings: points and badges
     as awards, cash as prize payouts on each winner's next statement (a team's prize goes
-    to each of its members). Returns the participants who won (None: nothing to award);
-    AwardError, with nothing written, if a cash prize has no open period to be paid in."""
+    to each of its members), except to the contest's own maker: they may win points and
+    badges, but no money they promised (their cash is withheld, and audited so). Returns
+    the participants who won (None: nothing to award); AwardError, with nothing written,
+    if a cash prize has no open period to be paid in."""
     async with driver_transaction(engine) as conn:
         game = await _locked(conn, contest_id)
         contest = game.contest
         if game.status != "ended" or contest.visibility != "public":
             return None
         wins = scoring.winners(await standings.ranked(conn, game), contest.prizes)
+        maker = await conn.fetchval(
+            "SELECT p.participant_id FROM contests c JOIN principals p"
+            " ON p.id = c.created_by_id WHERE c.id = $1",
+            game.id,
+        )
+        withheld: list[dict[str, Any]] = []
         members: dict[int, list[int]] = {}
         if contest.scope == "teams":
             for row in await conn.fetch(
@@ -350,7 +420,9 @@ async def award(engine: AsyncEngine, contest_id: int, actor: audit.Actor) -> set
                 occasion = f"prize:{win.prize_no}"
                 if prize.points or prize.badge:
                     awards.append((person, occasion, prize.points, prize.badge, name))
-                if prize.cash is not None and contest.currency is not None:
+                if prize.cash is not None and contest.currency is not None and person == maker:
+                    withheld.append({"participant": person, "cash": str(prize.cash), "name": name})
+                elif prize.cash is not None and contest.currency is not None:
                     period = await conn.fetchval(_PAY_PERIOD, person, contest.window.to)
                     if period is None:
                         raise AwardError(
@@ -403,6 +475,7 @@ async def award(engine: AsyncEngine, contest_id: int, actor: audit.Actor) -> set
                 "cash": [
                     {"participant": p[0], "period": p[3], "amount_minor": p[4]} for p in payouts
                 ],
+                "withheld_from_maker": withheld,
             },
         )
     return {a[0] for a in awards} | {p[0] for p in payouts}

@@ -3,7 +3,7 @@
 A display reads boards meant for a wall and nothing of anyone's pay:
 
 - **contests** that are public and under way or done (live, ended with their standings
-  frozen, or awarded), with every row's score; drafts, scheduled, cancelled and test
+  frozen, or awarded), with every row's score and target; drafts, scheduled, cancelled and test
   contests stay hidden from it;
 - **period boards** named by ``INCENTIVES_DISPLAY_BOARDS`` (``measure:by`` pairs, comma
   separated; default ``bookings:attainment``), for any period, with every row's figures.
@@ -22,7 +22,7 @@ import asyncpg
 import msgspec
 
 from incentives import errors
-from incentives.auth.access import visible_participants
+from incentives.auth.access import reads_a_line, visible_at_once, visible_participants
 from incentives.auth.principals import Principal
 from incentives.auth.roles import Role
 
@@ -91,18 +91,26 @@ def shows_contest(status: str, visibility: str) -> bool:
     return visibility == "public" and status in SHOWN_STATUSES
 
 
+def check_on_display(
+    principal: Principal, board: DisplayedBoard, displayed: frozenset[DisplayedBoard]
+) -> None:
+    """NotOnDisplay if a display asks for a period board not marked for display (its
+    figures would be someone's pay); anyone else may ask for any."""
+    if is_display(principal) and board not in displayed:
+        raise NotOnDisplay(f"The {board.measure} board by {board.by} is not on display")
+
+
+def figures_at_once(principal: Principal) -> set[int] | None:
+    """``figures_shown`` of a principal who does not read a reporting line
+    (``access.reads_a_line``), known without the database."""
+    return None if is_display(principal) else visible_at_once(principal)
+
+
 async def figures_shown(
-    conn: asyncpg.Connection,
-    principal: Principal,
-    board: DisplayedBoard,
-    displayed: frozenset[DisplayedBoard],
-    day: dt.date,
+    conn: asyncpg.Connection, principal: Principal, day: dt.date
 ) -> set[int] | None:
-    """Whose figures the principal sees on a period board (None: everyone's): a display
-    everyone's on a displayed board (NotOnDisplay on any other), anyone else the pay
-    they may read."""
-    if is_display(principal):
-        if board not in displayed:
-            raise NotOnDisplay(f"The {board.measure} board by {board.by} is not on display")
-        return None
-    return await visible_participants(conn, principal, day)
+    """Whose figures the principal sees on a board it may read, period board or contest
+    (None: everyone's): a display every row's, anyone else those whose pay they may read."""
+    if reads_a_line(principal):
+        return await visible_participants(conn, principal, day)
+    return figures_at_once(principal)

@@ -36,6 +36,8 @@ _EVERYONE = 0
 # Encoded pages kept per board: readers' own places make one each.
 _MAX_PAGES = 10_000
 T = TypeVar("T")
+# A page of a board: offset, limit, the reader's own place, whose figures they see.
+PageKey = tuple[int, int, int | None, frozenset[int] | None]
 # Updates a slow stream client may fall behind by before it is sent a fresh snapshot.
 _QUEUE = 64
 
@@ -57,11 +59,12 @@ class LiveBoard:
     day_ranks: dict[int, int] = field(default_factory=dict)
     # Team contests: each participant's team, so that a reader finds their own row.
     teams: dict[int, int] = field(default_factory=dict)
-    # Encoded pages as readers asked for them (by offset, limit and their own place): the
-    # board changes far less often than it is read. Emptied whenever the board changes.
-    pages: dict[tuple[int, int, int | None], bytes] = field(default_factory=dict)
+    # Encoded pages as readers asked for them (by offset, limit, their own place and whose
+    # figures they see): the board changes far less often than it is read. Emptied
+    # whenever the board changes.
+    pages: dict[PageKey, bytes] = field(default_factory=dict)
 
-    def page(self, key: tuple[int, int, int | None], render: Callable[[], bytes]) -> bytes:
+    def page(self, key: PageKey, render: Callable[[], bytes]) -> bytes:
         """The encoded page for ``key``, rendered once per state of the board."""
         found = self.pages.get(key)
         if found is None:
@@ -69,6 +72,19 @@ class LiveBoard:
                 self.pages.clear()
             found = self.pages[key] = render()
         return found
+
+    def figures(self, visible: frozenset[int] | None) -> Callable[[int], bool]:
+        """Whether a subject's figures show to a reader who may read the pay of
+        ``visible`` (None: everyone's): a participant's if they are in it, a team's if
+        every member is."""
+        if visible is None:
+            return lambda _subject: True
+        if self.contest.scope == "individuals":
+            return visible.__contains__
+        whole: dict[int, bool] = {}
+        for person, team in self.teams.items():
+            whole[team] = whole.get(team, True) and person in visible
+        return lambda team: whole.get(team, False)
 
     def subject_of(self, participant: int | None) -> int | None:
         """The participant's place on this board: themselves, or their team."""

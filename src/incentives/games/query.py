@@ -238,6 +238,16 @@ def entries_query(contest: Contest, *, scoped: bool) -> Query:
     return Query(sql, tuple(params.values), 2 if scoped else None, day_at)
 
 
+def eligible_query(contest: Contest) -> Query:
+    """Who takes part in a contest (participant, team), with team membership read on the
+    day given to each run."""
+    window = contest.window
+    params = Params([window.from_, window.to])
+    day, day_at = params.add(None, "date"), len(params.values) - 1
+    sql = _eligible(contest, params, None, day)
+    return Query(sql, tuple(params.values), None, day_at)
+
+
 SPAN = ("$1::date", "$2::date")
 
 

@@ -18,6 +18,7 @@ import asyncpg
 from incentives.audit import log as audit
 from incentives.db.models import STATEMENT_LINE_KINDS
 from incentives.engine.money import format_minor
+from incentives.payouts.cells import text_cell
 from incentives.payouts.workflow import NotFound
 
 EXPORTABLE = ("approved", "paid")
@@ -34,14 +35,6 @@ _ROWS = (
     " WHERE s.period = $1 AND s.status = $2"
     " GROUP BY s.id, p.external_id, p.name ORDER BY p.external_id, s.currency"
 )
-
-# A leading =, +, - or @ makes a spreadsheet evaluate a text cell as a formula, and payroll
-# files are opened in spreadsheets: such text is prefixed with an apostrophe.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 async def export(
@@ -63,8 +56,8 @@ async def export(
         currency = r["currency"]
         writer.writerow(
             (
-                _text(r["external_id"]),
-                _text(r["name"]),
+                text_cell(r["external_id"]),
+                text_cell(r["name"]),
                 r["period"],
                 currency,
                 format_minor(r["total_minor"], currency),

@@ -24,6 +24,7 @@ from incentives.engine.explain import money
 from incentives.engine.money import format_minor
 from incentives.formats import CurrencyCode, Money
 from incentives.instants import Instant, sql_instant
+from incentives.payouts.cells import text_cell
 
 # A statement line's kind, from the trace kind of the earning line it freezes.
 _KIND = """
@@ -297,16 +298,21 @@ def to_csv(statement: Statement) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    head = [statement.id, statement.participant, statement.participant_name, statement.period]
+    head = [
+        statement.id,
+        text_cell(statement.participant),
+        text_cell(statement.participant_name),
+        statement.period,
+    ]
     for line in statement.lines:
         writer.writerow(
             [
                 *head,
                 line.line_no,
                 line.kind,
-                line.plan or "",
-                line.component,
-                line.name,
+                text_cell(line.plan or ""),
+                text_cell(line.component),
+                text_cell(line.name),
                 line.amount,
                 line.currency,
             ]

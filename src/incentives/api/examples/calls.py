@@ -207,12 +207,24 @@ def _month_after(window: dict[str, str]) -> dict[str, str]:
 
 async def _contests(rec: Recorder, model: dict[str, Any]) -> None:
     """A manager's contest modelled on the scheduled one (the demo's blitz of next month),
-    a month later: created, edited, scheduled, copied for the month after, and the copy
-    called off."""
+    a month later, within the manager's team and with a cash prize finance must approve:
+    created, edited, scheduled, approved, copied for the month after, and the copy called
+    off."""
     window = _month_after(model["window"])
     month = dt.date.fromisoformat(window["from"]).strftime("%B")
     key = f"blitz-{window['from'][:7]}"
-    definition = {**model["definition"], "key": key, "name": f"{month} Blitz", "window": window}
+    # A manager's contest covers their own reporting line: the demo manager's team.
+    team = model["definition"]["participants"]["teams"][0]
+    definition = {
+        **model["definition"],
+        "key": key,
+        "name": f"{month} Blitz",
+        "window": window,
+        "participants": {"teams": [team]},
+        "description": f"Most Platform and Analytics bookings in {month}, within the team.",
+        # Above the approval threshold: it waits for finance before it goes live.
+        "prizes": [{"rank": 1, "cash": 2000, "badge": "blitz-winner", "points": 500}],
+    }
     await rec.call("POST /api/v1/contests", "manager", body=definition)
     it = {"contest": key}
     edited = {
@@ -221,6 +233,7 @@ async def _contests(rec: Recorder, model: dict[str, Any]) -> None:
     }
     await rec.call("PUT /api/v1/contests/{contest}", "manager", path=it, body=edited)
     await rec.call("POST /api/v1/contests/{contest}/schedule", "manager", path=it)
+    await rec.call("POST /api/v1/contests/{contest}/approve", "finance", path=it)
     after = _month_after(window)
     copy = {
         "key": f"blitz-{after['from'][:7]}",

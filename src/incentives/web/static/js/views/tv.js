@@ -150,13 +150,15 @@ function prizes(contest, unit) {
 }
 
 /** The bar of a contest row: toward its target when the contest has one, else as a share
- * of the leader's score. */
+ * of the leader's score (where both are shown). */
 function contestProgress(state) {
   const leader = state.rows[0];
   if (state.rankedOn === "percent_of_target") {
     return (row) => (row.of_target === undefined || row.of_target === null ? null : { value: percentValue(row.of_target), text: `${pct(row.of_target)} of target` });
   }
-  return (row) => (leader ? { value: share(row.score, leader.score), text: `${share(row.score, leader.score)}% of the leader` } : null);
+  // A score the reader may not see (someone else's pay) has no bar.
+  const shown = (row) => row.score !== undefined && leader && leader.score !== undefined;
+  return (row) => (shown(row) ? { value: share(row.score, leader.score), text: `${share(row.score, leader.score)}% of the leader` } : null);
 }
 
 /** "Ana Costa just closed $12,000.00 — up to #2", for the change that moved most. */
