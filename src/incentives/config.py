@@ -20,6 +20,18 @@ E = TypeVar("E", bound=enum.StrEnum)
 RETRIES = (5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 43200.0, 86400.0)
 
 
+class Timeouts(msgspec.Struct, frozen=True):
+    """Seconds to wait for the database: to connect, for a statement, and for a
+    statement of the long work that allows itself more (``db.connection.allow_long``)."""
+
+    connect: float = 5.0
+    statement: float = 30.0
+    long_statement: float = 1800.0
+
+
+WAITS = Timeouts()
+
+
 class Settings(msgspec.Struct, frozen=True):
     """Process configuration. Every field comes from an environment variable."""
 
@@ -43,6 +55,11 @@ class Settings(msgspec.Struct, frozen=True):
     display_boards: str = "bookings:attainment"
     # Seconds a webhook delivery waits before each retry (webhooks/sender.py).
     webhook_retries: tuple[float, ...] = RETRIES
+    # Seconds to wait for the database: to connect, per statement, per statement of a
+    # calculation run, import or close (db/connection.py).
+    db_timeouts: Timeouts = WAITS
+    # Hours an idempotency key and its kept response live (api/idempotency.py).
+    idempotency_hours: int = 24
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -68,7 +85,28 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         display_boards=env.get("INCENTIVES_DISPLAY_BOARDS", "bookings:attainment"),
         webhook_retries=_waits(env.get("INCENTIVES_WEBHOOK_RETRIES"), "INCENTIVES_WEBHOOK_RETRIES"),
+        db_timeouts=Timeouts(
+            connect=_seconds(env, "INCENTIVES_DB_CONNECT_TIMEOUT", WAITS.connect),
+            statement=_seconds(env, "INCENTIVES_DB_STATEMENT_TIMEOUT", WAITS.statement),
+            long_statement=_seconds(
+                env, "INCENTIVES_DB_LONG_STATEMENT_TIMEOUT", WAITS.long_statement
+            ),
+        ),
+        idempotency_hours=_at_least(1, env.get("INCENTIVES_IDEMPOTENCY_HOURS", "24")),
     )
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 86400:
+        raise ValueError(f"{name} must be seconds between 0 and 86400, not {value!r}")
+    return seconds
 
 
 def _waits(value: str | None, name: str) -> tuple[float, ...]:
