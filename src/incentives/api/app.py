@@ -97,6 +97,7 @@ def create_app(
                 "four_eyes": settings.four_eyes,
                 "display_boards": parse_boards(settings.display_boards),
                 "webhook_retries": settings.webhook_retries,
+                "idempotency_hours": settings.idempotency_hours,
             }
         ),
         middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],
