@@ -60,7 +60,7 @@ async def test_operations_are_grouped_by_the_audiences_that_may_call_them(
         "manager",
     }
     assert tags("post", "/api/v1/ingest/deals") == tags("get", "/metrics") == {"integration"}
-    assert tags("get", "/api/v1/payouts/export") == {"finance"}
+    assert tags("post", "/api/v1/payouts/export") == {"finance"}
     # The games' resources, and whatever an office display may read.
     assert tags("post", "/api/v1/contests") == {"manager", "finance", "games"}
     assert tags("get", "/api/v1/me/achievements") == {"rep", "manager", "games"}
@@ -172,9 +172,9 @@ async def test_refusals_a_schema_fuzzer_found_are_documented_or_gone(
     assert mine.status_code == 404
     assert "404" in schema["paths"]["/api/v1/me/earnings"]["get"]["responses"]
     # An unknown period to export is 404, as documented.
-    export = await client.get("/api/v1/payouts/export?period=0", headers=auth["finance"])
+    export = await client.post("/api/v1/payouts/export?period=0", headers=auth["finance"])
     assert export.status_code == 404
-    assert "404" in schema["paths"]["/api/v1/payouts/export"]["get"]["responses"]
+    assert "404" in schema["paths"]["/api/v1/payouts/export"]["post"]["responses"]
     # Publishing a plan's very content again (or a dry run) publishes nothing: 200.
     assert {"200", "201"} <= set(schema["paths"]["/api/v1/plans"]["post"]["responses"])
 
@@ -197,7 +197,7 @@ async def test_an_operation_documents_the_refusals_it_can_give_and_no_other(
         done.append(acted.json()["done"])
     assert done == [3, 0, 0]
     # An export refuses an unknown period (404) or status (422); nothing conflicts with it.
-    assert set(paths["/api/v1/payouts/export"]["get"]["responses"]) & {"404", "409", "422"} == {
+    assert set(paths["/api/v1/payouts/export"]["post"]["responses"]) & {"404", "409", "422"} == {
         "404",
         "422",
     }

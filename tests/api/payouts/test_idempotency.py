@@ -52,7 +52,7 @@ async def test_concurrent_duplicates_act_once(
     for sid in (statements.rep_1, statements.rep_2):
         await client.post(f"/api/v1/statements/{sid}/submit", headers=auth["finance"])
         await client.post(f"/api/v1/statements/{sid}/approve", headers=auth["admin"])
-    await client.get("/api/v1/payouts/export?period=2026-Q1", headers=auth["finance"])
+    await client.post("/api/v1/payouts/export?period=2026-Q1", headers=auth["finance"])
     headers = {"Idempotency-Key": "payroll-2026-Q1", **auth["finance"]}
     answers = await asyncio.gather(
         *(
