@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import CLI_ACTOR
 from incentives.auth import principals
-from incentives.config import Timeouts
+from incentives.config import Timeouts, load_settings
 from incentives.db.connection import driver_transaction, make_engine
 from incentives.db.embedded import embedded_server
 from incentives.db.faults import OUTAGE
@@ -137,3 +137,22 @@ async def test_a_statement_stuck_behind_a_lock_answers_503_within_the_timeout(
             assert (await client.get("/api/v1/periods", headers=auth["finance"])).status_code == 200
     finally:
         await engine.dispose()
+
+
+async def test_the_configured_timeouts_bound_requests_and_long_work(database_url: str) -> None:
+    settings = load_settings(
+        {"INCENTIVES_DB_STATEMENT_TIMEOUT": "2", "INCENTIVES_DB_LONG_STATEMENT_TIMEOUT": "90"}
+    )
+    engine = make_engine(database_url, timeouts=settings.db_timeouts)
+    try:
+        async with driver_transaction(engine) as conn:
+            assert await conn.fetchval("SHOW statement_timeout") == "2s"
+        async with driver_transaction(engine, long=True) as conn:
+            assert await conn.fetchval("SHOW statement_timeout") == "90s"
+        # The long timeout ends with its transaction.
+        async with driver_transaction(engine) as conn:
+            assert await conn.fetchval("SHOW statement_timeout") == "2s"
+    finally:
+        await engine.dispose()
+    with pytest.raises(ValueError, match="INCENTIVES_DB_CONNECT_TIMEOUT"):
+        load_settings({"INCENTIVES_DB_CONNECT_TIMEOUT": "soon"})
