@@ -3,7 +3,8 @@ what is final, or it is away (unreachable, or not answering in time).
 
 Everything else is a defect and stays one. An outage is logged once per episode
 (``Outage``): its first failure says so, the failures after it are quiet, and the first
-database call that works again says it is over.
+health check or listening connection (``db/listen.py``, retrying each second) to reach
+the database again says it is over.
 """
 
 from __future__ import annotations
