@@ -21,6 +21,18 @@ E = TypeVar("E", bound=enum.StrEnum)
 RETRIES = (5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 43200.0, 86400.0)
 
 
+class Timeouts(msgspec.Struct, frozen=True):
+    """Seconds to wait for the database: to connect, for a statement, and for a
+    statement of the long work that allows itself more (``db.connection.allow_long``)."""
+
+    connect: float = 5.0
+    statement: float = 30.0
+    long_statement: float = 1800.0
+
+
+WAITS = Timeouts()
+
+
 class Settings(msgspec.Struct, frozen=True):
     """Process configuration. Every field comes from an environment variable."""
 
@@ -48,6 +60,11 @@ class Settings(msgspec.Struct, frozen=True):
     # largest a manager's contest offers without finance's approval (games/approvals.py).
     contest_max_prize: Decimal = Decimal(10000)
     contest_approval_above: Decimal = Decimal(1000)
+    # Seconds to wait for the database: to connect, per statement, per statement of a
+    # calculation run, import or close (db/connection.py).
+    db_timeouts: Timeouts = WAITS
+    # Hours an idempotency key and its kept response live (api/idempotency.py).
+    idempotency_hours: int = 24
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -75,6 +92,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         webhook_retries=_waits(env.get("INCENTIVES_WEBHOOK_RETRIES"), "INCENTIVES_WEBHOOK_RETRIES"),
         contest_max_prize=_amount(env, "INCENTIVES_CONTEST_MAX_PRIZE", "10000"),
         contest_approval_above=_amount(env, "INCENTIVES_CONTEST_APPROVAL_ABOVE", "1000"),
+        db_timeouts=Timeouts(
+            connect=_seconds(env, "INCENTIVES_DB_CONNECT_TIMEOUT", WAITS.connect),
+            statement=_seconds(env, "INCENTIVES_DB_STATEMENT_TIMEOUT", WAITS.statement),
+            long_statement=_seconds(
+                env, "INCENTIVES_DB_LONG_STATEMENT_TIMEOUT", WAITS.long_statement
+            ),
+        ),
+        idempotency_hours=_at_least(1, env.get("INCENTIVES_IDEMPOTENCY_HOURS", "24")),
     )
 
 
@@ -87,6 +112,19 @@ def _amount(env: dict[str, str], name: str, default: str) -> Decimal:
     if not amount.is_finite() or amount < 0:
         raise ValueError(f"{name} must be an amount of 0 or more, not {value!r}")
     return amount
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 86400:
+        raise ValueError(f"{name} must be seconds between 0 and 86400, not {value!r}")
+    return seconds
 
 
 def _waits(value: str | None, name: str) -> tuple[float, ...]:

@@ -34,7 +34,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives import metrics
+from incentives import idempotency_keys, metrics
 from incentives.audit.log import Actor
 from incentives.calc.runs import calculate
 from incentives.config import Settings
@@ -198,6 +198,12 @@ def configured_jobs(settings: Settings) -> list[Job]:
             functools.partial(
                 recover.recompute_abandoned, timezone=settings.timezone, actor=SCHEDULER_ACTOR
             ),
+        ),
+        # Idempotency keys outlive their lifetime by at most an hour.
+        Job(
+            "purge-idempotency-keys",
+            Every(60),
+            functools.partial(idempotency_keys.purge_expired, hours=settings.idempotency_hours),
         ),
         Job(
             "games-nightly",

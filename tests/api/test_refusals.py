@@ -69,7 +69,7 @@ async def test_closing_and_the_payout_workflow_refuse_as_problems(
     )
     no_period = await client.post(pay, json={"period": "2099-Q1"}, headers=fin)
     _refused(no_period, 404, "no period '2099-Q1'")
-    export = await client.get("/api/v1/payouts/export?period=2099-Q1", headers=fin)
+    export = await client.post("/api/v1/payouts/export?period=2099-Q1", headers=fin)
     _refused(export, 404, "no period '2099-Q1'")
 
 

@@ -19,6 +19,7 @@ from incentives.calc.runs import calculate
 from incentives.calc.traces import AdjustmentTrace, DealChange, ManualAdjustmentTrace, line_trace
 from incentives.cli import main
 from incentives.db.connection import driver_of, driver_transaction, make_engine
+from incentives.db.faults import SEALED
 from incentives.engine.evaluate import evaluate
 from incentives.ingest.service import ingest
 from incentives.periods.close import CloseRefused, close_period
@@ -254,9 +255,10 @@ async def test_the_database_refuses_to_change_a_closed_period(db: AsyncEngine) -
     async with db.connect() as sa_conn:
         conn = await driver_of(sa_conn)
         for sql in refused:
-            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            with pytest.raises(asyncpg.PostgresError) as refusal:
                 await conn.execute(sql)
-        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="period 2026-Q1 is closed"):
+            assert refusal.value.sqlstate == SEALED, sql
+        with pytest.raises(asyncpg.PostgresError, match="period 2026-Q1 is closed"):
             await conn.execute("DELETE FROM earning_lines WHERE period = '2026-Q1'")
         # The payout workflow may still move, with optimistic locking.
         moved = await conn.execute(

@@ -96,13 +96,15 @@ async def test_several_schedulers_run_each_job_exactly_once(
         await asyncio.gather(*(s.shutdown() for s in schedulers))
         await asyncio.gather(*(e.dispose() for e in engines))
     # Exactly one replica ran each job: one closing the due periods, one recomputing (and
-    # one for each of the games' jobs, one catching up on abandoned recomputes).
-    assert [sum(fired) for fired in zip(*did, strict=True)] == [1, 1, 1, 1, 1]
+    # one for each of the games' jobs, one catching up on abandoned recomputes, one purging
+    # expired idempotency keys).
+    assert [sum(fired) for fired in zip(*did, strict=True)] == [1, 1, 1, 1, 1, 1]
     runs = await fetch(db, "SELECT job, scheduled_for, status, attempts FROM job_runs ORDER BY job")
     assert [tuple(r) for r in runs] == [
         ("advance-contests", at("2026-04-07T03:00:00"), "succeeded", 1),
         ("close-periods", at("2026-04-07T03:00:00"), "succeeded", 1),
         ("games-nightly", at("2026-04-07T00:00:00"), "succeeded", 1),
+        ("purge-idempotency-keys", at("2026-04-07T03:00:00"), "succeeded", 1),
         ("recompute-open-periods", at("2026-04-07T02:00:00"), "succeeded", 1),
         ("recompute-pending", at("2026-04-07T03:00:00"), "succeeded", 1),
     ]
@@ -170,13 +172,14 @@ async def test_the_app_runs_the_configured_scheduler_while_it_lives(db: AsyncEng
         # On start, each job's latest slot is fired (nothing to close or compute here).
         for _ in range(100):
             runs = await fetch(db, "SELECT job, status FROM job_runs ORDER BY job")
-            if len(runs) == 5 and all(r["status"] == "succeeded" for r in runs):
+            if len(runs) == 6 and all(r["status"] == "succeeded" for r in runs):
                 break
             await asyncio.sleep(0.05)
     assert [tuple(r) for r in runs] == [
         ("advance-contests", "succeeded"),
         ("close-periods", "succeeded"),
         ("games-nightly", "succeeded"),
+        ("purge-idempotency-keys", "succeeded"),
         ("recompute-open-periods", "succeeded"),
         ("recompute-pending", "succeeded"),
     ]

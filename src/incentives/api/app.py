@@ -101,6 +101,7 @@ def create_app(
                 "prize_limits": PrizeLimits(
                     settings.contest_max_prize, settings.contest_approval_above
                 ),
+                "idempotency_hours": settings.idempotency_hours,
             }
         ),
         middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],

@@ -4,6 +4,8 @@ The first request with a key acts, and its response is kept with the key. A retr
 same key and the same request (method, path, query and body) replays that response, marked
 ``Idempotent-Replayed: true``, and acts no more; the same key with another request is
 refused (422). Keys belong to the caller, so two callers may happen to use the same one.
+A key lives ``INCENTIVES_IDEMPOTENCY_HOURS`` (24 by default): after that it is forgotten
+and acts again (``idempotency_keys.py``), and the scheduler purges it.
 
 The key's row is inserted before the request acts, in the request's own transaction. A
 concurrent duplicate therefore waits on the row's unique index until the first commits,
@@ -25,6 +27,7 @@ from litestar.params import HeaderParameter
 
 from incentives.auth.principals import Principal
 from incentives.db.connection import driver_transaction
+from incentives.idempotency_keys import forget_expired
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -81,6 +84,7 @@ async def once(
             return Response(await act(conn), status_code=status_code)
         principal = request.user
         fingerprint = await _fingerprint(request)
+        await forget_expired(conn, principal.id, key, request.app.state.idempotency_hours)
         claimed = await conn.fetchval(
             "INSERT INTO idempotency_keys (principal_id, key, method, path, fingerprint)"
             " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (principal_id, key) DO NOTHING"
@@ -113,7 +117,8 @@ async def _replay(
         principal.id,
         key,
     )
-    assert stored is not None  # keys are never deleted, and the INSERT just met this one
+    # Expired keys were forgotten before the INSERT, which just met this one in force.
+    assert stored is not None
     if stored["fingerprint"] != fingerprint:
         message = "this key was used for another request; use a new key for a new request"
         raise ClientException(

@@ -163,14 +163,21 @@ async def approve_period(
     return await _bulk(request, idempotency_key, period, workflow.APPROVE)
 
 
-@get("/payouts/export", guards=[FINANCE], media_type="text/csv", responses=problems(404, 422))
+@post(
+    "/payouts/export",
+    guards=[FINANCE],
+    status_code=200,
+    media_type="text/csv",
+    responses=problems(404, 422),
+)
 async def export_payouts(
     request: Request[Principal, Any, Any],
     period: Annotated[str, QueryParameter(description="the period's label, e.g. 2026-Q1")],
     status: Annotated[str, QueryParameter(description="approved (default) or paid")] = "approved",
 ) -> Response[str]:
     """The period's payouts in ``status`` as a payroll CSV file, one row per statement;
-    records each statement's first export, which marking it paid requires."""
+    records each statement's first export, which marking it paid requires (a POST, since
+    it records; exporting again records nothing more)."""
     if status not in EXPORTABLE:
         message = f"one of {', '.join(EXPORTABLE)}"
         raise ClientException(

@@ -14,8 +14,10 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from incentives.db.faults import OUTAGE, RETRY_AFTER, Fault, classify
 from incentives.errors import DomainError, Kind
 
 PROBLEM_JSON = "application/problem+json"
@@ -98,7 +100,34 @@ def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return _response(Problem(title=title, status=status, errors=errors), exc.headers)
 
 
+# Sent with every answer given because the database is away.
+UNAVAILABLE_HEADERS = {"Retry-After": str(RETRY_AFTER)}
+
+
+def unavailable() -> Response[Any]:
+    """503: the database is away; the client may retry after ``Retry-After`` seconds."""
+    return _response(
+        Problem(
+            title="The database is unavailable; try again shortly",
+            status=HTTP_503_SERVICE_UNAVAILABLE,
+        ),
+        UNAVAILABLE_HEADERS,
+    )
+
+
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """500 without leaking internals; the traceback goes to the log."""
-    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _response(Problem(title="Internal Server Error", status=500))
+    """Anything else raised: the database's refusal to change what is final (409), the
+    database away (503, logged once per outage), or a defect (500 without leaking
+    internals; the traceback goes to the log)."""
+    failure = classify(exc)
+    if failure is None:
+        logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _response(Problem(title="Internal Server Error", status=500))
+    match failure.fault:
+        case Fault.SEALED:
+            return _response(Problem(title=failure.message, status=HTTP_409_CONFLICT))
+        case Fault.UNAVAILABLE:
+            OUTAGE.failed(failure)
+            return unavailable()
+        case _:
+            assert_never(failure.fault)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.contract import problems
 from incentives.api.deps import today
+from incentives.api.problems import UNAVAILABLE_HEADERS
 from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.principals import Principal
 from incentives.auth.roles import Role
 from incentives.db.connection import driver_transaction
+from incentives.db.faults import OUTAGE, Fault, classify
 from incentives.ingest.items import Kind
 from incentives.ingest.service import IngestResult, Touched, ingest
 from incentives.periods.store import GeneratedYear, generate
@@ -31,17 +34,36 @@ MAX_BATCH = 10_000
 class Health(msgspec.Struct):
     """Liveness with a database round trip."""
 
-    status: str
-    database: str
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "down"]
 
 
-@get("/health", exclude_from_auth=True)
-async def health(state: State) -> Health:
-    """Public: the service is up and its database answers."""
+@get(
+    "/health",
+    exclude_from_auth=True,
+    responses={
+        503: ResponseSpec(
+            Health,
+            description="The database is down (or not answering); retry after Retry-After",
+        )
+    },
+)
+async def health(state: State) -> Response[Health]:
+    """Public: the service is up and its database answers (200), or the database is
+    down (503, with ``Retry-After``)."""
     engine: AsyncEngine = state.engine
-    async with engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))
-    return Health(status="ok", database="ok")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        failure = classify(exc)
+        if failure is None or failure.fault is not Fault.UNAVAILABLE:
+            raise
+        OUTAGE.failed(failure)
+        down = Health(status="unavailable", database="down")
+        return Response(down, status_code=503, headers=UNAVAILABLE_HEADERS)
+    OUTAGE.back()
+    return Response(Health(status="ok", database="ok"))
 
 
 class Me(msgspec.Struct):

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives import metrics
 from incentives.audit.log import Actor
 from incentives.calc.runs import MAX_PARTICIPANT_LOCKS, RunSummary, calculate
+from incentives.config import load_settings
 from incentives.db.connection import driver_of, make_engine
 from incentives.ingest.service import Touched
 from incentives.plans.publish import in_force
@@ -299,7 +300,9 @@ class _Worker:
             self._loop = asyncio.new_event_loop()
         engine = self._engines.get(url)
         if engine is None:
-            engine = self._engines[url] = make_engine(url, pool_size=2)
+            engine = self._engines[url] = make_engine(
+                url, pool_size=2, timeouts=load_settings().db_timeouts
+            )
         return self._loop.run_until_complete(_run(engine, period, scope, actor))
 
 

@@ -134,7 +134,7 @@ async def calculate(
     run_id, first, last = recorded
     with metrics.calc_run(trigger, busy=(RunBusy,)):
         try:
-            async with driver_transaction(engine) as conn:
+            async with driver_transaction(engine, long=True) as conn:
                 return await _compute(conn, run_id, first, last, scope, wait, on_progress)
         except Exception as exc:
             error = str(exc)[:2000] or type(exc).__name__

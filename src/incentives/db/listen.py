@@ -10,6 +10,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.db.connection import driver_of
+from incentives.db.faults import OUTAGE, Fault, classify
 
 log = logging.getLogger(__name__)
 _RETRY_SECONDS = 1.0
@@ -34,9 +35,14 @@ async def listen(
     while True:
         try:
             async with engine.connect() as sa_conn:
+                OUTAGE.back()
                 await _listen_on(await driver_of(sa_conn), channels, up, down)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("%s lost its connection: %s", name, exc)
+            failure = classify(exc)
+            if failure is not None and failure.fault is Fault.UNAVAILABLE:
+                OUTAGE.failed(failure)  # told once per outage, not at every retry
+            else:
+                log.warning("%s lost its connection: %s", name, exc)
         await asyncio.sleep(_RETRY_SECONDS)
 
 

@@ -47,7 +47,7 @@ async def migrate_url(url: str) -> None:
 async def open_database(settings: Settings, *, migrated: bool = True) -> AsyncIterator[AsyncEngine]:
     """An engine on the configured database, migrated to head unless told otherwise."""
     async with database_url(settings) as url:
-        engine = make_engine(url)
+        engine = make_engine(url, timeouts=settings.db_timeouts)
         try:
             if migrated:
                 await migrate.upgrade(engine)

@@ -543,7 +543,7 @@ async def import_csv(
         count = 0
         warnings: list[tuple[int, IngestWarning]] = []
         chunks = _Chunks(plan, rows, chunk_rows, position)
-        async with driver_transaction(engine) as conn:
+        async with driver_transaction(engine, long=True) as conn:
             await conn.execute(_KEYS_TABLE)
             # The next chunk is read and converted in a thread while this one is applied,
             # so that parsing the file overlaps the database's work.

@@ -88,7 +88,7 @@ async def close_period(engine: AsyncEngine, period: str, actor: audit.Actor) -> 
                     label,
                 )
             raise
-        async with driver_transaction(engine) as conn:
+        async with driver_transaction(engine, long=True) as conn:
             return await _freeze(conn, label, before, run.id, actor)
 
 

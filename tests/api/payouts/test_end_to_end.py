@@ -36,7 +36,7 @@ async def test_a_closed_quarter_goes_from_draft_to_paid(client: Client, world: H
     )
     assert resolved.json()["adjustment"]["period"] == "2026-Q2"
 
-    exported = await client.get("/api/v1/payouts/export?period=2026-Q1", headers=auth["finance"])
+    exported = await client.post("/api/v1/payouts/export?period=2026-Q1", headers=auth["finance"])
     rows = [line.split(",") for line in exported.text.splitlines()[1:]]
     assert [(r[0], r[1], r[3], r[4], r[5]) for r in rows] == [
         ("rep-1", "Rita Rep", "USD", "1284.57", "1284.57"),

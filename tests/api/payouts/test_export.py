@@ -52,10 +52,12 @@ async def test_export_then_mark_paid_twice_pays_once(
 ) -> None:
     auth, one, two = statements.auth, statements.rep_1, statements.rep_2
     await _approve(client, auth, one)
+    # A read records nothing: the export is a POST.
+    url = "/api/v1/payouts/export?period=2026-Q1&status=approved"
+    assert (await client.get(url, headers=auth["finance"])).status_code == 405
+    assert await _audited(db, "export") == []
 
-    exported = await client.get(
-        "/api/v1/payouts/export?period=2026-Q1&status=approved", headers=auth["finance"]
-    )
+    exported = await client.post(url, headers=auth["finance"])
     assert exported.status_code == 200, exported.text
     assert exported.headers["content-type"].startswith("text/csv")
     assert 'filename="payouts-2026-Q1-approved.csv"' in exported.headers["content-disposition"]
@@ -90,11 +92,11 @@ async def test_export_then_mark_paid_twice_pays_once(
     assert await _audited(db, "export") == [str(one)]
     assert await _audited(db, "pay") == [str(one)]
 
-    again = await client.get("/api/v1/payouts/export?period=2026-Q1", headers=auth["finance"])
+    again = await client.post("/api/v1/payouts/export?period=2026-Q1", headers=auth["finance"])
     assert again.text.splitlines()[1:] == [
         f"rep-2,Ravi Rep,2026-Q1,USD,999.99,999.99,0.00,0.00,0.00,0.00,0.00,{two}"
     ]
-    paid_file = await client.get(
+    paid_file = await client.post(
         "/api/v1/payouts/export?period=2026-Q1&status=paid", headers=auth["finance"]
     )
     assert [line.split(",")[0] for line in paid_file.text.splitlines()] == ["employee_id", "rep-1"]
@@ -106,7 +108,7 @@ async def test_named_statements_that_cannot_be_paid_refuse_the_whole_request(
 ) -> None:
     auth, one, two = statements.auth, statements.rep_1, statements.rep_2
     await _approve(client, auth, one)
-    await client.get("/api/v1/payouts/export?period=2026-Q1", headers=auth["finance"])
+    await client.post("/api/v1/payouts/export?period=2026-Q1", headers=auth["finance"])
     refused = await client.post(
         "/api/v1/payouts/mark-paid", json={"statements": [one, two]}, headers=auth["finance"]
     )
@@ -145,12 +147,12 @@ async def test_export_refuses_unknown_periods_and_statuses(
     client: Client, statements: Statements
 ) -> None:
     finance = statements.auth["finance"]
-    missing = await client.get("/api/v1/payouts/export?period=2031-Q1", headers=finance)
+    missing = await client.post("/api/v1/payouts/export?period=2031-Q1", headers=finance)
     assert missing.status_code == 404
-    draft = await client.get("/api/v1/payouts/export?period=2026-Q1&status=draft", headers=finance)
+    draft = await client.post("/api/v1/payouts/export?period=2026-Q1&status=draft", headers=finance)
     assert draft.status_code == 422
     assert draft.json()["errors"][0]["field"] == "status"
-    no_period = await client.get("/api/v1/payouts/export", headers=finance)
+    no_period = await client.post("/api/v1/payouts/export", headers=finance)
     assert no_period.status_code == 400
 
 
@@ -162,7 +164,7 @@ async def test_text_that_a_spreadsheet_would_run_is_defused(
             text("UPDATE participants SET name = '=HYPERLINK(\"x\")' WHERE external_id = 'rep-1'")
         )
     await _approve(client, statements.auth, statements.rep_1)
-    exported = await client.get(
+    exported = await client.post(
         "/api/v1/payouts/export?period=2026-Q1", headers=statements.auth["finance"]
     )
     assert exported.text.splitlines()[1].startswith('rep-1,"\'=HYPERLINK(""x"")",2026-Q1,')

@@ -7,6 +7,8 @@ import asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives.config import load_settings
+from incentives.scheduler import configured_jobs, utc_now
 from tests.api.conftest import Client
 from tests.api.payouts.conftest import Statements
 
@@ -50,7 +52,7 @@ async def test_concurrent_duplicates_act_once(
     for sid in (statements.rep_1, statements.rep_2):
         await client.post(f"/api/v1/statements/{sid}/submit", headers=auth["finance"])
         await client.post(f"/api/v1/statements/{sid}/approve", headers=auth["admin"])
-    await client.get("/api/v1/payouts/export?period=2026-Q1", headers=auth["finance"])
+    await client.post("/api/v1/payouts/export?period=2026-Q1", headers=auth["finance"])
     headers = {"Idempotency-Key": "payroll-2026-Q1", **auth["finance"]}
     answers = await asyncio.gather(
         *(
@@ -113,3 +115,41 @@ async def test_resolving_a_dispute_twice_with_one_key_adds_one_adjustment(
     assert second.json() == first.json()
     assert await _count(db, "SELECT count(*) FROM disputes") == 1
     assert await _count(db, "SELECT sum(amount_minor) FROM manual_adjustments") == 9995
+
+
+async def test_a_key_expires_and_the_scheduler_purges_it(
+    db: AsyncEngine, client: Client, statements: Statements
+) -> None:
+    auth = statements.auth
+    key = {"Idempotency-Key": "submit-once", **auth["finance"]}
+    first = await client.post(f"/api/v1/statements/{statements.rep_1}/submit", headers=key)
+    assert first.status_code == 200, first.text
+    # Within its lifetime the key is bound to that request...
+    other = f"/api/v1/statements/{statements.rep_2}/submit"
+    assert (await client.post(other, headers=key)).status_code == 422
+    # ...and once it has outlived 24 hours it is forgotten: the same key acts anew.
+    async with db.begin() as conn:
+        await conn.execute(
+            text("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'")
+        )
+    again = await client.post(other, headers=key)
+    assert again.status_code == 200, again.text
+    assert "idempotent-replayed" not in again.headers
+
+    async with db.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE idempotency_keys SET created_at = now() - interval '25 hours'"
+                " WHERE path LIKE '%/submit'"
+            )
+        )
+    young = {"Idempotency-Key": "approve-young", **auth["admin"]}
+    approve = f"/api/v1/statements/{statements.rep_1}/approve"
+    assert (await client.post(approve, json={"version": 2}, headers=young)).status_code == 200
+    jobs = {job.name: job for job in configured_jobs(load_settings({}))}
+    done = await jobs["purge-idempotency-keys"].work(db, utc_now)
+    assert done["purged"] == 1
+    assert (
+        await _count(db, "SELECT count(*) FROM idempotency_keys WHERE key = 'approve-young'") == 1
+    )
+    assert await _count(db, "SELECT count(*) FROM idempotency_keys") == 1

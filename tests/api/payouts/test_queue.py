@@ -66,7 +66,7 @@ async def test_each_step_of_the_workflow_counts_what_waits_and_its_total(
     assert _stages(queue)["to_export"] == (1, {"USD": "1634.32"}, [("2026-Q1", 1)])
     assert _stages(queue)["to_approve"] == (0, {}, [])
 
-    exported = await client.get("/api/v1/payouts/export?period=2026-Q1", headers=auth["finance"])
+    exported = await client.post("/api/v1/payouts/export?period=2026-Q1", headers=auth["finance"])
     assert exported.status_code == 200, exported.text
     queue = (await client.get("/api/v1/payouts/queue", headers=auth["finance"])).json()
     assert _stages(queue)["to_export"] == (0, {}, [])

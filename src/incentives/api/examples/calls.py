@@ -162,7 +162,7 @@ async def _payouts(rec: Recorder, timeline: Timeline, waiting: list[dict[str, An
     )
     await rec.call(f"POST {base}/submit", "finance", path=second, body={"version": back["version"]})
     await rec.call("POST /api/v1/periods/{period}/statements/approve", "finance", path=previous)
-    await rec.call("GET /api/v1/payouts/export", "finance", query=previous)
+    await rec.call("POST /api/v1/payouts/export", "finance", query=previous)
     await rec.call("POST /api/v1/payouts/mark-paid", "finance", body=previous)
 
 

@@ -83,9 +83,10 @@ function linked(header, rel) {
 }
 
 /** Save what ``path`` answers (a CSV, say) as a file named ``filename``: fetched with the
- * token, which a plain link could not send, and handed to the browser as a download. */
-export async function download(path, filename) {
-  const response = await fetch(BASE + path, { headers: headers({ Accept: "*/*" }) });
+ * token, which a plain link could not send, and handed to the browser as a download;
+ * ``method`` POST for an answer that records something (the payroll export). */
+export async function download(path, filename, method = "GET") {
+  const response = await fetch(BASE + path, { method, headers: headers({ Accept: "*/*" }) });
   if (!response.ok) throw await failure(response);
   const url = URL.createObjectURL(await response.blob());
   const link = document.createElement("a");

@@ -137,7 +137,7 @@ function actions(status, { period, chosen, fail, reload, outcome }) {
   };
   const rejecting = rejection((reason) => each("reject", () => ({ reason })), () => fail("Say why the statements are rejected."));
   // The period's payroll file of the approved (the export payroll runs on) or paid ones.
-  const file = (status) => download(`/payouts/export?${new URLSearchParams({ period, status })}`, `payouts-${period}-${status}.csv`);
+  const file = (status) => download(`/payouts/export?${new URLSearchParams({ period, status })}`, `payouts-${period}-${status}.csv`, "POST");
   const exportFile = async () => {
     try {
       await file("approved");
