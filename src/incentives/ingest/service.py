@@ -573,6 +573,6 @@ async def ingest(
     if kind == "deals":
         await record_deal_history(conn, outcome, result.audit_id)
     if touched is not None:
-        touched.note(kind, outcome)
+        await touched.note(conn, kind, outcome)
     metrics.ingested(kind, result.created, result.updated, result.unchanged)
     return result
