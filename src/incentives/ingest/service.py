@@ -35,7 +35,12 @@ from incentives.ingest.items import (
 from incentives.ingest.problems import BatchRejected, ItemProblem
 from incentives.ingest.references import Directory, team_ids
 from incentives.ingest.touched import Touched as Touched  # where callers import it from
-from incentives.ingest.warnings import IngestWarning, PlansInForce, batch_warnings
+from incentives.ingest.warnings import (
+    IngestWarning,
+    PlansInForce,
+    batch_warnings,
+    rate_warnings,
+)
 
 PARTICIPANTS = up.TableSpec(
     "participants",
@@ -570,6 +575,8 @@ async def ingest(
         )
     if plans_in_force is not None:
         result.warnings = await batch_warnings(conn, items, plans_in_force)
+    if kind == "deals":
+        result.warnings += await rate_warnings(conn, [i for i in items if isinstance(i, DealItem)])
     if kind == "deals":
         await record_deal_history(conn, outcome, result.audit_id)
     if touched is not None:
