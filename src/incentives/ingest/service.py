@@ -19,6 +19,7 @@ from incentives import metrics
 from incentives.audit import log as audit
 from incentives.engine.money import MoneyError, is_known_currency, to_minor
 from incentives.ingest import upsert as up
+from incentives.ingest.hierarchy import Line, cycles_closed
 from incentives.ingest.history import record_deal_history
 from incentives.ingest.items import (
     KINDS,
@@ -279,6 +280,12 @@ async def _assignments(
         [(r["participant_id"], r["valid_from"], r["valid_to"]) for r in stored],
         "assignment",
     )
+    lines = [
+        Line(r["participant_id"], r["valid_from"], r["valid_to"], r["manager_id"]) for r in rows
+    ]
+    for index, cycle in await cycles_closed(conn, lines):
+        check.add(index, items[index], "manager", f"makes a management cycle: {cycle}")
+    check.raise_if_any()
 
     teams = await team_ids(conn, {i.team: i.team_name or i.team for i in items if i.team})
     for row in rows:
