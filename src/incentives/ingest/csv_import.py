@@ -2,8 +2,9 @@
 
 The file is read row by row and converted in chunks; each chunk goes through the same
 ``ingest`` as an API batch, and every chunk runs in one transaction, so a bad row anywhere
-leaves the database as it was. Problems name the file's line (the header is line 1) and
-the column as written in the header.
+leaves the database as it was. The kind's lock is held chunk by chunk where it can be
+(see ``ingest.locks``), so API batches are not kept waiting for the whole file. Problems
+name the file's line (the header is line 1) and the column as written in the header.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import CLI_ACTOR, Actor
 from incentives.db.connection import driver_transaction
+from incentives.ingest import locks
 from incentives.ingest.csv_formats import CrmAmount, Format, FormatError, Parse, choose, snake
 from incentives.ingest.csv_messages import friendly
 from incentives.ingest.items import ITEM_KEYS, KINDS, convert_items
@@ -377,15 +379,17 @@ async def _apply(
 ) -> IngestResult:
     await _check_repeats(conn, plan, items, lines)
     try:
-        result = await ingest(
-            conn,
-            plan.kind,
-            items,
-            actor,
-            by_person=plan.format.by_person,
-            plans_in_force=plans_in_force,
-            touched=touched,
-        )
+        async with locks.for_chunk(conn, plan.kind) as locked:
+            result = await ingest(
+                conn,
+                plan.kind,
+                items,
+                actor,
+                by_person=plan.format.by_person,
+                plans_in_force=plans_in_force,
+                touched=touched,
+                locked=locked,
+            )
         # Item indexes are the chunk's; the file's line numbers say more.
         warnings += [(lines[w.item], w) for w in result.warnings]
         result.warnings = []
@@ -398,6 +402,8 @@ async def _apply(
         raise ImportFailed(
             f"{len(problems)} problem(s) in the file; nothing was imported", problems
         ) from None
+    except locks.KeysBusy as exc:
+        raise ImportFailed(f"{exc}; nothing was imported") from None
 
 
 def _conversion_problems(

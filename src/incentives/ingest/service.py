@@ -18,6 +18,7 @@ import msgspec
 from incentives import metrics
 from incentives.audit import log as audit
 from incentives.engine.money import MoneyError, is_known_currency, to_minor
+from incentives.ingest import locks
 from incentives.ingest import upsert as up
 from incentives.ingest.hierarchy import Line, cycles_closed
 from incentives.ingest.history import record_deal_history
@@ -543,8 +544,10 @@ async def ingest(
     by_person: bool = False,
     touched: Touched | None = None,
     plans_in_force: PlansInForce | None = None,
+    locked: bool = False,
 ) -> IngestResult:
-    """Validate and apply one batch of ``kind`` in the caller's transaction.
+    """Validate and apply one batch of ``kind`` in the caller's transaction, holding the
+    kind's lock until it ends (``locked``: the caller holds it, see ``ingest.locks``).
 
     Raises BatchRejected (naming every bad item and field) before writing anything.
     ``by_person`` lets participant references match an e-mail or a unique name too.
@@ -555,12 +558,14 @@ async def ingest(
     items, problems = convert_items(raw_items, KINDS[kind])
     if problems:
         raise BatchRejected(problems)
-    # One ingest of a kind at a time: concurrent batches naming the same new key would
-    # otherwise both try to insert it.
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('ingest:' || $1))", kind)
+    if not locked:
+        await locks.for_transaction(conn, kind)
     check = _Check()
     spec, handler = _KINDS[kind]
-    outcome = await handler(conn, items, check, by_person)
+    try:
+        outcome = await handler(conn, items, check, by_person)
+    except asyncpg.UniqueViolationError:
+        raise locks.KeysBusy(kind) from None
     result = IngestResult(
         kind=kind,
         created=len(outcome.created),
