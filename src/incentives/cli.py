@@ -27,6 +27,8 @@ def _registrars() -> list[Registrar]:
     from incentives.periods import commands as period_commands
     from incentives.plans import commands as plan_commands
     from incentives.plans.vocabulary import vocabularies_in_force
+    from incentives.recompute import pending
+    from incentives.recompute.after_ingest import after_import
     from incentives.simulate import commands as simulate_commands
 
     return [
@@ -35,7 +37,13 @@ def _registrars() -> list[Registrar]:
         db_commands.register,
         auth_commands.register,
         # Given here: ingest cannot import plans/ (which depends on ingest through games/).
-        functools.partial(ingest_commands.register, plans_in_force=vocabularies_in_force),
+        # So are the recompute's hooks (recompute/ depends on ingest).
+        functools.partial(
+            ingest_commands.register,
+            plans_in_force=vocabularies_in_force,
+            owe=pending.record,
+            settle=after_import,
+        ),
         period_commands.register,
         calc_commands.register,
         payout_commands.register,

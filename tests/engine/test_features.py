@@ -224,9 +224,22 @@ def test_currency_conversion_uses_latest_rate_on_or_before_close() -> None:
     assert total(FLAT, deals, fx_rates=fx) == 220_500
 
 
-def test_missing_currency_rate_is_refused() -> None:
-    with pytest.raises(InputError, match="no EUR rate"):
-        total(FLAT, [deal("D1", 100, currency="EUR")])
+def test_a_deal_without_a_rate_is_left_unpaid_and_reported_and_the_rest_is_paid() -> None:
+    plan = simple_plan(BOOKINGS + FLAT)
+    deals = [deal("D1", 1_000_000), deal("D2", 500_000, currency="EUR")]
+    evaluation = evaluate(plan, Inputs.from_rows([ANN], deals, quotas=[QUOTA]))
+    result = evaluation.result("ann", "2026-Q1")
+    assert result.total == 100_000  # 10% of D1's 10,000 USD; D2 counts for nothing
+    (unpaid,) = evaluation.unpaid
+    assert (unpaid.deal_id, unpaid.period, unpaid.participants) == ("D2", "2026-Q1", ("ann",))
+    assert unpaid.reason == f"no EUR→USD rate on or before {unpaid.close_date.isoformat()}"
+    assert any(unpaid.reason in note for note in result.notes)
+    rated = Inputs.from_rows(
+        [ANN], deals, quotas=[QUOTA], fx_rates=[FxRate("EUR", d("2026-01-01"), Decimal("1.1"))]
+    )
+    paid = evaluate(plan, rated)
+    assert paid.unpaid == ()
+    assert paid.result("ann", "2026-Q1").total == 155_000
 
 
 def test_proration_for_a_leaver_and_no_credit_after_leaving() -> None:

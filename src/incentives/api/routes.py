@@ -90,7 +90,7 @@ class IngestBatch(msgspec.Struct, forbid_unknown_fields=True):
     "/api/v1/ingest/{kind:str}",
     guards=[roles(Role.ADMIN, Role.INTEGRATION)],
     status_code=200,
-    responses=problems(422),
+    responses=problems(409, 422),
 )
 async def ingest_batch(
     state: State,
@@ -100,7 +100,9 @@ async def ingest_batch(
 ) -> Response[IngestResult]:
     """Upsert a batch keyed by external id: all of it or, on any bad item, none (422).
 
-    After the commit, the pay the batch touched is recomputed in the background.
+    After the commit, the pay the batch touched is recomputed in the background. A batch
+    naming a key that a CSV import is creating meanwhile waits for the import, then is
+    refused with 409: send it again.
     ``warnings`` names accepted deals and activities whose product, type or attribute
     differs only by case or spacing from what the plans in force name."""
     touched = Touched()

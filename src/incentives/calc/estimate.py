@@ -17,6 +17,7 @@ from incentives.calc.load import load
 from incentives.engine.evaluate import evaluate
 from incentives.engine.money import MoneyError, format_minor, to_minor
 from incentives.engine.periods import periods_between
+from incentives.engine.results import Evaluation
 from incentives.engine.tables import Categories, DealTable, Inputs
 from incentives.engine.vocabulary import plan_vocabulary
 from incentives.formats import CurrencyCode, Money
@@ -105,6 +106,16 @@ def with_deals(
     return dataclasses.replace(inputs, deals=merged)
 
 
+def _priced_or_refused(evaluation: Evaluation) -> None:
+    """Refuse a hypothetical deal (ids -1, -2, … for deals[0], [1], …) that the plan could
+    not convert: an estimate leaving it out would look like a deal that earns nothing.
+    The rep's own unconvertible deals are left out of both sides, as in their pay."""
+    for deal in evaluation.unpaid:
+        index = -int(deal.deal_id) - 1
+        if index >= 0:
+            raise EstimateError(f"deals[{index}].currency", f"cannot be paid yet: {deal.reason}")
+
+
 async def estimate(
     conn: asyncpg.Connection, participant_id: int, deals: list[HypotheticalDeal]
 ) -> Estimate:
@@ -134,6 +145,7 @@ async def estimate(
         after = await asyncio.to_thread(
             evaluate, plan, with_deals(loaded.inputs, row, extra), labels
         )
+        _priced_or_refused(after)
         now = {r.period: r.total for r in before.results if r.participant_id == key}
         then = {r.period: r.total for r in after.results if r.participant_id == key}
         currency = plan.payout_currency

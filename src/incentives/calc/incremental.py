@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import multiprocessing
 import os
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -65,15 +67,32 @@ JOIN periods y ON y.kind = 'year' AND p.start_date BETWEEN y.start_date AND y.en
 """
 
 
+# Every fiscal year a span meets; the quarter only when the span lies inside one open one.
+_OVER_SPANS = """
+SELECT t.participant_id, y.label AS year, y.start_date, y.end_date,
+       (SELECT q.label FROM periods q WHERE q.kind = 'quarter' AND q.status <> 'closed'
+        AND t.first BETWEEN q.start_date AND q.end_date
+        AND coalesce(t.last, 'infinity') <= q.end_date) AS quarter
+FROM unnest($1::bigint[], $2::date[], $3::date[]) AS t(participant_id, first, last)
+JOIN periods y ON y.kind = 'year' AND y.start_date <= coalesce(t.last, 'infinity')
+ AND y.end_date >= t.first
+"""
+
+
 async def scopes(conn: asyncpg.Connection, touched: Touched) -> dict[str, set[int]]:
     """The participants to recompute per period label: each over the one open quarter
     their changes fall in, when the year's plans carry nothing between periods; else over
     the fiscal year."""
     rows = []
-    for query, touches in ((_ON_DATES, touched.on_dates), (_IN_PERIODS, touched.in_periods)):
-        if touches:  # a deal touches dates only: one round trip, not two
-            people, when = zip(*sorted(touches), strict=True)
-            rows += await conn.fetch(query, list(people), list(when))
+    spans = [(p, lo, hi) for p, lo, hi in touched.over_spans]
+    for query, touches in (
+        (_ON_DATES, list(touched.on_dates)),
+        (_IN_PERIODS, list(touched.in_periods)),
+        (_OVER_SPANS, spans),
+    ):
+        if touches:  # a deal touches dates only: one round trip, not three
+            columns = zip(*sorted(touches, key=_sortable), strict=True)
+            rows += await conn.fetch(query, *map(list, columns))
     quarters: dict[tuple[int, str], set[str | None]] = {}
     narrow: dict[str, bool] = {}
     for r in rows:
@@ -88,6 +107,11 @@ async def scopes(conn: asyncpg.Connection, touched: Touched) -> dict[str, set[in
             label = next(q for q in found if q is not None)
         labels.setdefault(label, set()).add(pid)
     return labels
+
+
+def _sortable(touch: tuple[Any, ...]) -> tuple[Any, ...]:
+    # An open-ended span (None) sorts after every date.
+    return tuple(dt.date.max if value is None else value for value in touch)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import numpy as np
 
 from incentives.calc.bulk import ArrayColumn, chunked, copy_binary, int_field, row, text_field
 from incentives.calc.load import Loaded
+from incentives.calc.unpaid import LISTED, Unpaid
 from incentives.engine.money import exponent
 from incentives.engine.results import Evaluation, Result
 
@@ -24,6 +25,9 @@ class Written(msgspec.Struct):
     # Prior-period adjustment lines written, and those owed by a plan with no open period.
     adjustments: int = 0
     unplaced_adjustments: int = 0
+    # Won deals left unpaid for want of an exchange rate, and the first of them.
+    unpaid_deals: int = 0
+    unpaid: list[Unpaid] = msgspec.field(default_factory=list)
 
     def add(self, other: Written) -> None:
         """Accumulate another plan's counts."""
@@ -32,6 +36,8 @@ class Written(msgspec.Struct):
         self.credits += other.credits
         self.adjustments += other.adjustments
         self.unplaced_adjustments += other.unplaced_adjustments
+        self.unpaid_deals += other.unpaid_deals
+        self.unpaid = [*self.unpaid, *other.unpaid][:LISTED]
 
 
 def _plain(value: object) -> object:

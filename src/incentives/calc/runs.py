@@ -28,6 +28,7 @@ from incentives.calc.adjustments import (
 )
 from incentives.calc.load import load
 from incentives.calc.persist import Written, replace_results
+from incentives.calc.unpaid import unpaid_deals
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.engine.evaluate import evaluate
 from incentives.engine.periods import periods_between
@@ -239,18 +240,20 @@ async def _compute(
             and loaded.paid(r.participant_id, calendar.period(r.period))
             and (scope is None or loaded.db_id(r.participant_id) in scope)
         ]
-        written.add(
-            await replace_results(
-                conn,
-                run_id=run_id,
-                plan_version_id=version_id,
-                loaded=loaded,
-                evaluation=evaluation,
-                periods=calendar.writable,
-                scope=scope,
-                keep=keep,
-            )
+        plan_written = await replace_results(
+            conn,
+            run_id=run_id,
+            plan_version_id=version_id,
+            loaded=loaded,
+            evaluation=evaluation,
+            periods=calendar.writable,
+            scope=scope,
+            keep=keep,
         )
+        plan_written.unpaid_deals, plan_written.unpaid = await unpaid_deals(
+            conn, evaluation, loaded, scope, calendar.period
+        )
+        written.add(plan_written)
         if calendar.target is None and calendar.first_open is not None:
             continue  # the run that writes the plan's first open period owes them
         owed = await prior_period_adjustments(

@@ -9,10 +9,12 @@ one asked for is evaluated, since draws and true-ups carry from one period to th
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, localcontext
 from itertools import pairwise
 
+import msgspec
 import numpy as np
 
 from incentives.engine.aggregate import group_sums
@@ -30,7 +32,7 @@ from incentives.engine.measures import Aggregation, MeasureSpec, measure_specs
 from incentives.engine.money import exponent
 from incentives.engine.periods import Period, periods_between
 from incentives.engine.plan import CommissionPlan, Condition, RateComponent
-from incentives.engine.results import Evaluation, Result
+from incentives.engine.results import Evaluation, Result, UnpaidDeal
 from incentives.engine.settle import Settlement
 from incentives.engine.tables import SHARE_SCALE, Categories, Inputs, IntArray
 
@@ -81,6 +83,10 @@ class _Evaluator:
         # A cancelled deal was won first: it counts in its close period, and is reversed in
         # the cancellation period when cancelled within the clawback window.
         eligible = (won | cancelled) & (close_period >= 0)
+        # A deal with no rate into the payout currency is left out (and reported), so
+        # that one missing rate never stops the others' pay.
+        unrated = eligible & converted.missing
+        eligible &= ~converted.missing
         reversal_period = np.full(len(deals), -1, dtype=np.int64)
         if plan.clawback is not None:
             in_window = cancelled & (
@@ -110,7 +116,35 @@ class _Evaluator:
         lookup = CreditLookup(
             inputs, credits, close_period, converted, self.schedule, plan.payout_currency
         )
-        return Evaluation(plan.key, plan.payout_currency, tuple(results), lookup)
+        unpaid = self._unpaid(np.flatnonzero(unrated), close_period)
+        return Evaluation(
+            plan.key, plan.payout_currency, tuple(_noted(results, unpaid)), lookup, unpaid
+        )
+
+    def _unpaid(self, rows: IntArray, close_period: IntArray) -> tuple[UnpaidDeal, ...]:
+        """The unconverted deals of the evaluated periods, with whom they would credit."""
+        deals, splits = self.inputs.deals, self.inputs.splits
+        people = self.inputs.participants.ids
+        partners: dict[int, list[str]] = {}
+        for k in np.flatnonzero(np.isin(splits.deal, rows)):
+            partners.setdefault(int(splits.deal[k]), []).append(people[int(splits.participant[k])])
+        found = []
+        for row in map(int, rows):
+            period = self.schedule[int(close_period[row])].label
+            if period not in self.wanted:
+                continue
+            named = dict.fromkeys([people[int(deals.owner[row])], *partners.get(row, ())])
+            found.append(
+                UnpaidDeal(
+                    deal_id=str(deals.ids[row]),
+                    close_date=dt.date.fromordinal(int(deals.close_day[row])),
+                    period=period,
+                    currency=deals.currency[row],
+                    payout_currency=self.plan.payout_currency,
+                    participants=tuple(named),
+                )
+            )
+        return tuple(found)
 
     def _deal_aggregation(
         self,
@@ -236,6 +270,27 @@ class _Evaluator:
             divmod(cells[a], len(self.schedule)): tuple(sorted(ids[a:b]))
             for a, b in pairwise(bounds)
         }
+
+
+def _noted(results: list[Result], unpaid: Sequence[UnpaidDeal]) -> list[Result]:
+    """Each result of a participant named by an unpaid deal of its period, with a note
+    saying which deal is missing from their pay and why."""
+    notes: dict[tuple[str, str], list[str]] = {}
+    for deal in unpaid:
+        text = (
+            f"A {deal.currency} deal closed on {deal.close_date.isoformat()} is not paid yet:"
+            f" {deal.reason}."
+        )
+        for person in deal.participants:
+            notes.setdefault((person, deal.period), []).append(text)
+    if not notes:
+        return results
+    return [
+        msgspec.structs.replace(r, notes=(*r.notes, *notes[key]))
+        if (key := (r.participant_id, r.period)) in notes
+        else r
+        for r in results
+    ]
 
 
 def _rate_weight(rate: Decimal | None, per_unit: Decimal | None, currency: str) -> Decimal:

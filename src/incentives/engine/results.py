@@ -91,6 +91,26 @@ class Credit(msgspec.Struct, frozen=True):
     fx_rate_date: dt.date | None
 
 
+class UnpaidDeal(msgspec.Struct, frozen=True):
+    """A won deal left out of pay: no rate from its currency into the plan's payout
+    currency on or before its close date. ``participants``: its owner and split partners."""
+
+    deal_id: str
+    close_date: dt.date
+    period: str
+    currency: str
+    payout_currency: str
+    participants: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        """Why it is not paid, in words."""
+        return (
+            f"no {self.currency}→{self.payout_currency} rate on or before"
+            f" {self.close_date.isoformat()}"
+        )
+
+
 class Result(msgspec.Struct, frozen=True):
     """A participant's outcome for one period."""
 
@@ -149,6 +169,8 @@ class Evaluation:
     currency: str
     results: tuple[Result, ...]
     credit_lookup: CreditSource = field(repr=False, compare=False)
+    # Won deals of the evaluated periods that could not be converted, so are not paid.
+    unpaid: tuple[UnpaidDeal, ...] = ()
 
     def credits(self, participant_id: str, period: str) -> tuple[Credit, ...]:
         """The deal credits of a participant in a period (gathered on demand)."""

@@ -271,7 +271,7 @@ async def evaluate(
 
 def touched_people(touched: Touched) -> set[int]:
     """Everyone an ingest touched."""
-    return {pid for pid, _ in touched.on_dates} | {pid for pid, _ in touched.in_periods}
+    return touched.people()
 
 
 async def evaluate_in_background(

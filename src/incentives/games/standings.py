@@ -298,7 +298,7 @@ async def rebuild(engine: AsyncEngine, contest_id: int, today: dt.date) -> bool:
 def _touches(contest: Contest, touched: Touched) -> set[int]:
     """The people an ingest touched inside this contest's window (or its target's period)."""
     window = contest.window
-    people = {pid for pid, day in touched.on_dates if window.from_ <= day <= window.to}
+    people = touched.within(window.from_, window.to)
     target = contest.ranking.target
     if target is not None:
         people |= {pid for pid, period in touched.in_periods if period == target.period}

@@ -5,23 +5,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.config import load_settings
 from incentives.db.runtime import open_database
 from incentives.ingest.csv_formats import FORMAT_NAMES
-from incentives.ingest.csv_import import ImportFailed, ImportSummary, import_csv
+from incentives.ingest.csv_import import ImportFailed, ImportSummary, OweRecompute, import_csv
 from incentives.ingest.items import KINDS
+from incentives.ingest.touched import Touched
 from incentives.ingest.warnings import PlansInForce
 from incentives.progress import Progress
+
+# Brings the pay an import touched up to date once it has committed, then forgets the
+# recompute owed (``recompute.after_ingest.after_import``, handed in by the CLI).
+Settle = Callable[[AsyncEngine, Touched, int], Awaitable[None]]
 
 
 def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     plans_in_force: PlansInForce | None = None,
+    owe: OweRecompute | None = None,
+    settle: Settle | None = None,
 ) -> None:
     """Add ``import`` to the CLI; with ``plans_in_force``, rows whose values only nearly
-    match the plans in force are warned about on stderr."""
+    match the plans in force are warned about on stderr; with ``owe`` and ``settle``, the
+    pay the file touched is recomputed once it is in (see ``import_csv``)."""
     parser = sub.add_parser(
         "import",
         help="import a CSV file of participants, assignments, deals or activities",
@@ -44,7 +55,7 @@ def register(
         metavar="CODE",
         help="currency of rows without one (for exports that have no currency column)",
     )
-    parser.set_defaults(handler=run, plans_in_force=plans_in_force)
+    parser.set_defaults(handler=run, plans_in_force=plans_in_force, owe=owe, settle=settle)
 
 
 async def _import(args: argparse.Namespace, progress: Progress) -> ImportSummary:
@@ -52,7 +63,7 @@ async def _import(args: argparse.Namespace, progress: Progress) -> ImportSummary
         progress.update(done, estimated, approximate=done < estimated)
 
     async with open_database(load_settings()) as engine:
-        return await import_csv(
+        summary = await import_csv(
             engine,
             args.kind,
             args.file,
@@ -60,12 +71,18 @@ async def _import(args: argparse.Namespace, progress: Progress) -> ImportSummary
             currency=args.currency,
             plans_in_force=args.plans_in_force,
             on_progress=told,
+            owe=args.owe if args.settle is not None else None,
         )
+        if summary.pending_id is not None:
+            # Standings and pay current now, not at the nightly rebuild.
+            await args.settle(engine, summary.touched, summary.pending_id)
+        return summary
 
 
 def run(args: argparse.Namespace) -> int:
     """Import the file; print the summary, or the problems on stderr (exit code 1).
 
+    Then the pay the file touched is recomputed (contest standings, people, managers).
     Warnings about values that only nearly match the plans' go to stderr too, one a line,
     naming the file and line; they do not change the exit code, the rows were imported.
     On a terminal, stderr shows the rows done, the rate and the time left as it goes."""

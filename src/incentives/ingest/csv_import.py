@@ -2,8 +2,9 @@
 
 The file is read row by row and converted in chunks; each chunk goes through the same
 ``ingest`` as an API batch, and every chunk runs in one transaction, so a bad row anywhere
-leaves the database as it was. Problems name the file's line (the header is line 1) and
-the column as written in the header.
+leaves the database as it was. The kind's lock is held chunk by chunk where it can be
+(see ``ingest.locks``), so API batches are not kept waiting for the whole file. Problems
+name the file's line (the header is line 1) and the column as written in the header.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import io
 import os
 import re
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import CLI_ACTOR, Actor
 from incentives.db.connection import driver_transaction
+from incentives.ingest import locks
 from incentives.ingest.csv_formats import CrmAmount, Format, FormatError, Parse, choose, snake
+from incentives.ingest.csv_messages import friendly
 from incentives.ingest.items import ITEM_KEYS, KINDS, convert_items
 from incentives.ingest.problems import BatchRejected, ItemProblem
 from incentives.ingest.service import IngestResult, ingest
+from incentives.ingest.touched import Touched
 from incentives.ingest.warnings import IngestWarning, PlansInForce
 
 CHUNK_ROWS = 10_000
@@ -82,6 +86,9 @@ class ImportSummary:
     seconds: float
     # (line, warning) for rows accepted with a value that only nearly matches a plan's.
     warnings: list[tuple[int, IngestWarning]] = dataclasses.field(default_factory=list)
+    # Whose pay the file may change, and the recompute kept for it (None: none owed).
+    touched: Touched = dataclasses.field(default_factory=Touched)
+    pending_id: int | None = None
 
     @property
     def rows_per_second(self) -> float:
@@ -238,44 +245,13 @@ def convert_row(
     return item, problems
 
 
-_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), template)
-    for pattern, template in (
-        (r"^Invalid RFC3339 encoded date$", "{value} is not a date (YYYY-MM-DD)"),
-        (
-            r"^Invalid RFC3339 encoded datetime$",
-            "{value} is not a date-time with an offset (2026-03-31T14:00:00+02:00) nor a date",
-        ),
-        (
-            r"^Expected `datetime` with a timezone component$",
-            "{value} needs a UTC offset (like +02:00 or Z)",
-        ),
-        (r"^Invalid decimal string$", "{value} is not a number"),
-        (r"^Expected `str` matching regex '\^\[A-Z\]\{3\}\$'$", "{value} is not a currency code"),
-        (r"^Invalid enum value (.*)$", "{value} is not one of {choices}"),
-        (r"^Expected `str` of length <= (\d+)$", "is longer than {0} characters"),
-    )
-)
-
-_CHOICES = {"status": "won, lost, open, cancelled"}
-
-
-def _friendly(field: str, message: str, value: Any) -> str:
-    for pattern, template in _MESSAGES:
-        match = pattern.match(message)
-        if match:
-            shown = repr(value) if isinstance(value, str) else "the value"
-            return template.format(*match.groups(), value=shown, choices=_CHOICES.get(field, "?"))
-    return message
-
-
 def _column_and_message(
     plan: Plan, problem: ItemProblem, item: dict[str, Any]
 ) -> tuple[str | None, str]:
     field = problem.field
     top = re.split(r"[.\[]", field, maxsplit=1)[0]
     column = plan.column_of.get(top)
-    message = _friendly(top, problem.message, item.get(top) if top == field else None)
+    message = friendly(top, problem.message, item.get(top) if top == field else None)
     nested = re.match(r"^splits\[(\d+)\]\.(\w+)$", field)
     if nested:
         message = f"split {int(nested.group(1)) + 1} {nested.group(2)}: {message}"
@@ -303,6 +279,9 @@ class Position:
 
 # Told after each chunk with the rows applied so far and the file's estimated row count.
 ProgressCallback = Callable[[int, int], None]
+# Keeps what an import touched as a recompute owed, in the import's transaction; its id.
+# (``recompute.pending.record``, handed in: recompute/ depends on ingest.)
+OweRecompute = Callable[[asyncpg.Connection, Touched], Awaitable[int]]
 
 
 def read_rows(
@@ -396,17 +375,21 @@ async def _apply(
     actor: Actor,
     plans_in_force: PlansInForce | None,
     warnings: list[tuple[int, IngestWarning]],
+    touched: Touched,
 ) -> IngestResult:
     await _check_repeats(conn, plan, items, lines)
     try:
-        result = await ingest(
-            conn,
-            plan.kind,
-            items,
-            actor,
-            by_person=plan.format.by_person,
-            plans_in_force=plans_in_force,
-        )
+        async with locks.for_chunk(conn, plan.kind) as locked:
+            result = await ingest(
+                conn,
+                plan.kind,
+                items,
+                actor,
+                by_person=plan.format.by_person,
+                plans_in_force=plans_in_force,
+                touched=touched,
+                locked=locked,
+            )
         # Item indexes are the chunk's; the file's line numbers say more.
         warnings += [(lines[w.item], w) for w in result.warnings]
         result.warnings = []
@@ -419,6 +402,8 @@ async def _apply(
         raise ImportFailed(
             f"{len(problems)} problem(s) in the file; nothing was imported", problems
         ) from None
+    except locks.KeysBusy as exc:
+        raise ImportFailed(f"{exc}; nothing was imported") from None
 
 
 def _conversion_problems(
@@ -518,6 +503,7 @@ async def import_csv(
     chunk_rows: int = CHUNK_ROWS,
     plans_in_force: PlansInForce | None = None,
     on_progress: ProgressCallback | None = None,
+    owe: OweRecompute | None = None,
 ) -> ImportSummary:
     """Import a CSV file of ``kind``: all of it in one transaction, or nothing.
 
@@ -526,6 +512,10 @@ async def import_csv(
 
     ``on_progress`` is told after each chunk is applied: the rows applied so far and the
     file's row count as estimated from the share of its bytes read (exact at the end).
+
+    The summary's ``touched`` says whose pay the file may change; with ``owe``, that is
+    kept in the import's transaction as a recompute owed (``pending_id``), for the caller
+    to make once the import has committed (or the scheduler's catch-up, if it dies).
 
     Raises ImportFailed (naming lines and columns) when the file or a row is wrong.
     """
@@ -542,6 +532,8 @@ async def import_csv(
         total = IngestResult(kind=kind, created=0, updated=0, unchanged=0)
         count = 0
         warnings: list[tuple[int, IngestWarning]] = []
+        touched = Touched()
+        pending_id = None
         chunks = _Chunks(plan, rows, chunk_rows, position)
         async with driver_transaction(engine, long=True) as conn:
             await conn.execute(_KEYS_TABLE)
@@ -558,7 +550,14 @@ async def import_csv(
                 try:
                     total.add(
                         await _apply(
-                            conn, plan, chunk.items, chunk.lines, actor, plans_in_force, warnings
+                            conn,
+                            plan,
+                            chunk.items,
+                            chunk.lines,
+                            actor,
+                            plans_in_force,
+                            warnings,
+                            touched,
                         )
                     )
                     count += len(chunk.items)
@@ -568,6 +567,8 @@ async def import_csv(
                     # Never leave the thread reading the file once this block is left.
                     await asyncio.wait([ahead])
                 chunk = ahead.result()
+            if owe is not None and touched:
+                pending_id = await owe(conn, touched)
     return ImportSummary(
         kind=kind,
         format=plan.format.name,
@@ -577,4 +578,6 @@ async def import_csv(
         unchanged=total.unchanged,
         seconds=time.perf_counter() - started,
         warnings=warnings,
+        touched=touched,
+        pending_id=pending_id,
     )

@@ -18,7 +18,9 @@ import msgspec
 from incentives import metrics
 from incentives.audit import log as audit
 from incentives.engine.money import MoneyError, is_known_currency, to_minor
+from incentives.ingest import locks
 from incentives.ingest import upsert as up
+from incentives.ingest.hierarchy import Line, cycles_closed
 from incentives.ingest.history import record_deal_history
 from incentives.ingest.items import (
     KINDS,
@@ -35,7 +37,12 @@ from incentives.ingest.items import (
 from incentives.ingest.problems import BatchRejected, ItemProblem
 from incentives.ingest.references import Directory, team_ids
 from incentives.ingest.touched import Touched as Touched  # where callers import it from
-from incentives.ingest.warnings import IngestWarning, PlansInForce, batch_warnings
+from incentives.ingest.warnings import (
+    IngestWarning,
+    PlansInForce,
+    batch_warnings,
+    rate_warnings,
+)
 
 PARTICIPANTS = up.TableSpec(
     "participants",
@@ -274,6 +281,12 @@ async def _assignments(
         [(r["participant_id"], r["valid_from"], r["valid_to"]) for r in stored],
         "assignment",
     )
+    lines = [
+        Line(r["participant_id"], r["valid_from"], r["valid_to"], r["manager_id"]) for r in rows
+    ]
+    for index, cycle in await cycles_closed(conn, lines):
+        check.add(index, items[index], "manager", f"makes a management cycle: {cycle}")
+    check.raise_if_any()
 
     teams = await team_ids(conn, {i.team: i.team_name or i.team for i in items if i.team})
     for row in rows:
@@ -531,8 +544,10 @@ async def ingest(
     by_person: bool = False,
     touched: Touched | None = None,
     plans_in_force: PlansInForce | None = None,
+    locked: bool = False,
 ) -> IngestResult:
-    """Validate and apply one batch of ``kind`` in the caller's transaction.
+    """Validate and apply one batch of ``kind`` in the caller's transaction, holding the
+    kind's lock until it ends (``locked``: the caller holds it, see ``ingest.locks``).
 
     Raises BatchRejected (naming every bad item and field) before writing anything.
     ``by_person`` lets participant references match an e-mail or a unique name too.
@@ -543,12 +558,14 @@ async def ingest(
     items, problems = convert_items(raw_items, KINDS[kind])
     if problems:
         raise BatchRejected(problems)
-    # One ingest of a kind at a time: concurrent batches naming the same new key would
-    # otherwise both try to insert it.
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('ingest:' || $1))", kind)
+    if not locked:
+        await locks.for_transaction(conn, kind)
     check = _Check()
     spec, handler = _KINDS[kind]
-    outcome = await handler(conn, items, check, by_person)
+    try:
+        outcome = await handler(conn, items, check, by_person)
+    except asyncpg.UniqueViolationError:
+        raise locks.KeysBusy(kind) from None
     result = IngestResult(
         kind=kind,
         created=len(outcome.created),
@@ -571,8 +588,10 @@ async def ingest(
     if plans_in_force is not None:
         result.warnings = await batch_warnings(conn, items, plans_in_force)
     if kind == "deals":
+        result.warnings += await rate_warnings(conn, [i for i in items if isinstance(i, DealItem)])
+    if kind == "deals":
         await record_deal_history(conn, outcome, result.audit_id)
     if touched is not None:
-        touched.note(kind, outcome)
+        await touched.note(conn, kind, outcome)
     metrics.ingested(kind, result.created, result.updated, result.unchanged)
     return result

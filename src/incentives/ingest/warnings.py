@@ -49,6 +49,9 @@ class WarningReason(enum.StrEnum):
     """The value differs from one the plans name only by case or separators."""
     NEAR_KEY = "near_key"
     """No plan reads this attribute key, but plans read a key spelt nearly the same."""
+    NO_RATE = "no_rate"
+    """A won deal in a currency with no rate into its owner's on or before its close date:
+    it is not paid until the rate is loaded, which pays it."""
 
 
 class IngestWarning(msgspec.Struct, frozen=True):
@@ -63,7 +66,8 @@ class IngestWarning(msgspec.Struct, frozen=True):
     value: str
     """The value (or attribute key) as given."""
     known: list[str]
-    """What the plans in force name for that field (or the attribute keys they read)."""
+    """What the plans in force name for that field (or the attribute keys they read); for
+    ``no_rate``, the currency the deal needs a rate into."""
     reason: WarningReason
     message: str
 
@@ -222,4 +226,38 @@ async def batch_warnings(
             assert isinstance(item, ActivityItem)
             builtin, fields = {"type": item.type}, by_date[on].activities
         found += item_warnings(index, item, builtin, fields)
+    return found
+
+
+# The batch's won deals whose currency has no rate into their owner's currency (what the
+# owner is paid in) on or before their close date, by position in the batch.
+_UNRATED = """
+SELECT k.i::int - 1 AS item, d.currency, p.currency AS to_currency, d.close_date
+FROM unnest($1::text[]) WITH ORDINALITY AS k(external_id, i)
+JOIN deals d ON d.external_id = k.external_id
+JOIN participants p ON p.id = d.owner_id
+WHERE d.currency <> p.currency AND d.status IN ('won', 'cancelled')
+  AND NOT EXISTS (SELECT 1 FROM fx_rates r WHERE r.currency = d.currency
+                  AND r.to_currency = p.currency AND r.on_date <= d.close_date)
+ORDER BY k.i
+"""
+
+
+async def rate_warnings(conn: asyncpg.Connection, items: Sequence[DealItem]) -> list[IngestWarning]:
+    """Warnings for the batch's stored deals that cannot be paid for want of an exchange
+    rate: they are kept, reported by every run until the rate arrives, and paid then."""
+    found = []
+    for row in await conn.fetch(_UNRATED, [i.external_id for i in items]):
+        pair, day = f"{row['currency']}→{row['to_currency']}", row["close_date"].isoformat()
+        found.append(
+            IngestWarning(
+                item=row["item"],
+                key=items[row["item"]].external_id,
+                field="currency",
+                value=row["currency"],
+                known=[row["to_currency"]],
+                reason=WarningReason.NO_RATE,
+                message=f"no {pair} rate on or before {day}: not paid until one is loaded",
+            )
+        )
     return found

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from incentives.audit.log import Actor
+from incentives.audit.log import CLI_ACTOR, Actor
 from incentives.calc import incremental
 from incentives.calc.incremental import Rollups
 from incentives.games import achievements, standings
@@ -41,3 +41,10 @@ async def after_ingest(
     settled = await incremental.managers_in_background(engine, stages, actor, rollups)
     if settled and pending_id is not None:
         await pending.done(engine, pending_id)
+
+
+async def after_import(engine: AsyncEngine, touched: Touched, pending_id: int) -> None:
+    """``after_ingest`` for a CLI import, in the command's process, on today's UTC date
+    (as the API's ingests)."""
+    today = dt.datetime.now(dt.UTC).date()
+    await after_ingest(engine, touched, CLI_ACTOR, None, today, pending_id)
