@@ -164,3 +164,23 @@ async def test_tokens_in_use_are_renewed_together_in_the_background_and_revocati
     assert asked[4:] == [["b"]]
     assert recent.get("b") is None
     assert await recent.check("b") is Refusal.UNKNOWN
+
+
+async def test_a_lookup_answered_after_a_revocation_was_announced_keeps_it_revoked() -> None:
+    someone = cast(Principal, object())
+    asked = asyncio.Event()
+    answer = asyncio.Event()
+
+    async def lookup(tokens: list[str]) -> dict[str, Grant]:
+        # Read before the revocation committed: the token still looks good.
+        asked.set()
+        await answer.wait()
+        return {"a": Grant(token_id=7, principal=someone, expires_at=None, revoked=False)}
+
+    recent = RecentTokens(lookup)
+    checking = asyncio.create_task(recent.check("a"))
+    await asyncio.wait_for(asked.wait(), 1)
+    recent.forget({7})  # the announcement arrives while the lookup is under way
+    answer.set()
+    assert await checking is Refusal.REVOKED
+    assert recent.get("a") is None

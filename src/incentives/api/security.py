@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import msgspec
 from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -67,6 +68,9 @@ class RecentTokens:
         self._lookups: SingleFlight[str, Grant | None] = SingleFlight()
         self._due: set[str] = set()
         self._renewal: asyncio.Task[None] | None = None
+        # Tokens announced revoked: a lookup made before the revocation committed, and
+        # answered after its announcement, must not bring the token back.
+        self._revoked: set[int] = set()
         self.listening = False
 
     def _remembered(self, token: str) -> Grant | None:
@@ -104,6 +108,9 @@ class RecentTokens:
 
     def forget(self, token_ids: set[int]) -> None:
         """Drop the entries of these tokens (revoked): their next use looks them up."""
+        if len(self._revoked) >= self.SIZE:
+            self._revoked.clear()
+        self._revoked |= token_ids
         for token, (_, grant) in list(self._seen.items()):
             if grant.token_id in token_ids:
                 del self._seen[token]
@@ -133,13 +140,14 @@ class RecentTokens:
     async def _fetch(self, tokens: list[str]) -> Grant | None:
         """Look ``tokens`` up and remember the answers; what the first one grants."""
         found = await self._lookup(tokens)
+        kept: dict[str, Grant] = {}
         for token in tokens:
             grant = found.get(token)
             if grant is None:
                 self._seen.pop(token, None)
             else:
-                self._put(token, grant)
-        return found.get(tokens[0])
+                kept[token] = self._put(token, grant)
+        return kept.get(tokens[0])
 
     async def _renew_due(self) -> None:
         try:
@@ -151,10 +159,13 @@ class RecentTokens:
         finally:
             self._renewal = None
 
-    def _put(self, token: str, grant: Grant) -> None:
+    def _put(self, token: str, grant: Grant) -> Grant:
         if len(self._seen) >= self.SIZE:
             self._seen.clear()
+        if grant.token_id in self._revoked and not grant.revoked:
+            grant = msgspec.structs.replace(grant, revoked=True)
         self._seen[token] = (self.clock() + self.TTL, grant)
+        return grant
 
 
 @contextlib.asynccontextmanager
