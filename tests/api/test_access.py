@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.api.app import create_app
 from incentives.api.security import RecentTokens
-from incentives.auth.principals import Principal
+from incentives.auth.principals import Grant, Principal
+from incentives.auth.tokens import Refusal
 from tests.api.conftest import Client, app_routes
 
 # The web page's files hold no data: the page signs in with a token like any client.
@@ -124,9 +125,13 @@ async def test_tokens_in_use_are_renewed_together_in_the_background_and_revocati
     asked: list[list[str]] = []
     someone = cast(Principal, object())
 
-    async def lookup(tokens: list[str]) -> dict[str, Principal]:
+    async def lookup(tokens: list[str]) -> dict[str, Grant]:
         asked.append(tokens)
-        return {token: someone for token in tokens if token in valid}
+        return {
+            token: Grant(token_id=1, principal=someone, expires_at=None, revoked=False)
+            for token in tokens
+            if token in valid
+        }
 
     async def background() -> None:
         for _ in range(20):
@@ -137,7 +142,7 @@ async def test_tokens_in_use_are_renewed_together_in_the_background_and_revocati
     monkeypatch.setattr(RecentTokens, "GATHER", 0)
     recent = RecentTokens(lookup)
     for token in "abc":
-        assert await recent.resolve(token) is someone
+        assert await recent.check(token) is someone
     assert asked == [["a"], ["b"], ["c"]]
     # Early in their entries, uses ask nothing.
     now[0] += 1.0
@@ -158,4 +163,24 @@ async def test_tokens_in_use_are_renewed_together_in_the_background_and_revocati
     await background()
     assert asked[4:] == [["b"]]
     assert recent.get("b") is None
-    assert await recent.resolve("b") is None
+    assert await recent.check("b") is Refusal.UNKNOWN
+
+
+async def test_a_lookup_answered_after_a_revocation_was_announced_keeps_it_revoked() -> None:
+    someone = cast(Principal, object())
+    asked = asyncio.Event()
+    answer = asyncio.Event()
+
+    async def lookup(tokens: list[str]) -> dict[str, Grant]:
+        # Read before the revocation committed: the token still looks good.
+        asked.set()
+        await answer.wait()
+        return {"a": Grant(token_id=7, principal=someone, expires_at=None, revoked=False)}
+
+    recent = RecentTokens(lookup)
+    checking = asyncio.create_task(recent.check("a"))
+    await asyncio.wait_for(asked.wait(), 1)
+    recent.forget({7})  # the announcement arrives while the lookup is under way
+    answer.set()
+    assert await checking is Refusal.REVOKED
+    assert recent.get("a") is None

@@ -29,14 +29,15 @@ async def test_every_operation_has_a_summary_a_description_and_tags(
         assert op.get("tags"), where
 
 
-AUDIENCES = ["rep", "manager", "finance", "integration", "games", "public"]
-# The groups whose operations each role may call: an admin has none of its own.
+AUDIENCES = ["rep", "manager", "finance", "integration", "admin", "games", "public"]
+# The groups whose operations each role may call: an admin's own holds only what no one
+# else may call.
 GROUPS = {
     "rep": {"rep"},
     "manager": {"manager"},
     "finance": {"finance"},
     "integration": {"integration"},
-    "admin": {"finance", "integration"},
+    "admin": {"finance", "integration", "admin"},
 }
 
 
@@ -61,6 +62,8 @@ async def test_operations_are_grouped_by_the_audiences_that_may_call_them(
     }
     assert tags("post", "/api/v1/ingest/deals") == tags("get", "/metrics") == {"integration"}
     assert tags("post", "/api/v1/payouts/export") == {"finance"}
+    assert tags("get", "/api/v1/users/{user_id}/tokens") == {"admin"}
+    assert tags("post", "/api/v1/tokens/{token_id}/revoke") == {"admin"}
     # The games' resources, and whatever an office display may read.
     assert tags("post", "/api/v1/contests") == {"manager", "finance", "games"}
     assert tags("get", "/api/v1/me/achievements") == {"rep", "manager", "games"}

@@ -170,8 +170,9 @@ async def test_users_create_makes_a_display(
     assert await asyncio.to_thread(main, args) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     async with db.connect() as conn:
-        principal = (await by_tokens(await driver_of(conn), [token])).get(token)
-    assert principal is not None
+        grant = (await by_tokens(await driver_of(conn), [token])).get(token)
+    assert grant is not None
+    principal = grant.principal
     assert (principal.name, principal.role, principal.participant_id) == (
         "Office TV",
         "display",

@@ -20,6 +20,7 @@ from incentives.api.games import live_boards
 from incentives.api.security import RecentTokens
 from incentives.metrics import REGISTRY
 from tests.api.conftest import IN_LINE, Headers, make_live, post_deal, race
+from tests.api.test_answer_headers import POLICY, assert_kept_by_no_one
 
 
 def _scope(path: str, query: str = "", token: str | None = None, method: str = "GET") -> Any:
@@ -127,6 +128,23 @@ async def test_anything_doubtful_is_left_to_the_app(
     later = RecentTokens.clock() + RecentTokens.TTL + 1
     monkeypatch.setattr(RecentTokens, "clock", staticmethod(lambda: later))
     assert fast.answer(_scope(path, "", rep)) is None
+
+
+async def test_pages_from_memory_say_no_one_may_keep_them(
+    served: tuple[FastReads, httpx.AsyncClient, httpx.AsyncClient], world: Headers
+) -> None:
+    fast, client, _ = served
+    rep = _token(world["rep"])
+    for path, query in [
+        ("/api/v1/me/earnings", "period=2026-Q1"),
+        ("/api/v1/contests/race/leaderboard", ""),
+    ]:
+        first = await client.get(f"{path}?{query}", headers=world["rep"])
+        assert fast.answer(_scope(path, query, rep)) is not None  # the next one is from memory
+        kept = await client.get(f"{path}?{query}", headers=world["rep"])
+        assert kept.content == first.content
+        assert_kept_by_no_one(kept, path)
+        assert kept.headers["content-security-policy"] == POLICY
 
 
 async def test_a_deal_changes_the_page_served_from_memory(

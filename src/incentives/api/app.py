@@ -33,8 +33,10 @@ from incentives.api.security import (
     TokenAuthentication,
     database_lookup,
     displays_read_boards_only,
+    token_listening,
 )
 from incentives.api.statements import statements_router
+from incentives.api.tokens import tokens_router
 from incentives.api.unions import TaggedUnionSchema
 from incentives.api.webhooks import webhook_sending, webhooks_router
 from incentives.calc.copies import ResultsCache
@@ -58,6 +60,7 @@ def create_app(
         on_shutdown=[stop_worker, *([engine.dispose] if owns_engine else [])],
         lifespan=[
             results_cache.listening,
+            token_listening,
             live_boards,
             webhook_sending,
             *([scheduling(engine, scheduler)] if scheduler is not None else []),
@@ -80,6 +83,7 @@ def create_app(
             period_boards_router,
             achievements_router,
             webhooks_router,
+            tokens_router,
             pages.home,
             pages.assets,
             docs.assets,

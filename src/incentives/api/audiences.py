@@ -5,8 +5,9 @@ rather than written on each handler: its role guards (``security.admitted``), th
 caller's own reads under ``/api/v1/me/`` (only participants, reps and managers, have pay
 of their own; anyone else is answered 404 there), and the games' resources.
 
-Admin has no tag of its own: it may call exactly what finance and integration may, so its
-group would repeat nearly every operation; the descriptions of those two groups say so.
+Admin is tagged only on what no other audience may call (API users' tokens): it may call
+everything finance and integration may too, so tagging those would repeat nearly every
+operation in its group; the descriptions of those two groups say so.
 Public routes (no token) are tagged ``public`` alone: anyone may call them.
 """
 
@@ -33,6 +34,7 @@ class Audience(enum.StrEnum):
     MANAGER = "manager"
     FINANCE = "finance"
     INTEGRATION = "integration"
+    ADMIN = "admin"
     GAMES = "games"
     PUBLIC = "public"
 
@@ -62,6 +64,9 @@ DESCRIPTIONS = {
     " ingest (deals, activities, participants, the hierarchy, quotas…) and the metrics,"
     " besides the reads any token may make; an integration reads nobody's pay (those"
     " reads answer it 404 or nothing). An admin may call these too.",
+    Audience.ADMIN: "For administrators: API users' bearer tokens (listed without their"
+    " secrets, issued with an optional expiry, revoked). An admin may also call every"
+    " operation under finance and integration.",
     Audience.GAMES: "Contests, leaderboards and achievements, and everything an office"
     " display (role `display`) may read: its boards, the periods and itself.",
     Audience.PUBLIC: "No token needed: the health check, for load balancers and orchestrators.",
@@ -83,4 +88,6 @@ def audiences(path: str, handler: HTTPRouteHandler) -> list[str]:
     found = {AUDIENCE_OF[role] for role in callers(path, handler) if role in AUDIENCE_OF}
     if GAME_RESOURCES & set(path.split("/")):
         found.add(Audience.GAMES)
+    if not found and Role.ADMIN in callers(path, handler):
+        found.add(Audience.ADMIN)
     return [audience.value for audience in Audience if audience in found]

@@ -6,6 +6,11 @@ First a ``leaderboard`` event (the top ten and the reader's own row), then a
 ``previous_score``) and what it gained (``gained``, in the board's unit), so a screen can
 celebrate the deal that moved the board. Those fields are added, never renamed: clients
 that ignore them read the stream as before.
+
+The stream ends when the reader's token stops opening its user: it is checked every
+``_TOKEN_CHECK_SECONDS`` (through the process's token cache, which forgets a revoked
+token as soon as its revocation is announced), so a revoked or expired token stops
+receiving the board within a few seconds rather than for as long as the connection lasts.
 """
 
 from __future__ import annotations
@@ -31,11 +36,12 @@ from incentives.api.games import (
     score_text,
     visible_board,
 )
-from incentives.api.security import ON_DISPLAY
+from incentives.api.security import ON_DISPLAY, RecentTokens, bearer_token
 from incentives.auth.principals import Principal
 from incentives.games import live
 
 _KEEP_ALIVE_SECONDS = 15.0
+_TOKEN_CHECK_SECONDS = 2.0
 _STREAM_TOP = 10
 
 
@@ -118,18 +124,30 @@ async def leaderboard_stream(
     me = board.subject_of(request.user.participant_id)
     visible = await figures_of(state, request.user)
     boards: live.Live = state.live
+    recent: RecentTokens = state.tokens
+    # Authentication let the request in, so the header holds a token.
+    token = bearer_token(request.headers.get("authorization", "")) or ""
     subscriber = boards.subscribe(board.id)
 
     async def events() -> AsyncIterator[ServerSentEventMessage]:
+        loop = asyncio.get_running_loop()
         try:
             shown = board.figures(visible)
             yield _event("leaderboard", leaderboard_of(board, 0, _STREAM_TOP, me, shown))
+            quiet_since = loop.time()
             while True:
                 try:
-                    update = await asyncio.wait_for(subscriber.queue.get(), _KEEP_ALIVE_SECONDS)
+                    update = await asyncio.wait_for(subscriber.queue.get(), _TOKEN_CHECK_SECONDS)
                 except TimeoutError:
-                    yield ServerSentEventMessage(comment="keep-alive")
+                    update = None
+                if not isinstance(await recent.check(token), Principal):
+                    return
+                if update is None:
+                    if loop.time() - quiet_since >= _KEEP_ALIVE_SECONDS:
+                        quiet_since = loop.time()
+                        yield ServerSentEventMessage(comment="keep-alive")
                     continue
+                quiet_since = loop.time()
                 current = None if update.closing else await boards.board(state.engine, board.id)
                 if current is None:
                     return

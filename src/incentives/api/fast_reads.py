@@ -36,6 +36,7 @@ from litestar.types import HTTPScope, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from incentives import metrics
+from incentives.api.answer_headers import HEADERS, PREFIX, securing
 from incentives.api.games import ContestIds, leaderboard_page
 from incentives.api.paging import PAGE_DEFAULT, PAGE_MAX
 from incentives.api.pay import OWN_READS, own_copy
@@ -66,7 +67,8 @@ class FastReads:
         started = time.perf_counter()
         body = self.answer(scope)
         if body is None:
-            await _through(self.app, scope, receive, send, started)
+            answer = securing(send) if scope["path"].startswith(PREFIX) else send
+            await _through(self.app, scope, receive, answer, started)
             return
         await send(
             {
@@ -196,7 +198,11 @@ def fast_route(path: str) -> str:
 
 
 def _headers(body: bytes) -> list[tuple[bytes, bytes]]:
-    return [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    return [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"%d" % len(body)),
+        *HEADERS,
+    ]
 
 
 # Period labels (2026, 2026-Q1, 2026-03): a value of other characters goes to the app, so

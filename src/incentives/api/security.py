@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import msgspec
+from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -15,9 +19,11 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.auth import principals
-from incentives.auth.principals import Principal
+from incentives.auth.principals import Grant, Principal
 from incentives.auth.roles import Role
+from incentives.auth.tokens import REVOKED_CHANNEL, Refusal
 from incentives.db.connection import driver_of
+from incentives.db.listen import listen
 from incentives.single_flight import SingleFlight
 
 logger = logging.getLogger(__name__)
@@ -25,14 +31,21 @@ BEARER = "Bearer "
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="incentives"'}
 
 
-# Tokens to the principals of those that are valid (an invalid one is simply absent).
-Lookup = Callable[[list[str]], Awaitable[dict[str, Principal]]]
+# Tokens to what each known one grants (an unknown one is simply absent).
+Lookup = Callable[[list[str]], Awaitable[dict[str, Grant]]]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class RecentTokens:
-    """Principals of recently seen tokens, so a burst of requests costs one lookup.
+    """What recently seen tokens grant, so a burst of requests costs one lookup.
 
-    A revoked token or a changed role takes effect within ``TTL`` seconds. A token in use
+    A revoked token is forgotten as soon as its revocation is announced (``listen``), so
+    it opens nothing from the next request on; while the listener is not connected, and
+    for a changed role, changes take effect within ``TTL`` seconds. An expiry is checked
+    against the clock on every use of an entry. A token in use
     is looked up again in the background during the last ``RENEW`` seconds of its entry,
     so that readers never wait for the database at its expiry. Renewals are gathered for
     ``GATHER`` seconds and made by one query: a hundred readers first seen together would
@@ -46,21 +59,27 @@ class RecentTokens:
     GATHER = 0.05
     SIZE = 10_000
     clock = staticmethod(time.monotonic)
+    # The wall clock expiries are read against.
+    wall = staticmethod(_now)
 
     def __init__(self, lookup: Lookup) -> None:
-        self._seen: dict[str, tuple[float, Principal]] = {}
+        self._seen: dict[str, tuple[float, Grant]] = {}
         self._lookup = lookup
-        self._lookups: SingleFlight[str, Principal | None] = SingleFlight()
+        self._lookups: SingleFlight[str, Grant | None] = SingleFlight()
         self._due: set[str] = set()
         self._renewal: asyncio.Task[None] | None = None
+        # Tokens announced revoked: a lookup made before the revocation committed, and
+        # answered after its announcement, must not bring the token back.
+        self._revoked: set[int] = set()
+        self.listening = False
 
-    def get(self, token: str) -> Principal | None:
-        """The principal of a token seen within the last TTL seconds (renewing it in the
+    def _remembered(self, token: str) -> Grant | None:
+        """What a token seen within the last TTL seconds grants (renewing it in the
         background when its entry nears its end)."""
         hit = self._seen.get(token)
         if hit is None:
             return None
-        expires, principal = hit
+        expires, grant = hit
         left = expires - self.clock()
         if left < 0:
             return None
@@ -68,25 +87,67 @@ class RecentTokens:
             self._due.add(token)
             if self._renewal is None:
                 self._renewal = asyncio.get_running_loop().create_task(self._renew_due())
-        return principal
+        return grant
 
-    async def resolve(self, token: str) -> Principal | None:
-        """The token's principal: remembered, or looked up (once for concurrent asks)."""
-        principal = self.get(token)
-        if principal is None:
-            principal = await self._lookups.fetch(token, lambda: self._fetch([token]))
-        return principal
+    def get(self, token: str) -> Principal | None:
+        """The principal of a token seen within the last TTL seconds, if it still opens it."""
+        grant = self._remembered(token)
+        if grant is None or grant.refusal(self.wall()) is not None:
+            return None
+        return grant.principal
 
-    async def _fetch(self, tokens: list[str]) -> Principal | None:
-        """Look ``tokens`` up and remember the answers; the first one's principal."""
+    async def check(self, token: str) -> Principal | Refusal:
+        """The token's principal (remembered, or looked up once for concurrent asks), or
+        why it opens nothing."""
+        grant = self._remembered(token)
+        if grant is None:
+            grant = await self._lookups.fetch(token, lambda: self._fetch([token]))
+        if grant is None:
+            return Refusal.UNKNOWN
+        return grant.refusal(self.wall()) or grant.principal
+
+    def forget(self, token_ids: set[int]) -> None:
+        """Drop the entries of these tokens (revoked): their next use looks them up."""
+        if len(self._revoked) >= self.SIZE:
+            self._revoked.clear()
+        self._revoked |= token_ids
+        for token, (_, grant) in list(self._seen.items()):
+            if grant.token_id in token_ids:
+                del self._seen[token]
+
+    async def listen(self, engine: AsyncEngine) -> None:
+        """Forget revoked tokens as their revocations are announced, for as long as the
+        task runs (see ``db.listen``)."""
+        await listen(
+            engine,
+            {REVOKED_CHANNEL: self._on_revoked},
+            up=self._up,
+            down=self._down,
+            name="token listener",
+        )
+
+    def _on_revoked(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        self.forget({int(part) for part in str(payload).split(",") if part.isdigit()})
+
+    def _up(self) -> None:
+        # Revocations made while it was not listening were missed.
+        self._seen.clear()
+        self.listening = True
+
+    def _down(self) -> None:
+        self.listening = False
+
+    async def _fetch(self, tokens: list[str]) -> Grant | None:
+        """Look ``tokens`` up and remember the answers; what the first one grants."""
         found = await self._lookup(tokens)
+        kept: dict[str, Grant] = {}
         for token in tokens:
-            principal = found.get(token)
-            if principal is None:
+            grant = found.get(token)
+            if grant is None:
                 self._seen.pop(token, None)
             else:
-                self._put(token, principal)
-        return found.get(tokens[0])
+                kept[token] = self._put(token, grant)
+        return kept.get(tokens[0])
 
     async def _renew_due(self) -> None:
         try:
@@ -98,10 +159,26 @@ class RecentTokens:
         finally:
             self._renewal = None
 
-    def _put(self, token: str, principal: Principal) -> None:
+    def _put(self, token: str, grant: Grant) -> Grant:
         if len(self._seen) >= self.SIZE:
             self._seen.clear()
-        self._seen[token] = (self.clock() + self.TTL, principal)
+        if grant.token_id in self._revoked and not grant.revoked:
+            grant = msgspec.structs.replace(grant, revoked=True)
+        self._seen[token] = (self.clock() + self.TTL, grant)
+        return grant
+
+
+@contextlib.asynccontextmanager
+async def token_listening(app: Litestar) -> AsyncIterator[None]:
+    """App lifespan: the process's token cache listens for revocations while the app runs."""
+    recent: RecentTokens = app.state.tokens
+    task = asyncio.create_task(recent.listen(app.state.engine))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def bearer_token(header: str) -> str | None:
@@ -112,7 +189,7 @@ def bearer_token(header: str) -> str | None:
 def database_lookup(engine: AsyncEngine) -> Lookup:
     """Principals looked up on ``engine``."""
 
-    async def lookup(tokens: list[str]) -> dict[str, Principal]:
+    async def lookup(tokens: list[str]) -> dict[str, Grant]:
         async with engine.connect() as conn:
             return await principals.by_tokens(await driver_of(conn), tokens)
 
@@ -129,9 +206,9 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
         if token is None:
             raise NotAuthorizedException("A bearer token is required", headers=CHALLENGE)
         recent: RecentTokens = connection.app.state.tokens
-        principal = await recent.resolve(token)
-        if principal is None:
-            raise NotAuthorizedException("The bearer token is not valid", headers=CHALLENGE)
+        principal = await recent.check(token)
+        if isinstance(principal, Refusal):
+            raise NotAuthorizedException(principal.value, headers=CHALLENGE)
         return AuthenticationResult(user=principal, auth=None)
 
 

@@ -26,6 +26,7 @@ from incentives.auth.roles import Role
 from incentives.db.limits import as_number
 from incentives.payouts.changes import Change, changes
 from incentives.payouts.statements import (
+    HTML_POLICY,
     Statement,
     StatementSummary,
     get_statement,
@@ -124,7 +125,11 @@ async def statement(
             headers={"Content-Disposition": f'attachment; filename="statement-{found.id}.csv"'},
         )
     if shape == "html":
-        return Response(to_html(found), media_type=MediaType.HTML)
+        return Response(
+            to_html(found),
+            media_type=MediaType.HTML,
+            headers={"Content-Security-Policy": HTML_POLICY},
+        )
     return Response(found)
 
 

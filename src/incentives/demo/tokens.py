@@ -8,6 +8,7 @@ file is readable by its owner only.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,7 @@ import asyncpg
 import msgspec
 
 from incentives.audit import log as audit
-from incentives.auth import principals
-from incentives.auth.tokens import digest
+from incentives.auth import principals, token_store
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,12 @@ async def principal_id(conn: asyncpg.Connection, user: DemoUser, actor: audit.Ac
 
 
 async def _opens(conn: asyncpg.Connection, token: str, owner: int) -> bool:
-    found = await conn.fetchval(
-        "SELECT principal_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
-        digest(token),
+    grant = (await principals.by_tokens(conn, [token])).get(token)
+    return (
+        grant is not None
+        and grant.principal.id == owner
+        and grant.refusal(dt.datetime.now(dt.UTC)) is None
     )
-    return bool(found == owner)
 
 
 async def ensure_tokens(
@@ -94,12 +95,9 @@ async def ensure_tokens(
         if token is not None and await _opens(conn, token, owner):
             tokens[user.label] = token
             continue
-        revoked = await conn.fetchval(
-            "WITH r AS (UPDATE api_tokens SET revoked_at = now() WHERE principal_id = $1"
-            " AND revoked_at IS NULL RETURNING 1) SELECT count(*) FROM r",
-            owner,
-        )
-        tokens[user.label] = await principals.issue(conn, owner, actor, revoked=revoked)
+        revoked = await token_store.revoke_all(conn, actor, owner)
+        issued = await token_store.issue(conn, owner, actor, revoked=len(revoked))
+        tokens[user.label] = issued.token
         renewed.add(user.label)
     if kept_at is not None and tokens != kept:
         _keep(kept_at, tokens)

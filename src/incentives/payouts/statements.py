@@ -9,7 +9,9 @@ of its lines. It reads as JSON, CSV or a printable HTML page.
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import html
 import io
 from decimal import Decimal
@@ -335,6 +337,13 @@ dl { display: grid; grid-template-columns: max-content auto; gap: .2em 1em; }
 dt { color: #555; }
 @media print { body { margin: 0; max-width: none; } }
 """
+# The printable page's Content-Security-Policy: its own style sheet, by its digest, and
+# nothing else.
+HTML_POLICY = (
+    "default-src 'none'; style-src 'sha256-"
+    + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+    + "'; frame-ancestors 'none'"
+)
 
 
 def to_html(statement: Statement) -> str:

@@ -6,7 +6,7 @@ what the demo leaves for it: a run, a deal ingested, a plan published, the next 
 year, last quarter's statements approved (one rejected and submitted again), exported
 and paid (announced to payroll's webhook, whose delivery log is then read), inquiries
 asked, answered and resolved, this quarter closed and submitted, a contest made, edited,
-scheduled, copied and called off.
+scheduled, copied and called off, and a token issued to finance, listed and revoked.
 """
 
 from __future__ import annotations
@@ -327,6 +327,33 @@ async def _webhooks(rec: Recorder, made: dict[str, Any], url: str) -> None:
     await rec.call("DELETE /api/v1/webhooks/{webhook_id}", "finance", path=gone)
 
 
+async def _user_id(rec: Recorder, name: str) -> int:
+    """The id of the demo's user ``name``, from the audit entry of its creation."""
+    answer = await rec.client.get(
+        "/api/v1/audit",
+        params={"entity": "principal", "action": "create", "limit": 500},
+        headers={"Authorization": f"Bearer {rec.tokens['admin']}"},
+    )
+    made = answer.raise_for_status().json()["entries"]
+    return next(int(e["entity_key"]) for e in made if e["after"]["name"] == name)
+
+
+async def _tokens(rec: Recorder) -> None:
+    """The admin gives finance a token of its own for a month-end laptop, lists finance's
+    tokens and revokes the new one."""
+    user = {"user_id": await _user_id(rec, "demo finance")}
+    made = await rec.call(
+        "POST /api/v1/users/{user_id}/tokens",
+        "admin",
+        path=user,
+        body={"label": "Month-end laptop", "expires_in": "30d"},
+    )
+    # A throwaway database's, but a token all the same: the example shows its shape.
+    rec.examples["POST /api/v1/users/{user_id}/tokens"].answer["token"] = "inc_…"  # noqa: S105
+    await rec.call("GET /api/v1/users/{user_id}/tokens", "admin", path=user)
+    await rec.call("POST /api/v1/tokens/{token_id}/revoke", "admin", path={"token_id": made["id"]})
+
+
 async def play(rec: Recorder, loaded: Loaded) -> None:
     """Make every call on the demo ``loaded``: the reads, then the writes."""
     timeline = Timeline(loaded.today)
@@ -343,5 +370,6 @@ async def play(rec: Recorder, loaded: Loaded) -> None:
     await _inquiries(rec, timeline, inquiry)
     await _closing(rec, timeline)
     await _contests(rec, model)
+    await _tokens(rec)
     # Last, so that it counts the requests above.
     await rec.call("GET /metrics", "admin", text_from=f"# HELP {HTTP_REQUESTS}")
