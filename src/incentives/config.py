@@ -18,6 +18,9 @@ E = TypeVar("E", bound=enum.StrEnum)
 # Seconds a webhook delivery waits before each retry: within a minute for a blip, over
 # two days in all for an outage; then it is failed (and can be replayed).
 RETRIES = (5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 43200.0, 86400.0)
+# A run's lease: long enough that a busy process never misses five beats in a row, short
+# enough that a killed one's work is marked abandoned (and taken up) within the minute.
+LEASE_SECONDS = 30.0
 
 
 class Settings(msgspec.Struct, frozen=True):
@@ -43,6 +46,9 @@ class Settings(msgspec.Struct, frozen=True):
     display_boards: str = "bookings:attainment"
     # Seconds a webhook delivery waits before each retry (webhooks/sender.py).
     webhook_retries: tuple[float, ...] = RETRIES
+    # Seconds a running calculation or job slot stays so without its owner's heartbeat
+    # (db/leases.py): a killed process's work is marked abandoned within 1.5 times this.
+    lease_seconds: float = LEASE_SECONDS
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -68,6 +74,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         display_boards=env.get("INCENTIVES_DISPLAY_BOARDS", "bookings:attainment"),
         webhook_retries=_waits(env.get("INCENTIVES_WEBHOOK_RETRIES"), "INCENTIVES_WEBHOOK_RETRIES"),
+        lease_seconds=_seconds(env.get("INCENTIVES_LEASE_SECONDS"), "INCENTIVES_LEASE_SECONDS"),
     )
 
 
@@ -83,6 +90,18 @@ def _waits(value: str | None, name: str) -> tuple[float, ...]:
             f"{name} must list seconds between 0 and 604800, comma-separated, not {value!r}"
         )
     return waits
+
+
+def _seconds(value: str | None, name: str) -> float:
+    if value is None:
+        return LEASE_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0.5 <= seconds <= 3600:
+        raise ValueError(f"{name} must be seconds between 0.5 and 3600, not {value!r}")
+    return seconds
 
 
 def _switch(value: str, name: str) -> bool:
