@@ -19,6 +19,9 @@ E = TypeVar("E", bound=enum.StrEnum)
 # Seconds a webhook delivery waits before each retry: within a minute for a blip, over
 # two days in all for an outage; then it is failed (and can be replayed).
 RETRIES = (5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 43200.0, 86400.0)
+# A run's lease: long enough that a busy process never misses five beats in a row, short
+# enough that a killed one's work is marked abandoned (and taken up) within the minute.
+LEASE_SECONDS = 30.0
 
 
 class Timeouts(msgspec.Struct, frozen=True):
@@ -65,6 +68,9 @@ class Settings(msgspec.Struct, frozen=True):
     db_timeouts: Timeouts = WAITS
     # Hours an idempotency key and its kept response live (api/idempotency.py).
     idempotency_hours: int = 24
+    # Seconds a running calculation or job slot stays so without its owner's heartbeat
+    # (db/leases.py): a killed process's work is marked abandoned within 1.5 times this.
+    lease_seconds: float = LEASE_SECONDS
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -100,6 +106,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             ),
         ),
         idempotency_hours=_at_least(1, env.get("INCENTIVES_IDEMPOTENCY_HOURS", "24")),
+        lease_seconds=_seconds(env, "INCENTIVES_LEASE_SECONDS", LEASE_SECONDS, within=(0.5, 3600)),
     )
 
 
@@ -114,7 +121,9 @@ def _amount(env: dict[str, str], name: str, default: str) -> Decimal:
     return amount
 
 
-def _seconds(env: dict[str, str], name: str, default: float) -> float:
+def _seconds(
+    env: dict[str, str], name: str, default: float, within: tuple[float, float] = (0.1, 86400)
+) -> float:
     value = env.get(name)
     if value is None:
         return default
@@ -122,8 +131,9 @@ def _seconds(env: dict[str, str], name: str, default: float) -> float:
         seconds = float(value)
     except ValueError:
         seconds = 0.0
-    if not 0 < seconds <= 86400:
-        raise ValueError(f"{name} must be seconds between 0 and 86400, not {value!r}")
+    low, high = within
+    if not low <= seconds <= high:
+        raise ValueError(f"{name} must be seconds between {low:g} and {high:g}, not {value!r}")
     return seconds
 
 

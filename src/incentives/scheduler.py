@@ -7,6 +7,11 @@ slot) into ``job_runs`` succeeds does the work, the others skip it. On start eac
 latest slot is fired at once, so a slot missed while every replica was down runs when one
 comes back (and, being claimed, only once).
 
+A claim is held by a lease its replica renews while the job works (db/leases.py). Every
+replica sweeps for expired leases every half lease: a slot whose replica died mid-job is
+marked ``abandoned`` and, while it is still its job's latest slot, claimed again and run
+by the replica that noticed; calculation runs left so are marked too.
+
 A job is a plain async function of the engine and a clock; the clock is injectable, so
 tests decide what time it is.
 """
@@ -36,9 +41,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives import idempotency_keys, metrics
 from incentives.audit.log import Actor
-from incentives.calc.runs import calculate
+from incentives.calc.runs import calculate, reap_abandoned
 from incentives.config import Settings
+from incentives.db import leases
 from incentives.db.connection import driver_of, driver_transaction
+from incentives.db.leases import Lease, Leased, RunStatus
 from incentives.games import schedule as games
 from incentives.periods.close import CloseRefused, close_period
 from incentives.recompute import recover
@@ -215,13 +222,17 @@ def configured_jobs(settings: Settings) -> list[Job]:
     ]
 
 
-# Claim a slot: a new row, or a failed one taken up again. No row back: someone else has it.
+# Claim a slot: a new row, or one taken up again (failed, abandoned, or running on a lease
+# that has run out). No row back: someone else has it.
 _CLAIM = """
-INSERT INTO job_runs (job, scheduled_for, runner) VALUES ($1, $2, $3)
+INSERT INTO job_runs (job, scheduled_for, runner, lease_until)
+VALUES ($1, $2, $3, now() + $4::interval)
 ON CONFLICT (job, scheduled_for) DO UPDATE
     SET status = 'running', attempts = job_runs.attempts + 1, runner = EXCLUDED.runner,
-        started_at = now(), finished_at = NULL, error = NULL
-    WHERE job_runs.status = 'failed'
+        started_at = now(), finished_at = NULL, error = NULL,
+        lease_until = EXCLUDED.lease_until
+    WHERE job_runs.status IN ('failed', 'abandoned')
+       OR (job_runs.status = 'running' AND job_runs.lease_until < now())
 RETURNING id
 """
 
@@ -229,13 +240,21 @@ RETURNING id
 class Scheduler:
     """One process's scheduler: APScheduler firing configured jobs, claimed in PostgreSQL."""
 
-    def __init__(self, engine: AsyncEngine, jobs: list[Job], clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        jobs: list[Job],
+        clock: Clock = utc_now,
+        lease: Lease | None = None,
+    ) -> None:
         self.engine = engine
         self.jobs = jobs
         self.clock = clock
+        self.lease = lease or leases.configured()
         self.runner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._aps = AsyncIOScheduler(timezone=dt.UTC)
         self._catching_up: list[asyncio.Task[bool]] = []
+        self._taking_up: set[asyncio.Task[bool]] = set()
 
     async def start(self) -> None:
         """Start firing, and fire every job's latest slot now (a no-op if it already ran)."""
@@ -249,6 +268,14 @@ class Scheduler:
                 max_instances=1,
                 misfire_grace_time=None,
             )
+        # Not a claimed job: every replica sweeps, and a row is marked by one of them.
+        self._aps.add_job(
+            self.sweep,
+            IntervalTrigger(seconds=self.lease.sweep),
+            id="sweep-abandoned",
+            coalesce=True,
+            max_instances=1,
+        )
         self._aps.start()
         self._catching_up = [asyncio.create_task(self.fire(job)) for job in self.jobs]
 
@@ -257,41 +284,64 @@ class Scheduler:
         return list(await asyncio.gather(*self._catching_up))
 
     async def shutdown(self) -> None:
-        """Stop firing; a job at work is cancelled (its claim stays ``running``)."""
+        """Stop firing; a job at work is cancelled (its claim stays ``running`` until its
+        lease runs out, and another replica takes it up)."""
         self._aps.shutdown(wait=False)
-        for task in self._catching_up:
+        tasks = [*self._catching_up, *self._taking_up]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._catching_up, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def fire(self, job: Job) -> bool:
-        """Run the job's current slot if this process wins its claim; whether it did."""
-        slot = job.schedule.latest(self.clock())
+    async def fire(self, job: Job, slot: dt.datetime | None = None) -> bool:
+        """Run the job's current slot (or ``slot``) if this process wins its claim;
+        whether it did."""
+        slot = slot or job.schedule.latest(self.clock())
         async with driver_transaction(self.engine) as conn:
-            claim = await conn.fetchval(_CLAIM, job.name, slot, self.runner)
+            claim = await conn.fetchval(_CLAIM, job.name, slot, self.runner, self.lease.length)
         if claim is None:
             metrics.job_skipped(job.name)
             return False
         started = time.perf_counter()
         try:
-            detail = await job.work(self.engine, self.clock)
+            async with leases.held(self.engine, Leased.JOB_RUNS, claim, self.lease):
+                detail = await job.work(self.engine, self.clock)
         except Exception as exc:
             metrics.job_ran(job.name, False, time.perf_counter() - started)
             logger.exception("scheduled job %s for %s failed", job.name, slot.isoformat())
-            await self._finish(claim, "failed", {}, str(exc)[:2000] or type(exc).__name__)
+            await self._finish(claim, RunStatus.FAILED, {}, str(exc)[:2000] or type(exc).__name__)
             return True
         metrics.job_ran(job.name, True, time.perf_counter() - started)
-        await self._finish(claim, "succeeded", detail, None)
+        await self._finish(claim, RunStatus.SUCCEEDED, detail, None)
         return True
 
+    async def sweep(self) -> None:
+        """Mark abandoned the runs and job slots whose process died, and take up the
+        slots that are still their job's latest."""
+        async with self.engine.connect() as sa_conn:
+            conn = await driver_of(sa_conn)
+            await reap_abandoned(conn)
+            reaped = await leases.reap(conn, Leased.JOB_RUNS)
+        jobs = {job.name: job for job in self.jobs}
+        now = self.clock()
+        for row in reaped:
+            job = jobs.get(row["job"])
+            logger.warning(
+                "scheduled job %s for %s was abandoned", row["job"], row["scheduled_for"]
+            )
+            if job is not None and job.schedule.latest(now) == row["scheduled_for"]:
+                task = asyncio.create_task(self.fire(job, row["scheduled_for"]))
+                self._taking_up.add(task)
+                task.add_done_callback(self._taking_up.discard)
+
     async def _finish(
-        self, claim: int, status: str, detail: dict[str, Any], error: str | None
+        self, claim: int, status: RunStatus, detail: dict[str, Any], error: str | None
     ) -> None:
         async with driver_transaction(self.engine) as conn:
             await conn.execute(
                 "UPDATE job_runs SET status = $2, finished_at = clock_timestamp(),"
                 " detail = $3::jsonb, error = $4 WHERE id = $1",
                 claim,
-                status,
+                status.value,
                 msgspec.json.encode(detail).decode(),
                 error,
             )

@@ -124,6 +124,26 @@ async def test_ctrl_c_stops_the_embedded_database_too(tmp_path: Path) -> None:
     assert left == "", f"PostgreSQL left running: {left}"
 
 
+async def test_sigterm_stops_the_embedded_database_after_a_crash_left_it_running(
+    tmp_path: Path,
+) -> None:
+    env = _environment(INCENTIVES_DATABASE_URL=None, INCENTIVES_DATA_DIR=str(tmp_path / "var"))
+    for run in ("crashed", "stopped"):
+        (tmp_path / run).mkdir()
+    async with served(tmp_path / "crashed", env) as crashed:
+        crashed.process.kill()  # the server alone: its PostgreSQL runs on, as after a crash
+        await crashed.process.wait()
+    _, left, _ = await _run(env, "/usr/bin/pgrep", "-f", str(tmp_path / "var"))
+    assert left != ""
+    async with served(tmp_path / "stopped", env) as server:
+        code, took = await _stop(server, signal.SIGTERM)
+    assert (code, "Traceback" in server.stderr()) == (0, False), server.stderr()
+    assert took < STOP_WITHIN
+    await asyncio.sleep(0.2)
+    _, left, _ = await _run(env, "/usr/bin/pgrep", "-f", str(tmp_path / "var"))
+    assert left == "", f"PostgreSQL left running: {left}"
+
+
 @pytest.mark.parametrize("command", ["serve", "demo"])
 async def test_a_busy_port_is_said_before_anything_starts(tmp_path: Path, command: str) -> None:
     with socket.socket() as taken:

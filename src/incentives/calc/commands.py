@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import CLI_ACTOR
 from incentives.calc import runs
+from incentives.db.connection import driver_of
 from incentives.db.runtime import run_with_database
 from incentives.progress import Progress
 
@@ -28,6 +29,9 @@ def _calc(args: argparse.Namespace) -> int:
     progress = Progress(f"calc {args.period}", unit="plans")
 
     async def work(engine: AsyncEngine) -> int:
+        # Runs a killed process left running are marked abandoned before this one starts.
+        async with engine.connect() as sa_conn:
+            await runs.reap_abandoned(await driver_of(sa_conn))
         try:
             with progress:
                 run = await runs.calculate(

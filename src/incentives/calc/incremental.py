@@ -34,6 +34,7 @@ from incentives.calc.runs import MAX_PARTICIPANT_LOCKS, RunSummary, calculate
 from incentives.config import load_settings
 from incentives.db.connection import driver_of, make_engine
 from incentives.ingest.service import Touched
+from incentives.orphans import end_with_parent
 from incentives.plans.publish import in_force
 
 logger = logging.getLogger(__name__)
@@ -289,8 +290,8 @@ class _Worker:
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=os.nice,
-                initargs=(_NICENESS,),
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
         pool = self._pool
         try:
@@ -331,6 +332,13 @@ class _Worker:
 
 
 _worker = _Worker()
+
+
+def _start_worker(parent: int) -> None:
+    """The worker process's start: below the API's priority, and never outliving it (a
+    server killed outright would leave it holding its connections)."""
+    os.nice(_NICENESS)
+    end_with_parent(parent)
 
 
 def stop_worker() -> None:

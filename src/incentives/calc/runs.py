@@ -1,8 +1,11 @@
 """Calculation runs: recorded, exclusive per scope, and atomic.
 
 A run is recorded first (status ``running``) in a transaction of its own. The results are
-then computed and replaced in one transaction that also marks the run ``succeeded``; a
-crash anywhere in it leaves the previous results whole and the run ``failed``. Runs that
+then computed and replaced in one transaction that also marks the run ``succeeded``; an
+error anywhere in it leaves the previous results whole and the run ``failed``. While it
+works, the run's process renews its lease (db/leases.py): a run whose process died is
+marked ``abandoned`` once its lease has run out, by whoever notices first (a scheduler's
+sweep, the next ``incentives calc``, a read of the run). Runs that
 could write the same results exclude each other through advisory locks (see ``lock``): a
 second one waits (incremental recomputes) or is refused (requested runs).
 """
@@ -29,7 +32,9 @@ from incentives.calc.adjustments import (
 from incentives.calc.load import load
 from incentives.calc.persist import Written, replace_results
 from incentives.calc.unpaid import unpaid_deals
+from incentives.db import leases
 from incentives.db.connection import driver_of, driver_transaction
+from incentives.db.leases import Leased, RunStatus
 from incentives.engine.evaluate import evaluate
 from incentives.engine.periods import periods_between
 from incentives.instants import Instant, sql_instant
@@ -59,7 +64,7 @@ class RunSummary(msgspec.Struct):
     id: int
     trigger: str
     requested_by: str
-    status: str
+    status: RunStatus
     scope: dict[str, Any]
     plan_versions: dict[str, Any]
     input_watermark: int | None
@@ -76,17 +81,39 @@ _SUMMARY_COLUMNS = (
 
 
 async def summary(conn: asyncpg.Connection, run_id: int) -> RunSummary | None:
-    """A run as recorded, or None."""
+    """A run as recorded (marked abandoned first if its lease has run out), or None."""
+    await reap_abandoned(conn, run_id=run_id)
     row = await conn.fetchrow(f"SELECT {_SUMMARY_COLUMNS} FROM calc_runs WHERE id = $1", run_id)
     return None if row is None else RunSummary(**dict(row))
+
+
+async def reap_abandoned(conn: asyncpg.Connection, *, run_id: int | None = None) -> list[int]:
+    """Mark abandoned the runs (or only ``run_id``) whose process stopped before they
+    finished, announcing each as failed; their ids."""
+    async with conn.transaction():  # marked and announced together
+        reaped = await leases.reap(conn, Leased.CALC_RUNS, row_id=run_id)
+        await events.announce(
+            conn,
+            EventType.CALC_RUN_FAILED,
+            [
+                {
+                    "id": r["id"],
+                    "period": r["scope"]["period"],
+                    "trigger": r["trigger"],
+                    "error": r["error"],
+                }
+                for r in reaped
+            ],
+        )
+    return [r["id"] for r in reaped]
 
 
 # The run recorded, with its period's bounds, by one statement committed on its own (no
 # row: an unknown period). One round trip, not four, before an owner's run can start.
 _RECORD = """
 WITH period AS (SELECT start_date, end_date FROM periods WHERE label = $1),
-     run AS (INSERT INTO calc_runs (trigger, requested_by, scope)
-             SELECT $2, $3, $4::jsonb FROM period RETURNING id)
+     run AS (INSERT INTO calc_runs (trigger, requested_by, scope, lease_until)
+             SELECT $2, $3, $4::jsonb, now() + $5::interval FROM period RETURNING id)
 SELECT run.id, period.start_date, period.end_date FROM run, period
 """
 
@@ -116,6 +143,7 @@ async def calculate(
 
     ``on_progress`` is told the plans done and the plans in all, before each plan and at
     the end; it is called from here, around the engine, which does no I/O of its own."""
+    lease = leases.configured()
     async with engine.connect() as sa_conn:
         conn = await driver_of(sa_conn)
         scope = participant_ids
@@ -129,30 +157,39 @@ async def calculate(
             msgspec.json.encode(
                 {"period": period, "participants": None if scope is None else sorted(scope)}
             ).decode(),
+            lease.length,
         )
     if recorded is None:
         raise ScopeError("period", f"unknown period {period!r}; generate the fiscal year first")
     run_id, first, last = recorded
     with metrics.calc_run(trigger, busy=(RunBusy,)):
-        try:
-            async with driver_transaction(engine, long=True) as conn:
-                return await _compute(conn, run_id, first, last, scope, wait, on_progress)
-        except Exception as exc:
-            error = str(exc)[:2000] or type(exc).__name__
-            async with driver_transaction(engine) as conn:
-                await conn.execute(
-                    "UPDATE calc_runs SET status = 'failed', finished_at = clock_timestamp(),"
-                    " error = $2 WHERE id = $1",
-                    run_id,
-                    error,
-                )
-                if not isinstance(exc, RunBusy):
-                    await events.announce(
-                        conn,
-                        EventType.CALC_RUN_FAILED,
-                        [{"id": run_id, "period": period, "trigger": trigger, "error": error}],
-                    )
-            raise
+        async with leases.held(engine, Leased.CALC_RUNS, run_id, lease):
+            try:
+                async with driver_transaction(engine, long=True) as conn:
+                    return await _compute(conn, run_id, first, last, scope, wait, on_progress)
+            except Exception as exc:
+                await _failed(engine, run_id, period, trigger, exc)
+                raise
+
+
+async def _failed(
+    engine: AsyncEngine, run_id: int, period: str, trigger: str, exc: Exception
+) -> None:
+    """Mark the run failed with its error, announced unless it was only refused as busy."""
+    error = str(exc)[:2000] or type(exc).__name__
+    async with driver_transaction(engine) as conn:
+        await conn.execute(
+            "UPDATE calc_runs SET status = 'failed', finished_at = clock_timestamp(),"
+            " error = $2 WHERE id = $1",
+            run_id,
+            error,
+        )
+        if not isinstance(exc, RunBusy):
+            await events.announce(
+                conn,
+                EventType.CALC_RUN_FAILED,
+                [{"id": run_id, "period": period, "trigger": trigger, "error": error}],
+            )
 
 
 # Scopes larger than this lock their plan-periods whole, like a full run: a lock per

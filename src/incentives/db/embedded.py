@@ -1,13 +1,17 @@
 """The embedded PostgreSQL used when no database URL is configured.
 
 It lives in a local data folder, starts on first use and stops when the last process
-using it exits (the server package counts its users).
+using it exits (the server package counts its users, by process id, in a file of the
+data folder). A process killed outright never takes itself off that list, and then no
+later process would ever be the last: so users that are gone are struck off it first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,7 +25,34 @@ if TYPE_CHECKING:
 DATABASE = "incentives"
 
 
+# The server package's list of the processes using the server.
+_USERS = ".handle_pids.json"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process, running all the same
+        pass
+    return True
+
+
+def _forget_gone_users(pgdata: Path) -> None:
+    """Strike off the server's list of users the processes that no longer run."""
+    users = pgdata / _USERS
+    try:
+        pids = json.loads(users.read_text() or "[]")
+    except FileNotFoundError:
+        return
+    alive = [pid for pid in pids if _running(pid)]
+    if alive != pids:
+        users.write_text(json.dumps(alive))
+
+
 def _start(pgdata: Path) -> PostgresServer:
+    _forget_gone_users(pgdata)
     with warnings.catch_warnings():
         # The server package warns about XDG_RUNTIME_DIR on machines without a session bus.
         warnings.simplefilter("ignore")

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from incentives.auth.roles import Role
+from incentives.db.leases import RunStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -45,7 +46,7 @@ PERIOD_KINDS = ("month", "quarter", "year")
 PERIOD_STATUSES = ("open", "closing", "closed")
 STATEMENT_STATUSES = ("draft", "submitted", "approved", "paid")
 STATEMENT_LINE_KINDS = ("earning", "adjustment", "draw", "recovery", "clawback", "spiff")
-JOB_RUN_STATUSES = ("running", "succeeded", "failed")
+RUN_STATUSES = tuple(status.value for status in RunStatus)
 DISPUTE_STATUSES = ("open", "answered", "accepted", "declined")
 CONTEST_STATUSES = ("draft", "scheduled", "live", "ended", "awarded", "cancelled")
 CONTEST_VISIBILITIES = ("public", "test")
@@ -368,7 +369,7 @@ class CalcRun(Base):
 
     __tablename__ = "calc_runs"
     __table_args__ = (
-        CheckConstraint(_one_of("status", ("running", "succeeded", "failed")), name="status"),
+        CheckConstraint(_one_of("status", RUN_STATUSES), name="status"),
         Index(None, "started_at"),
     )
 
@@ -381,6 +382,7 @@ class CalcRun(Base):
     input_watermark: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(10), server_default="running")
     started_at: Mapped[dt.datetime] = _now()
+    lease_until: Mapped[dt.datetime] = _now()  # see db/leases.py
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     error: Mapped[str | None] = mapped_column(Text)
@@ -505,16 +507,13 @@ class StatementLine(Base):
 
 
 class JobRun(Base):
-    """One firing of a scheduled job: the row is the claim that makes it run exactly once.
-
-    Every replica's scheduler fires the same jobs; the one whose INSERT of
-    (job, scheduled_for) succeeds does the work. A failed run may be claimed again.
-    """
+    """One firing of a scheduled job: the row is the claim that makes it run exactly once
+    (see scheduler.py); a failed or abandoned one may be claimed again."""
 
     __tablename__ = "job_runs"
     __table_args__ = (
         UniqueConstraint("job", "scheduled_for"),
-        CheckConstraint(_one_of("status", JOB_RUN_STATUSES), name="status"),
+        CheckConstraint(_one_of("status", RUN_STATUSES), name="status"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -524,6 +523,7 @@ class JobRun(Base):
     attempts: Mapped[int] = mapped_column(Integer, server_default="1")
     runner: Mapped[str] = mapped_column(String(200))
     started_at: Mapped[dt.datetime] = _now()
+    lease_until: Mapped[dt.datetime] = _now()
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     error: Mapped[str | None] = mapped_column(Text)
@@ -760,11 +760,11 @@ __all__ = [
     "CONTEST_VISIBILITIES",
     "DEAL_STATUSES",
     "DISPUTE_STATUSES",
-    "JOB_RUN_STATUSES",
     "NAMING_CONVENTION",
     "PERIOD_KINDS",
     "PERIOD_STATUSES",
     "ROLES",
+    "RUN_STATUSES",
     "STATEMENT_LINE_KINDS",
     "STATEMENT_STATUSES",
     "Activity",
