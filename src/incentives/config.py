@@ -43,6 +43,9 @@ class Settings(msgspec.Struct, frozen=True):
     display_boards: str = "bookings:attainment"
     # Seconds a webhook delivery waits before each retry (webhooks/sender.py).
     webhook_retries: tuple[float, ...] = RETRIES
+    # The estimator, per user: requests a minute (429 beyond), and the time one may take.
+    estimates_per_minute: int = 30
+    estimate_budget_ms: int = 2000
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -68,6 +71,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         display_boards=env.get("INCENTIVES_DISPLAY_BOARDS", "bookings:attainment"),
         webhook_retries=_waits(env.get("INCENTIVES_WEBHOOK_RETRIES"), "INCENTIVES_WEBHOOK_RETRIES"),
+        estimates_per_minute=_at_least(1, env.get("INCENTIVES_ESTIMATES_PER_MINUTE", "30")),
+        estimate_budget_ms=_at_least(10, env.get("INCENTIVES_ESTIMATE_BUDGET_MS", "2000")),
     )
 
 

@@ -387,7 +387,7 @@ class ContestIds:
 
     def known(self, ref: str) -> int | None:
         """The id ``ref`` names, if that is known without asking the database."""
-        return as_number(ref) if ref.isdigit() else self._ids.get(ref)
+        return as_number(ref) if ref.isascii() and ref.isdigit() else self._ids.get(ref)
 
     async def resolve(self, ref: str) -> int | None:
         """The id ``ref`` names; None if no contest has that key."""
