@@ -162,6 +162,7 @@ Int32 = Annotated[int, msgspec.Meta(ge=-INTEGER_MAX - 1, le=INTEGER_MAX)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=INTEGER_MAX)]
 Version = Annotated[int, msgspec.Meta(ge=1, le=INTEGER_MAX)]
 RowId = Annotated[int, msgspec.Meta(ge=1, le=BIGINT_MAX)]
+PeriodName = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]  # 2026-Q1, or an id
 FiscalYear = Annotated[int, msgspec.Meta(ge=YEAR_MIN, le=YEAR_MAX)]
 
 MAX_BATCH = 10_000  # items of an ingest batch, ids of a bulk request

@@ -204,6 +204,13 @@ def _integers() -> Iterator[Case]:
 def _texts() -> Iterator[Case]:
     yield _ingest("participants", PERSON, "name", "n" * 301)
     yield _ingest("participants", PERSON, "external_id", "x" * 201)
+    for path, body, field in [
+        ("/api/v1/contests/1/clone", {"name": "n" * 301}, "name"),
+        ("/api/v1/payouts/mark-paid", {"period": "p" * 21}, "period"),
+        ("/api/v1/disputes/1/resolve", {"outcome": "declined", "period": "p" * 21}, "period"),
+    ]:
+        role = "manager" if "contests" in path else "finance"
+        yield Case(f"POST {path} long {field}", "POST", path, role, (400, field), body)
     yield Case(
         "contest name 301",
         "POST",

@@ -25,7 +25,7 @@ from incentives.api.security import roles
 from incentives.auth.access import visible_participants
 from incentives.auth.principals import Principal
 from incentives.auth.roles import Role
-from incentives.bounds import Amount
+from incentives.bounds import Amount, PeriodName
 from incentives.payouts import disputes
 from incentives.payouts.disputes import DisputeView
 
@@ -54,7 +54,7 @@ class Resolution(msgspec.Struct, forbid_unknown_fields=True):
     outcome: Literal["accepted", "declined"]
     reason: Text | None = None
     adjustment: Amount | None = None
-    period: str | None = None
+    period: PeriodName | None = None
 
 
 @post(

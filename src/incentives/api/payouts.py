@@ -21,7 +21,7 @@ from incentives.api.deps import Id
 from incentives.api.idempotency import IdempotencyKey, once
 from incentives.api.plans import FINANCE
 from incentives.auth.principals import Principal
-from incentives.bounds import Message, RowId, Version
+from incentives.bounds import Message, PeriodName, RowId, Version
 from incentives.db.connection import driver_transaction
 from incentives.payouts import workflow
 from incentives.payouts.changes import Change, changes
@@ -192,7 +192,7 @@ async def export_payouts(
 class MarkPaid(msgspec.Struct, forbid_unknown_fields=True):
     """Which statements to mark paid: a period's (exported, approved ones), or these ids."""
 
-    period: str | None = None
+    period: PeriodName | None = None
     statements: (
         Annotated[list[RowId], msgspec.Meta(min_length=1, max_length=MAX_STATEMENTS)] | None
     ) = None
