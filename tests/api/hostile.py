@@ -186,6 +186,8 @@ def _integers() -> Iterator[Case]:
         ("/api/v1/statements/" + BIG + "/change", "statement_id"),
     ]:
         yield Case(f"GET {path}"[:80], "GET", path, "finance", (400, field))
+    line = "/api/v1/statements/1/lines/66291101976947320/disputes"
+    yield Case("line beyond integer", "POST", line, "rep", (400, "line_no"), {"message": "why?"})
     for path in ("/api/v1/statements/" + BIG, "/api/v1/statements/²", "/api/v1/contests/²"):
         yield Case(f"GET {path}", "GET", path, "finance", (404, ""))
     bodies: list[tuple[str, dict[str, Any], str]] = [

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from incentives.api.contract import problems
-from incentives.api.deps import Id, today
+from incentives.api.deps import Id, LineNo, today
 from incentives.api.idempotency import IdempotencyKey, once
 from incentives.api.paging import PAGE_HEADERS, Limit, Offset, paged
 from incentives.api.payouts import Text
@@ -65,7 +65,7 @@ class Resolution(msgspec.Struct, forbid_unknown_fields=True):
 async def open_dispute(
     request: Request[Principal, Any, Any],
     statement_id: Id,
-    line_no: Id,
+    line_no: LineNo,
     data: JSONBody[Inquiry],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[DisputeView]:
