@@ -71,6 +71,9 @@ class Settings(msgspec.Struct, frozen=True):
     # Seconds a running calculation or job slot stays so without its owner's heartbeat
     # (db/leases.py): a killed process's work is marked abandoned within 1.5 times this.
     lease_seconds: float = LEASE_SECONDS
+    # The estimator, per user: requests a minute (429 beyond), and the time one may take.
+    estimates_per_minute: int = 30
+    estimate_budget_ms: int = 2000
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -107,6 +110,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         idempotency_hours=_at_least(1, env.get("INCENTIVES_IDEMPOTENCY_HOURS", "24")),
         lease_seconds=_seconds(env, "INCENTIVES_LEASE_SECONDS", LEASE_SECONDS, within=(0.5, 3600)),
+        estimates_per_minute=_at_least(1, env.get("INCENTIVES_ESTIMATES_PER_MINUTE", "30")),
+        estimate_budget_ms=_at_least(10, env.get("INCENTIVES_ESTIMATE_BUDGET_MS", "2000")),
     )
 
 

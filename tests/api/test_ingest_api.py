@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives.bounds import Amount
 from tests.api.conftest import Client
 
 
@@ -64,7 +65,7 @@ async def test_a_bad_item_rejects_the_batch_with_422_naming_it(
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["errors"] == [
-        {"field": "amount", "message": "Invalid decimal string", "item": 2, "key": "D-2"}
+        {"field": "amount", "message": Amount.rule(), "item": 2, "key": "D-2"}
     ]
     items[2]["amount"] = "5"
     items[3]["splits"] = [

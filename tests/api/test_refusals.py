@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from incentives.bounds import Amount
 from tests.api.conftest import FLAT, IN_LINE, Client, Headers, race
 
 
@@ -198,7 +199,7 @@ async def test_a_rejected_batch_names_each_item_and_field(client: Client, auth: 
             "status": 422,
             "detail": "2 problem(s) in the batch",
             "errors": [
-                {"field": "amount", "message": "Invalid decimal string", "item": 0, "key": "D-1"},
+                {"field": "amount", "message": Amount.rule(), "item": 0, "key": "D-1"},
                 {
                     "field": "external_id",
                     "message": "Object missing required field `external_id`",

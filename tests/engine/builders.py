@@ -6,7 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from incentives.engine.decode import Plan, decode_plan
-from incentives.plans.load import load_plan, parse_text
+from incentives.plans.load import load_plan
+from incentives.plans.strict_yaml import parse_text
 
 REPO = Path(__file__).resolve().parents[2]
 PLANS = REPO / "plans"

@@ -10,6 +10,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from incentives.bounds import Amount
 from incentives.engine.plan import Level
 from incentives.games import rules, scoring
 from incentives.games.model import LevelStep, Prize
@@ -72,7 +73,7 @@ def test_prizes_by_rank_and_by_threshold() -> None:
         [standing(1, 10, 1), standing(2, 10, 1), standing(3, 5, 2), standing(4, 0, None)], "shared"
     )
     prizes = [
-        Prize(rank=1, cash=Decimal(100)),
+        Prize(rank=1, cash=Amount.read(100)),
         Prize(rank=2, to_rank=3, points=10),
         Prize(at_least=Level(Decimal(5), percent=False), badge="five"),
         Prize(rank=4, points=1),

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from incentives.plans.load import FileProblem, load_plan, parse_text, read_plan
+from incentives.plans.load import FileProblem, load_plan, read_plan
+from incentives.plans.strict_yaml import parse_text
 
 GOOD = """\
 kind: commission

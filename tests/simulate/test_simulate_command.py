@@ -116,7 +116,7 @@ def test_bad_csv_row_names_file_line_and_column(
     )
     code, _, err = run(capsys, "simulate", AE, "--data", str(data))
     assert code == 1
-    assert f"{deals}: line 3, column amount: not a decimal number: '40000.x'" in err
+    assert f"{deals}: line 3, column amount: '40000.x' is not an amount: plain digits" in err
 
 
 def test_period_of_the_wrong_kind(capsys: pytest.CaptureFixture[str]) -> None:

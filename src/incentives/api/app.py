@@ -28,6 +28,7 @@ from incentives.api.pay import pay_router
 from incentives.api.payouts import payouts_router
 from incentives.api.period_boards import period_boards_router
 from incentives.api.plans import plans_router
+from incentives.api.request_bounds import BoundedRequest, refuse_nul
 from incentives.api.security import (
     RecentTokens,
     TokenAuthentication,
@@ -36,9 +37,11 @@ from incentives.api.security import (
     token_listening,
 )
 from incentives.api.statements import statements_router
+from incentives.api.throttle import EstimateLimits, PerMinute
 from incentives.api.tokens import tokens_router
-from incentives.api.unions import TaggedUnionSchema
+from incentives.api.unions import BoundedNumberSchema, TaggedUnionSchema
 from incentives.api.webhooks import webhook_sending, webhooks_router
+from incentives.bounds import BODY_MAX, is_bounded, read_bounded
 from incentives.calc.copies import ResultsCache
 from incentives.calc.incremental import Rollups, stop_worker
 from incentives.config import Settings, load_settings
@@ -88,7 +91,7 @@ def create_app(
             pages.assets,
             docs.assets,
         ],
-        plugins=[TaggedUnionSchema()],
+        plugins=[TaggedUnionSchema(), BoundedNumberSchema()],
         dependencies={"conn": Provide(provide_conn)},
         guards=[displays_read_boards_only],
         state=State(
@@ -106,9 +109,14 @@ def create_app(
                     settings.contest_max_prize, settings.contest_approval_above
                 ),
                 "idempotency_hours": settings.idempotency_hours,
+                "estimate_limits": EstimateLimits(
+                    PerMinute(settings.estimates_per_minute), settings.estimate_budget_ms / 1000
+                ),
             }
         ),
-        middleware=[DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],
+        middleware=[refuse_nul, DefineMiddleware(TokenAuthentication, exclude=["^/schema"])],
+        request_class=BoundedRequest,
+        type_decoders=[(is_bounded, read_bounded)],
         exception_handlers={
             DomainError: problems.domain_error,
             HTTPException: problems.http_error,
@@ -126,7 +134,8 @@ def create_app(
             security=[{"bearer": []}],
             tags=TAGS,
         ),
-        request_max_body_size=64 * 1024 * 1024,
+        # Larger on the routes that take batches and plan files (bounds.BULK_BODY_MAX).
+        request_max_body_size=BODY_MAX,
         # Logging is set up once by the process (logs.py); Litestar's own set-up would add
         # a second handler and write every line twice.
         logging_config=None,

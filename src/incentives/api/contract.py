@@ -8,8 +8,8 @@ The statuses follow from how a route is served, so they are derived rather than 
 by hand on each handler: 401 on every route that needs a token, 403 on each of those (a
 role the route does not admit; an office display on anything but its boards), 404 where
 the path names something (or, under ``/me/``, for a caller who is no participant), 400
-where a parameter or body is validated, 503 on every route that needs a token (the
-database is away: a token is looked up there). Statuses only some
+where a parameter or body is validated, 413 where a body is taken, 503 on every route
+that needs a token (the database is away: a token is looked up there). Statuses only some
 handlers give (409, 422…) are declared on those handlers with ``problems(...)``; a handler
 taking an ``Idempotency-Key`` answers 422 when the key was used for another request.
 """
@@ -35,7 +35,9 @@ REASONS = {
     404: "No such resource, or none you may see",
     409: "It conflicts with the resource's current state (changed meanwhile, or in a state"
     " that does not allow it)",
+    413: "The body is larger than this operation takes (docs/limits.md)",
     422: "Well-formed but refused; `errors` names each field and what is wrong with it",
+    429: "Too many requests of this kind a minute; `Retry-After` says when to ask again",
     503: "The database is unavailable or did not answer in time; retry after the"
     " `Retry-After` seconds",
 }
@@ -109,6 +111,8 @@ def document(app: Litestar) -> None:
             errors: dict[int, ResponseSpec] = {}
             if _takes_input(handler):
                 errors[400] = problem(400)
+            if "data" in handler.parsed_fn_signature.parameters:
+                errors[413] = problem(413)
             if not handler.opt.get("exclude_from_auth"):
                 errors[401] = problem(401)
                 errors[403] = problem(403)

@@ -12,11 +12,13 @@ from litestar.params import PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.db.connection import driver_of
-from incentives.db.limits import BIGINT_MAX
+from incentives.db.limits import BIGINT_MAX, INTEGER_MAX
 
 # Ids are the database's bigints: a larger number is refused (400) before any query.
 Id = Annotated[int, PathParameter(ge=1, le=BIGINT_MAX)]
 IdQuery = Annotated[int | None, QueryParameter(ge=1, le=BIGINT_MAX)]
+# A statement's line numbers are integers (not bigints) in the database.
+LineNo = Annotated[int, PathParameter(ge=1, le=INTEGER_MAX)]
 
 
 async def provide_conn(state: State) -> AsyncIterator[asyncpg.Connection]:

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from incentives.api.contract import problems
-from incentives.api.deps import Id, today
+from incentives.api.deps import Id, LineNo, today
 from incentives.api.idempotency import IdempotencyKey, once
 from incentives.api.paging import PAGE_HEADERS, Limit, Offset, paged
 from incentives.api.payouts import Text
@@ -25,6 +25,7 @@ from incentives.api.security import roles
 from incentives.auth.access import visible_participants
 from incentives.auth.principals import Principal
 from incentives.auth.roles import Role
+from incentives.bounds import Amount, PeriodName
 from incentives.payouts import disputes
 from incentives.payouts.disputes import DisputeView
 
@@ -52,8 +53,8 @@ class Resolution(msgspec.Struct, forbid_unknown_fields=True):
 
     outcome: Literal["accepted", "declined"]
     reason: Text | None = None
-    adjustment: str | None = None
-    period: str | None = None
+    adjustment: Amount | None = None
+    period: PeriodName | None = None
 
 
 @post(
@@ -64,7 +65,7 @@ class Resolution(msgspec.Struct, forbid_unknown_fields=True):
 async def open_dispute(
     request: Request[Principal, Any, Any],
     statement_id: Id,
-    line_no: Id,
+    line_no: LineNo,
     data: JSONBody[Inquiry],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[DisputeView]:

@@ -33,6 +33,7 @@ from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.access import SEES_ALL, reads_a_line
 from incentives.auth.principals import Principal
 from incentives.auth.roles import Role
+from incentives.bounds import MAX_KEY, Name, Word
 from incentives.calc.read import ratio_text
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.db.limits import as_number
@@ -253,9 +254,9 @@ class CloneRequest(msgspec.Struct, forbid_unknown_fields=True):
     """What the copy changes: its key (default: the original's with ``-copy``), its name,
     its window."""
 
-    key: str | None = None
-    name: str | None = None
-    window: dict[str, str] | None = None
+    key: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_KEY)] | None = None
+    name: Name | None = None
+    window: Annotated[dict[Word, Word], msgspec.Meta(max_length=2)] | None = None
 
 
 @post(
@@ -439,7 +440,7 @@ class ContestIds:
 
     def known(self, ref: str) -> int | None:
         """The id ``ref`` names, if that is known without asking the database."""
-        return as_number(ref) if ref.isdigit() else self._ids.get(ref)
+        return as_number(ref) if ref.isascii() and ref.isdigit() else self._ids.get(ref)
 
     async def resolve(self, ref: str) -> int | None:
         """The id ``ref`` names; None if no contest has that key."""

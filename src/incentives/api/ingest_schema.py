@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from incentives.bounds import schema_hook
 from incentives.ingest.items import KINDS, Kind
 
 TEMPLATE = "/api/v1/ingest/{kind}"
@@ -57,7 +58,9 @@ def per_kind(schema: dict[str, Any]) -> dict[str, Any]:
     if generic is None:
         return schema
     most = _most(schema, generic)
-    _, components = msgspec.json.schema_components(KINDS.values(), ref_template=REF)
+    _, components = msgspec.json.schema_components(
+        KINDS.values(), schema_hook=schema_hook, ref_template=REF
+    )
     schema["components"]["schemas"].update(components)
     typed: dict[str, Any] = {}
     for kind in Kind:

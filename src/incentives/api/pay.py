@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 import asyncpg
 import msgspec
 from litestar import MediaType, Request, Response, Router, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.openapi import ResponseSpec
@@ -22,6 +23,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from incentives.api.contract import problems
 from incentives.api.deps import today
 from incentives.api.paging import PAGE_HEADERS, Limit, Offset, paged
+from incentives.api.throttle import EstimateLimits
 from incentives.auth.access import may_see, visible_participants
 from incentives.auth.principals import Principal
 from incentives.calc import read
@@ -271,13 +273,22 @@ class EstimateRequest(msgspec.Struct, forbid_unknown_fields=True):
     deals: Annotated[list[HypotheticalDeal], msgspec.Meta(min_length=1, max_length=100)]
 
 
-@post("/me/estimate", status_code=200, responses=problems(422))
+@post("/me/estimate", status_code=200, responses=problems(422, 429))
 async def my_estimate(
-    conn: Conn, request: Request[Principal, Any, Any], data: JSONBody[EstimateRequest]
+    conn: Conn,
+    state: State,
+    request: Request[Principal, Any, Any],
+    data: JSONBody[EstimateRequest],
 ) -> Estimate:
-    """What you would earn if you closed these deals, period by period. Nothing is stored."""
+    """What you would earn if you closed these deals, period by period. Nothing is stored.
+
+    Each caller may ask ``INCENTIVES_ESTIMATES_PER_MINUTE`` times a minute (429 with
+    ``Retry-After`` beyond); an estimate that would run past
+    ``INCENTIVES_ESTIMATE_BUDGET_MS`` is refused (422 naming ``deals``)."""
     subject = await _subject(conn, request.user, None)
-    return await estimate(conn, subject, data.deals)
+    limits: EstimateLimits = state.estimate_limits
+    limits.per_minute.take(request.user.id, "estimates")
+    return await estimate(conn, subject, data.deals, budget=limits.budget)
 
 
 @get("/me/estimate/options")

@@ -21,6 +21,7 @@ from incentives.api.deps import Id
 from incentives.api.idempotency import IdempotencyKey, once
 from incentives.api.plans import FINANCE
 from incentives.auth.principals import Principal
+from incentives.bounds import Message, PeriodName, RowId, Version
 from incentives.db.connection import driver_transaction
 from incentives.payouts import workflow
 from incentives.payouts.changes import Change, changes
@@ -29,20 +30,20 @@ from incentives.payouts.queue import WorkQueue, work_queue
 from incentives.payouts.workflow import BulkResult, Paid, StatementState
 
 MAX_STATEMENTS = 10_000
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"\S")]
+Text = Message
 
 
 class Expected(msgspec.Struct, forbid_unknown_fields=True):
     """Optionally, the version of the statement you read: if it changed since, 409."""
 
-    version: int | None = None
+    version: Version | None = None
 
 
 class Rejection(msgspec.Struct, forbid_unknown_fields=True):
     """Why the statement goes back to draft."""
 
     reason: Text
-    version: int | None = None
+    version: Version | None = None
 
 
 async def _transition(
@@ -198,9 +199,9 @@ async def export_payouts(
 class MarkPaid(msgspec.Struct, forbid_unknown_fields=True):
     """Which statements to mark paid: a period's (exported, approved ones), or these ids."""
 
-    period: str | None = None
+    period: PeriodName | None = None
     statements: (
-        Annotated[list[int], msgspec.Meta(min_length=1, max_length=MAX_STATEMENTS)] | None
+        Annotated[list[RowId], msgspec.Meta(min_length=1, max_length=MAX_STATEMENTS)] | None
     ) = None
 
 

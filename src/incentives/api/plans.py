@@ -18,6 +18,7 @@ from incentives.api.deps import Id
 from incentives.api.security import roles
 from incentives.auth.principals import Principal
 from incentives.auth.roles import Role
+from incentives.bounds import BULK_BODY_MAX, MAX_BATCH, ExternalId, FileName
 from incentives.calc import runs
 from incentives.calc.dry_run import PlanImpact, dry_run
 from incentives.db.connection import driver_transaction
@@ -30,7 +31,7 @@ class PlanSource(msgspec.Struct, forbid_unknown_fields=True):
     """A plan file's text; ``filename`` names it in errors and says YAML or JSON."""
 
     source: Annotated[str, msgspec.Meta(min_length=1, max_length=1_000_000)]
-    filename: str = "plan.yaml"
+    filename: FileName = "plan.yaml"
 
 
 @post(
@@ -46,6 +47,7 @@ class PlanSource(msgspec.Struct, forbid_unknown_fields=True):
         ),
         **problems(409, 422),
     },
+    request_max_body_size=BULK_BODY_MAX,
 )
 async def publish_plan(
     state: State,
@@ -87,7 +89,7 @@ class RunRequest(msgspec.Struct, forbid_unknown_fields=True):
     """The scope of a calculation run: a period, optionally only some participants."""
 
     period: Annotated[str, msgspec.Meta(min_length=4, max_length=20)]
-    participants: list[str] | None = None
+    participants: Annotated[list[ExternalId], msgspec.Meta(max_length=MAX_BATCH)] | None = None
 
 
 @post("/calc-runs", guards=[FINANCE], status_code=201, responses=problems(409, 422))

@@ -12,6 +12,7 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
@@ -96,6 +97,8 @@ def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
                     )
                 )
     status = exc.status_code
+    if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        errors.append(FieldProblem(field=_field_of(""), message="is larger than this route takes"))
     title = exc.detail if status < HTTP_500_INTERNAL_SERVER_ERROR else "Internal Server Error"
     return _response(Problem(title=title, status=status, errors=errors), exc.headers)
 

@@ -19,6 +19,7 @@ from incentives.api.problems import UNAVAILABLE_HEADERS
 from incentives.api.security import ON_DISPLAY, roles
 from incentives.auth.principals import Principal
 from incentives.auth.roles import Role
+from incentives.bounds import BULK_BODY_MAX, MAX_BATCH, YEAR_MAX, YEAR_MIN, FiscalYear
 from incentives.db.connection import driver_transaction
 from incentives.db.faults import OUTAGE, Fault, classify
 from incentives.ingest.items import Kind
@@ -27,8 +28,6 @@ from incentives.periods.store import GeneratedYear, generate
 from incentives.plans.vocabulary import vocabularies_in_force
 from incentives.recompute import pending
 from incentives.recompute.after_ingest import after_ingest
-
-MAX_BATCH = 10_000
 
 
 class Health(msgspec.Struct):
@@ -91,6 +90,7 @@ class IngestBatch(msgspec.Struct, forbid_unknown_fields=True):
     guards=[roles(Role.ADMIN, Role.INTEGRATION)],
     status_code=200,
     responses=problems(409, 422),
+    request_max_body_size=BULK_BODY_MAX,
 )
 async def ingest_batch(
     state: State,
@@ -138,7 +138,7 @@ class Period(msgspec.Struct):
 @get("/api/v1/periods", opt=ON_DISPLAY)
 async def list_periods(
     state: State,
-    fiscal_year: Annotated[int | None, QueryParameter(ge=1900, le=2200)] = None,
+    fiscal_year: Annotated[int | None, QueryParameter(ge=YEAR_MIN, le=YEAR_MAX)] = None,
 ) -> list[Period]:
     """Every period, or a fiscal year's, in date order."""
     engine: AsyncEngine = state.engine
@@ -158,7 +158,7 @@ async def list_periods(
 class FiscalYearRequest(msgspec.Struct, forbid_unknown_fields=True):
     """Which fiscal year to generate, and the month it starts in."""
 
-    fiscal_year: Annotated[int, msgspec.Meta(ge=1900, le=2200)]
+    fiscal_year: FiscalYear
     first_month: Annotated[int, msgspec.Meta(ge=1, le=12)] = 1
 
 

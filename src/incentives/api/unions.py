@@ -1,4 +1,5 @@
-"""Tagged unions of msgspec Structs in the OpenAPI: ``oneOf`` with a discriminator.
+"""Tagged unions of msgspec Structs in the OpenAPI: ``oneOf`` with a discriminator; and
+the bounded decimals of ``incentives.bounds``, by their pattern.
 
 Litestar documents a union of Structs as a bare ``oneOf``: a client generator then has
 to try each shape in turn, and a reader is not told which field tells them apart. msgspec
@@ -10,10 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from litestar.openapi.spec import Discriminator, Reference, Schema
+from litestar.openapi.spec import Discriminator, OpenAPIType, Reference, Schema
 from litestar.params import KwargDefinition
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
+
+from incentives.bounds import BoundedDecimal, is_bounded
 
 if TYPE_CHECKING:  # Litestar's own plugins name it from there too
     from litestar._openapi.schema_generation import SchemaCreator
@@ -61,4 +64,25 @@ class TaggedUnionSchema(OpenAPISchemaPlugin):
         assert tag_field is not None  # guaranteed by is_plugin_supported_field
         return Schema(
             one_of=refs, discriminator=Discriminator(property_name=tag_field, mapping=mapping)
+        )
+
+
+class BoundedNumberSchema(OpenAPISchemaPlugin):
+    """Documents a bounded decimal (``incentives.bounds``) by its pattern and bound."""
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        """A field of one of the bounded decimal types."""
+        return is_bounded(field_definition.annotation)
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        """A string of the bound's pattern, or a JSON number."""
+        bound: type[BoundedDecimal] = field_definition.annotation
+        return Schema(
+            any_of=[
+                Schema(type=OpenAPIType.STRING, pattern=bound.pattern()),
+                Schema(type=OpenAPIType.NUMBER),
+            ],
+            description=bound.rule().capitalize(),
         )

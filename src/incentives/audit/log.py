@@ -8,6 +8,8 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from incentives.bounds import encode_hook
+
 
 class Actor(msgspec.Struct, frozen=True):
     """Who is writing: a principal through the API, or an operator through the CLI."""
@@ -21,7 +23,8 @@ CLI_ACTOR = Actor(name="cli", channel="cli")
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else msgspec.json.encode(value).decode()
+    # Ingested items carry bounded decimals (incentives.bounds), kept as their text.
+    return None if value is None else msgspec.json.encode(value, enc_hook=encode_hook).decode()
 
 
 async def record(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from decimal import Decimal
+import math
+import time
 from typing import Annotated
 
 import asyncpg
@@ -13,6 +14,7 @@ import msgspec
 import numpy as np
 
 from incentives import errors
+from incentives.bounds import Amount, Label, Word
 from incentives.calc.load import load
 from incentives.engine.evaluate import evaluate
 from incentives.engine.money import MoneyError, format_minor, to_minor
@@ -27,11 +29,13 @@ from incentives.plans.publish import in_force
 class HypotheticalDeal(msgspec.Struct, forbid_unknown_fields=True):
     """A deal the rep might close (won, owned by them alone)."""
 
-    amount: Decimal
+    amount: Amount
     close_date: dt.date
     currency: Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")] | None = None
-    product: str = ""
-    attributes: dict[str, str] = msgspec.field(default_factory=dict)
+    product: Label = ""
+    attributes: Annotated[dict[Word, Label], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=dict
+    )
 
 
 class EstimateError(errors.InvalidField, ValueError):
@@ -117,9 +121,15 @@ def _priced_or_refused(evaluation: Evaluation) -> None:
 
 
 async def estimate(
-    conn: asyncpg.Connection, participant_id: int, deals: list[HypotheticalDeal]
+    conn: asyncpg.Connection,
+    participant_id: int,
+    deals: list[HypotheticalDeal],
+    *,
+    budget: float = math.inf,
 ) -> Estimate:
-    """Evaluate every plan in force over the deals' fiscal years, without and with them."""
+    """Evaluate every plan in force over the deals' fiscal years, without and with them;
+    EstimateError if that takes longer than ``budget`` seconds (checked between plans)."""
+    deadline = time.monotonic() + budget
     person = await conn.fetchrow(
         "SELECT external_id, currency FROM participants WHERE id = $1", participant_id
     )
@@ -136,6 +146,10 @@ async def estimate(
         touched = [p for p in schedule if any(p.start <= d.close_date <= p.end for d in deals)]
         if not touched:
             continue
+        if time.monotonic() > deadline:
+            raise EstimateError(
+                "deals", f"the estimate takes longer than {budget * 1000:.0f} ms; ask for fewer"
+            )
         # Later periods of the year can move too (draws, year-to-date true-ups).
         labels = [p.label for p in schedule if p.start >= touched[0].start]
         loaded = await load(conn, plan, schedule[-1].end, scope={participant_id})

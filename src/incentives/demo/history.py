@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -149,7 +150,7 @@ async def _questions(conn: asyncpg.Connection, timeline: Timeline, cast: Cast) -
             opened[2].id,
             accepted=True,
             reason="The deal was marked renewal by mistake; the SPIFF is paid this quarter.",
-            adjustment="500.00",
+            adjustment=Decimal("500.00"),
             period=None,
         )
     if len(opened) > 3:

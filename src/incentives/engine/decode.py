@@ -15,10 +15,11 @@ import difflib
 import re
 import types
 from decimal import Decimal
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
+from incentives.bounds import is_bounded
 from incentives.engine.plan import (
     OTHER_PLAN_KINDS,
     PLAN_KINDS,
@@ -126,10 +127,23 @@ def _collect_leaf(value: Any, tp: Any, path: str, out: list[Problem]) -> None:
     try:
         _convert(value, tp)
     except msgspec.ValidationError as exc:
-        if tp in (Percent, Level):
-            out.append(Problem(path, str(exc).split(" - at `", 1)[0]))
+        out.append(Problem(path, _why(value, tp, exc)))
+
+
+def _why(value: Any, tp: Any, exc: msgspec.ValidationError) -> str:
+    """What is wrong with a leaf: its bound if the type is right, else the type."""
+    message = str(exc).split(" - at `", 1)[0]
+    if tp in (Percent, Level) or is_bounded(tp):
+        return message
+    base = get_args(tp)[0] if get_origin(tp) is Annotated else tp
+    if base is not tp:
+        try:
+            _convert(value, base)
+        except msgspec.ValidationError:
+            pass
         else:
-            out.append(Problem(path, f"expected {_FRIENDLY.get(tp, tp)}, got {value!r}"))
+            return message
+    return f"expected {_FRIENDLY.get(base, base)}, got {value!r}"
 
 
 S = TypeVar("S", bound=msgspec.Struct)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+
+from incentives.bounds import Amount
 
 # ISO 4217 minor-unit exponents that differ from the usual two places.
 _EXPONENT_EXCEPTIONS: dict[str, int] = {
@@ -38,14 +40,12 @@ def is_known_currency(currency: str) -> bool:
 
 
 def parse_decimal(text: str) -> Decimal:
-    """Parse a plain decimal string (``1234.50``); raise MoneyError for anything else."""
+    """Parse a plain decimal string (``1234.50``) within an amount's bounds; raise
+    MoneyError for anything else (an exponent, NaN, spaces, other scripts' digits)."""
     try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError) as exc:
-        raise MoneyError(f"not a decimal number: {text!r}") from exc
-    if not value.is_finite():
-        raise MoneyError(f"not a finite number: {text!r}")
-    return value
+        return Amount.read(text)
+    except (ValueError, TypeError) as exc:
+        raise MoneyError(f"{text!r} is not {exc}") from exc
 
 
 def to_minor(amount: Decimal, currency: str) -> int:

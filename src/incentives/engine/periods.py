@@ -14,7 +14,7 @@ from typing import Literal
 PeriodKind = Literal["month", "quarter", "year"]
 
 _MONTHS_PER: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
-_LABEL = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>\d{2}))?$")
+_LABEL = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>\d{2}))?$", re.ASCII)
 
 
 class PeriodError(ValueError):

@@ -8,10 +8,13 @@ cannot express (tiers in order, a quota behind every attainment tier, ...) are c
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 import msgspec
+
+from incentives.bounds import Amount, Count, Name, Quantity
+from incentives.bounds import decode_hook as bounds_hook
 
 PLAN_KINDS: tuple[str, ...] = ("commission",)
 # Plan files of these kinds are games (incentives.games), not commission plans.
@@ -54,29 +57,24 @@ def _parse_percent(obj: Any) -> Decimal:
     if not isinstance(obj, str) or not obj.strip().endswith("%"):
         raise ValueError(f"write percentages with a % sign, e.g. 8% (got {obj!r})")
     try:
-        number = Decimal(obj.strip()[:-1].strip())
-    except InvalidOperation:
-        raise ValueError(f"not a percentage: {obj!r}") from None
-    if not number.is_finite():
-        raise ValueError(f"not a percentage: {obj!r}")
-    return number / 100
+        return Quantity.read(obj.removesuffix("%")) / 100
+    except ValueError:
+        raise ValueError(f"not a percentage: {obj!r} ({Quantity.rule()})") from None
 
 
 def decode_hook(type_: type, obj: Any) -> Any:
-    """msgspec ``dec_hook`` for the plan's own value types (Percent and Level)."""
+    """msgspec ``dec_hook`` for the plan's own value types (Percent and Level) and the
+    bounded numbers (``incentives.bounds``)."""
     if type_ is Percent:
         return Percent(_parse_percent(obj))
     if type_ is Level:
         if isinstance(obj, str) and obj.strip().endswith("%"):
             return Level(_parse_percent(obj), percent=True)
         try:
-            number = Decimal(str(obj).strip())
-        except InvalidOperation:
-            raise ValueError(f"not an amount or percentage: {obj!r}") from None
-        if not number.is_finite():
-            raise ValueError(f"not an amount or percentage: {obj!r}")
-        return Level(number, percent=False)
-    raise NotImplementedError(f"no decoder for {type_!r}")
+            return Level(Amount.read(obj), percent=False)
+        except (ValueError, TypeError):
+            raise ValueError(f"not an amount or percentage: {obj!r} ({Amount.rule()})") from None
+    return bounds_hook(type_, obj)
 
 
 class Condition(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -100,7 +98,7 @@ class Multiplier(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """Credit toward a measure multiplied by ``factor`` for deals matching ``where``."""
 
     where: Condition
-    factor: Decimal
+    factor: Quantity
 
 
 class Measure(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -123,8 +121,8 @@ class Measure(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 class Cap(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """A ceiling: a fixed amount, or a multiple of the participant's target incentive."""
 
-    amount: Decimal | None = None
-    multiple_of_target: Decimal | None = None
+    amount: Amount | None = None
+    multiple_of_target: Quantity | None = None
 
 
 class Tier(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -133,7 +131,7 @@ class Tier(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     from_: Level = msgspec.field(name="from")
     to: Level | None = None
     rate: Percent | None = None
-    per_unit: Decimal | None = None
+    per_unit: Amount | None = None
 
 
 class DealRate(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -150,7 +148,7 @@ class RateComponent(msgspec.Struct, forbid_unknown_fields=True, frozen=True, tag
     name: str
     measure: str
     rate: Percent | None = None
-    per_unit: Decimal | None = None
+    per_unit: Amount | None = None
     deal_rates: list[DealRate] = msgspec.field(default_factory=list)
     gate: Percent | None = None
     cap: Cap | None = None
@@ -173,7 +171,7 @@ class Milestone(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """A bonus paid once per period when attainment reaches ``attainment``."""
 
     attainment: Percent
-    amount: Decimal
+    amount: Amount
 
 
 class BonusComponent(msgspec.Struct, forbid_unknown_fields=True, frozen=True, tag="bonus"):
@@ -191,7 +189,7 @@ class SpiffComponent(msgspec.Struct, forbid_unknown_fields=True, frozen=True, ta
 
     key: str
     name: str
-    per_deal: Decimal
+    per_deal: Amount
     where: Condition | None = None
     cap: Cap | None = None
 
@@ -211,22 +209,22 @@ class Crediting(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     direct: bool = True
     splits: bool = True
-    rollup_levels: int = 0
+    rollup_levels: Count = 0
 
 
 class Draw(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """A guaranteed minimum per period."""
 
-    amount: Decimal
+    amount: Amount
     recoverable: bool
-    for_periods: int | None = None
-    max_recovery_per_period: Decimal | None = None
+    for_periods: Count | None = None
+    max_recovery_per_period: Amount | None = None
 
 
 class Clawback(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """A won deal cancelled within ``within_days`` of its close date is reversed."""
 
-    within_days: int
+    within_days: Count
 
 
 class CommissionPlan(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -234,14 +232,14 @@ class CommissionPlan(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     kind: Literal["commission"]
     key: str
-    version: int
-    name: str
+    version: Count
+    name: Name
     effective: Effective
     payout_currency: str
     period: Literal["month", "quarter", "year"]
     measures: list[Measure]
     components: list[Component]
-    fiscal_year_starts: int = 1
+    fiscal_year_starts: Count = 1
     true_up: Literal["none", "year_to_date"] = "none"
     rounding: Literal["half_up", "half_even", "down"] = "half_up"
     crediting: Crediting = msgspec.field(default_factory=Crediting)

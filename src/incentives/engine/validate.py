@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
+from incentives.bounds import MAX_KEY
 from incentives.engine.conditions import field_kind, parse_value
 from incentives.engine.money import exponent, is_known_currency
 from incentives.engine.plan import (
@@ -121,6 +122,8 @@ def _check_parts(parts: PlanParts) -> Iterator[Problem]:
 def _check_settings(plan: CommissionPlan) -> Iterator[Problem]:
     if not _KEY.match(plan.key):
         yield Problem("key", "use lower-case letters, digits, '-' and '_' only")
+    elif len(plan.key) > MAX_KEY:
+        yield Problem("key", f"at most {MAX_KEY} characters")
     if plan.version < 1:
         yield Problem("version", "must be 1 or more")
     if plan.effective.to < plan.effective.from_:
@@ -171,6 +174,8 @@ def _check_unique(keys: Sequence[tuple[int, str]], path: str) -> Iterator[Proble
     for index, key in keys:
         if not _KEY.match(key):
             yield Problem(f"{path}[{index}].key", "use lower-case letters, digits, '-' and '_'")
+        elif len(key) > MAX_KEY:
+            yield Problem(f"{path}[{index}].key", f"at most {MAX_KEY} characters")
         if key in seen:
             yield Problem(f"{path}[{index}].key", f"'{key}' is used twice")
         seen.add(key)

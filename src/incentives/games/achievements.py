@@ -34,7 +34,7 @@ from incentives.games.model import (
     decode_achievement,
 )
 from incentives.ingest.service import Touched
-from incentives.plans.load import parse_text
+from incentives.plans.strict_yaml import parse_text
 
 logger = logging.getLogger(__name__)
 _PARSED: dict[tuple[int, str], Achievement] = {}

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from incentives.bounds import MAX_KEY, Amount, Count, Description, Name, Quantity, Word
 from incentives.engine.conditions import PARTICIPANT_FIELDS
 from incentives.engine.decode import decode_as
 from incentives.engine.money import exponent, is_known_currency
@@ -20,7 +21,7 @@ from incentives.engine.plan import Condition, Effective, Level, Percent
 from incentives.engine.validate import Problem, check_condition
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
+_PERIOD = re.compile(r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
 MAX_WITHIN_DAYS = 3660
 MAX_STREAK = 24
 
@@ -46,7 +47,7 @@ class PointsFor(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """``points`` for each deal won (by credited share) or activity (by quantity)."""
 
     source: Literal["deals", "activities"]
-    points: Decimal
+    points: Quantity
     where: Condition | None = None
 
 
@@ -79,12 +80,12 @@ class Prize(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """What ranks ``rank``..``to_rank`` win, or everyone whose ranking value reaches
     ``at_least`` (a percentage when ranking on percent of target)."""
 
-    rank: int | None = None
-    to_rank: int | None = None
+    rank: Count | None = None
+    to_rank: Count | None = None
     at_least: Level | None = None
-    points: int = 0
-    badge: str | None = None
-    cash: Decimal | None = None
+    points: Count = 0
+    badge: Word | None = None
+    cash: Amount | None = None
 
 
 class Contest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -92,11 +93,11 @@ class Contest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     kind: Literal["contest"]
     key: str
-    name: str
+    name: Name
     window: Effective
     score: Score
-    version: int = 1
-    description: str = ""
+    version: Count = 1
+    description: Description = ""
     currency: str | None = None
     participants: Eligibility = msgspec.field(default_factory=Eligibility)
     scope: Literal["individuals", "teams"] = "individuals"
@@ -128,14 +129,14 @@ class DealTrigger(msgspec.Struct, forbid_unknown_fields=True, frozen=True, tag="
 class FirstDealTrigger(msgspec.Struct, forbid_unknown_fields=True, frozen=True, tag="first_deal"):
     """A participant's first won deal, within ``within_days`` of their start date."""
 
-    within_days: int
+    within_days: Count
 
 
 class ActivitiesTrigger(msgspec.Struct, forbid_unknown_fields=True, frozen=True, tag="activities"):
     """At least ``at_least`` activities (by quantity) matching ``where`` in one day, ISO
     week or calendar month; awarded once per such day, week or month."""
 
-    at_least: Decimal
+    at_least: Quantity
     per: Literal["day", "week", "month"] = "week"
     where: Condition | None = None
 
@@ -143,8 +144,8 @@ class ActivitiesTrigger(msgspec.Struct, forbid_unknown_fields=True, frozen=True,
 class StreakTrigger(msgspec.Struct, forbid_unknown_fields=True, frozen=True, tag="streak"):
     """``periods`` consecutive ended periods at or above ``attainment`` of a measure."""
 
-    measure: str
-    periods: int
+    measure: Word
+    periods: Count
     attainment: Percent
     period: Literal["month", "quarter", "year"] = "quarter"
     plan: str | None = None
@@ -153,8 +154,8 @@ class StreakTrigger(msgspec.Struct, forbid_unknown_fields=True, frozen=True, tag
 class LevelStep(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """A level reached at ``points`` accumulated points; its name is its badge."""
 
-    name: str
-    points: int
+    name: Word
+    points: Count
 
 
 class LevelsTrigger(msgspec.Struct, forbid_unknown_fields=True, frozen=True, tag="levels"):
@@ -171,13 +172,13 @@ class Achievement(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     kind: Literal["achievement"]
     key: str
-    version: int
-    name: str
+    version: Count
+    name: Name
     effective: Effective
     when: Trigger
-    description: str = ""
+    description: Description = ""
     currency: str | None = None
-    points: int = 0
+    points: Count = 0
     badge: str | None = None
 
 
@@ -202,6 +203,8 @@ def decode_achievement(raw: Any) -> tuple[Achievement | None, list[Problem]]:
 def _check_common(key: str, version: int, effective: Effective, path: str) -> Iterator[Problem]:
     if not _KEY.match(key):
         yield Problem("key", "use lower-case letters, digits, '-' and '_' only")
+    elif len(key) > MAX_KEY:
+        yield Problem("key", f"at most {MAX_KEY} characters")
     if version < 1:
         yield Problem("version", "must be 1 or more")
     if effective.to < effective.from_:

@@ -5,14 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
+from incentives.bounds import (
+    Amount,
+    Attributes,
+    ExternalId,
+    Label,
+    Name,
+    PlanKey,
+    Quantity,
+    Rate,
+    Share,
+    Word,
+    decode_hook,
+    default,
+)
 from incentives.ingest.problems import ItemProblem
 
-ExternalId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
 AwareDateTime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
 
@@ -25,7 +37,7 @@ class ParticipantItem(Item):
     """A payee, keyed by ``external_id``."""
 
     external_id: ExternalId
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    name: Name
     currency: Currency
     email: Annotated[str, msgspec.Meta(max_length=320)] | None = None
     start_date: dt.date | None = None
@@ -43,7 +55,7 @@ class AssignmentItem(Item):
     valid_from: dt.date
     valid_to: dt.date | None = None
     team: ExternalId | None = None
-    team_name: str | None = None
+    team_name: Name | None = None
     manager: ExternalId | None = None
 
 
@@ -51,7 +63,7 @@ class SplitItem(Item):
     """Share of a deal's credit, in percent."""
 
     participant: ExternalId
-    percent: Decimal
+    percent: Share
 
 
 class DealItem(Item):
@@ -59,13 +71,13 @@ class DealItem(Item):
 
     external_id: ExternalId
     owner: ExternalId
-    amount: Decimal
+    amount: Amount
     currency: Currency
     close_date: dt.date
     status: Literal["won", "lost", "open", "cancelled"]
-    product: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    product: Label | None = None
     cancel_date: dt.date | None = None
-    attributes: dict[str, Any] = msgspec.field(default_factory=dict)
+    attributes: Attributes = msgspec.field(default_factory=dict)
     splits: list[SplitItem] | None = None
 
 
@@ -74,14 +86,13 @@ class ActivityItem(Item):
 
     external_id: ExternalId
     participant: ExternalId
-    type: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    type: Word
     occurred_at: AwareDateTime
-    quantity: Decimal = Decimal(1)
-    attributes: dict[str, Any] = msgspec.field(default_factory=dict)
+    quantity: Quantity = default("1")
+    attributes: Attributes = msgspec.field(default_factory=dict)
 
 
-PlanKey = Annotated[str, msgspec.Meta(pattern="^[a-z0-9][a-z0-9_-]{0,199}$")]
-PeriodLabel = Annotated[str, msgspec.Meta(pattern=r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
+PeriodLabel = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
 
 
 class PlanAssignmentItem(Item):
@@ -94,7 +105,7 @@ class PlanAssignmentItem(Item):
     participant: ExternalId | None = None
     team: ExternalId | None = None
     valid_to: dt.date | None = None
-    target_incentive: Decimal = Decimal(0)
+    target_incentive: Amount = default("0")
 
 
 class QuotaItem(Item):
@@ -103,8 +114,8 @@ class QuotaItem(Item):
 
     participant: ExternalId
     period: PeriodLabel
-    measure: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    amount: Decimal
+    measure: Word
+    amount: Amount
 
 
 class FxRateItem(Item):
@@ -113,7 +124,7 @@ class FxRateItem(Item):
     currency: Currency
     to_currency: Currency
     date: dt.date
-    rate: Decimal
+    rate: Rate
 
 
 class Kind(enum.StrEnum):
@@ -170,14 +181,14 @@ def _field_of(path: str, message: str) -> str:
 def convert_items(raw_items: list[Any], item_type: type[T]) -> tuple[list[T], list[ItemProblem]]:
     """Convert decoded JSON objects (or CSV rows) into items, collecting every bad item."""
     try:  # One call for the whole batch is fast; item by item only to name the bad ones.
-        return msgspec.convert(raw_items, list[item_type], strict=False), []  # type: ignore[valid-type]
+        return msgspec.convert(raw_items, list[item_type], strict=False, dec_hook=decode_hook), []  # type: ignore[valid-type]
     except msgspec.ValidationError:
         pass
     items: list[T] = []
     problems: list[ItemProblem] = []
     for index, raw in enumerate(raw_items):
         try:
-            items.append(msgspec.convert(raw, item_type, strict=False))
+            items.append(msgspec.convert(raw, item_type, strict=False, dec_hook=decode_hook))
         except msgspec.ValidationError as exc:
             match = _PATH.match(str(exc))
             assert match is not None

@@ -10,6 +10,7 @@ as an ``adjustment`` line. A declined dispute names its reason. Every change is 
 from __future__ import annotations
 
 from collections.abc import Collection
+from decimal import Decimal
 
 import asyncpg
 import msgspec
@@ -18,7 +19,7 @@ from incentives import errors
 from incentives.audit import log as audit
 from incentives.auth.principals import Principal
 from incentives.db.paging import fetch_page
-from incentives.engine.money import MoneyError, format_minor, parse_decimal, to_minor
+from incentives.engine.money import MoneyError, format_minor, to_minor
 from incentives.formats import CurrencyCode, Money
 from incentives.instants import Instant, instant, maybe_instant
 from incentives.webhooks import events
@@ -290,7 +291,7 @@ async def resolve(
     *,
     accepted: bool,
     reason: str | None,
-    adjustment: str | None,
+    adjustment: Decimal | None,
     period: str | None,
 ) -> DisputeView:
     """Accept an inquiry with an adjustment (paid in an open period), or decline it with a
@@ -303,7 +304,7 @@ async def resolve(
         if adjustment is None:
             raise Invalid("adjustment", "an accepted dispute needs the amount to pay")
         try:
-            amount_minor = to_minor(parse_decimal(adjustment), currency)
+            amount_minor = to_minor(adjustment, currency)
         except MoneyError as exc:
             raise Invalid("adjustment", str(exc)) from exc
         if amount_minor == 0:

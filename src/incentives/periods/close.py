@@ -24,6 +24,7 @@ from incentives.audit import log as audit
 from incentives.calc import changes
 from incentives.calc.runs import calculate, lock
 from incentives.db.connection import driver_of, driver_transaction
+from incentives.db.limits import as_number
 from incentives.payouts.statements import create_statements
 
 
@@ -51,7 +52,7 @@ async def resolve(conn: asyncpg.Connection, period: str) -> str:
     label: str | None = await conn.fetchval(
         "SELECT label FROM periods WHERE label = $1 OR ($2::bigint IS NOT NULL AND id = $2)",
         period,
-        int(period) if period.isdigit() else None,
+        as_number(period),
     )
     if label is None:
         raise UnknownPeriod(f"no period {period!r}")

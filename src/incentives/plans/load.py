@@ -1,12 +1,11 @@
 """Reading plan files (YAML, or JSON) and validating them into engine plan models.
 
 Scalars are read as text, never through binary floats: ``rate: 0.1`` reaches the plan
-model as exactly ``Decimal('0.1')``.
+model as exactly ``Decimal('0.1')``; the text is read strictly (``strict_yaml``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from incentives.engine.decode import Plan, decode_plan
 from incentives.engine.plan import OTHER_PLAN_KINDS, PLAN_KINDS
 from incentives.engine.validate import Problem
 from incentives.games.model import Achievement, Contest, decode_achievement, decode_contest
+from incentives.plans.strict_yaml import PlanTextError, parse_text
 
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")
 T = TypeVar("T")
@@ -59,12 +59,11 @@ class PlanFileError(errors.Invalid, ValueError):
         return f"The plan is not valid: {len(self.fields)} problem(s)"
 
 
-def parse_text(text: str, suffix: str) -> Any:
-    """Parse plan text; every scalar stays a string (JSON numbers included)."""
-    if suffix == ".json":
-        return json.loads(text, parse_float=str, parse_int=str)
-    # BaseLoader resolves no implicit types: numbers, dates and booleans stay text.
-    return yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds no objects
+def text_problem(where: Path, exc: Exception) -> FileProblem:
+    """The problem of plan text that could not be parsed (``parse_text``'s errors)."""
+    if isinstance(exc, PlanTextError):
+        return FileProblem(where, exc.key, str(exc))
+    return FileProblem(where, "", f"not valid YAML/JSON: {exc}")
 
 
 def _read(
@@ -74,8 +73,8 @@ def _read(
         raw = parse_text(path.read_text(encoding="utf-8"), path.suffix.lower())
     except (OSError, UnicodeDecodeError) as exc:
         return None, [FileProblem(path, "", f"cannot read: {exc}")]
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        return None, [FileProblem(path, "", f"not valid YAML/JSON: {exc}")]
+    except (yaml.YAMLError, ValueError) as exc:
+        return None, [text_problem(path, exc)]
     value, problems = decode(raw)
     return value, [_in_file(path, p) for p in problems]
 

@@ -28,8 +28,9 @@ from incentives.plans.load import (
     FileProblem,
     PlanFileError,
     decode_document,
-    parse_text,
+    text_problem,
 )
+from incentives.plans.strict_yaml import parse_text
 
 T = TypeVar("T")
 
@@ -70,7 +71,7 @@ def _decode(
     try:
         raw = parse_text(source, where.suffix.lower() or ".yaml")
     except (yaml.YAMLError, ValueError) as exc:
-        raise PlanFileError([FileProblem(where, "", f"not valid YAML/JSON: {exc}")]) from exc
+        raise PlanFileError([text_problem(where, exc)]) from exc
     value, problems = decode(raw)
     if value is None or problems:
         raise PlanFileError([FileProblem(where, p.path, p.message) for p in problems])

@@ -162,16 +162,17 @@ async def test_an_accepted_adjustment_is_exact_and_lands_in_an_open_period(
         return opened.json()["id"], f"/api/v1/disputes/{opened.json()['id']}/resolve"
 
     first, url = await ask(1)
-    for body, field in [
-        ({"outcome": "accepted"}, "adjustment"),
-        ({"outcome": "accepted", "adjustment": "10.005"}, "adjustment"),
-        ({"outcome": "accepted", "adjustment": "ten"}, "adjustment"),
-        ({"outcome": "accepted", "adjustment": "0.00"}, "adjustment"),
-        ({"outcome": "accepted", "adjustment": "10", "period": "2026-Q1"}, "period"),
-        ({"outcome": "accepted", "adjustment": "10", "period": "2099-Q1"}, "period"),
+    for body, field, status in [
+        ({"outcome": "accepted"}, "adjustment", 422),
+        ({"outcome": "accepted", "adjustment": "10.005"}, "adjustment", 422),
+        # Not a number at all: refused as the body is read, like any malformed field.
+        ({"outcome": "accepted", "adjustment": "ten"}, "adjustment", 400),
+        ({"outcome": "accepted", "adjustment": "0.00"}, "adjustment", 422),
+        ({"outcome": "accepted", "adjustment": "10", "period": "2026-Q1"}, "period", 422),
+        ({"outcome": "accepted", "adjustment": "10", "period": "2099-Q1"}, "period", 422),
     ]:
         refused = await client.post(url, json=body, headers=auth["finance"])
-        assert refused.status_code == 422, (body, refused.text)
+        assert refused.status_code == status, (body, refused.text)
         assert refused.json()["errors"][0]["field"] == field
     assert await _adjustments(db) == []
 
