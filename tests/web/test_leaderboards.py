@@ -31,6 +31,7 @@ async def test_a_deal_moves_the_tv_board_without_a_reload(
     # rep-1: 12,345.67 + half of 1,000; rep-3: 999.99; rep-2: the other half.
     await expect(rows.locator(".name")).to_have_text(["Rita Rep", "REP-3", "REP-2"])
     await expect(rows.first.locator(".score")).to_have_text("$12,845.67")
+    await expect(page.locator(".tv-sub")).to_contain_text("bars: score as a share of the leader's")
     await page.evaluate("window.stillTheSamePage = true")
 
     async with httpx.AsyncClient(base_url=site, headers=world["integration"]) as api:
@@ -49,6 +50,9 @@ async def test_a_deal_moves_the_tv_board_without_a_reload(
     # A rep sees others climb, not their bookings: only their own score is shown.
     await expect(rows.first.locator(".score")).to_have_text("")
     await expect(rows.nth(1).locator(".score")).to_have_text("$12,845.67")
+    # With the leader's score hidden, no bar claims to be a share of it.
+    await expect(page.locator(".tv-sub")).to_contain_text("scores only where you may see pay")
+    await expect(rows.locator("[role=progressbar]")).to_have_count(0)
     # The move is animated: the climber flashes up, the one it passed flashes down.
     await expect(rows.first).to_have_class("flash-up")
     await expect(rows.nth(1)).to_have_class("flash-down")

@@ -179,7 +179,13 @@ function contestSlide(contest, signal, screen) {
     title: () => slide.state.name,
     sub: () => {
       const taking = slide.state.subjects ? ` · ${slide.state.subjects} taking part` : "";
-      const bars = slide.state.rankedOn === "percent_of_target" ? "bars: progress toward each one's target" : "bars: score as a share of the leader's";
+      const leader = slide.state.rows[0];
+      // Without the leader's score (someone else's pay) there is no share to draw.
+      const bars = slide.state.rankedOn === "percent_of_target"
+        ? "bars: progress toward each one's target"
+        : !leader || leader.score !== undefined
+          ? "bars: score as a share of the leader's"
+          : "scores only where you may see pay";
       return `${date(contest.window.from)} – ${date(contest.window.to)}${taking} · ${bars}`;
     },
     side: () => [countdown("Ends in", contest.window.to, slide.state.status !== "live"), prizes(contest, slide.state.unit)],
