@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
 from litestar import Litestar
 
+from incentives.background import running
 from incentives.calc.copies import ResultsCache
 
 
@@ -15,10 +15,5 @@ from incentives.calc.copies import ResultsCache
 async def listening(app: Litestar) -> AsyncIterator[None]:
     """App lifespan: the results cache listens while the app runs."""
     cache: ResultsCache = app.state.results
-    task = asyncio.create_task(cache.listen(app.state.engine))
-    try:
+    async with running(cache.listen(app.state.engine)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -22,6 +22,7 @@ from incentives.auth import principals
 from incentives.auth.principals import Grant, Principal
 from incentives.auth.roles import Role
 from incentives.auth.tokens import REVOKED_CHANNEL, Refusal
+from incentives.background import running
 from incentives.db.connection import driver_of
 from incentives.db.listen import listen
 from incentives.single_flight import SingleFlight
@@ -172,13 +173,8 @@ class RecentTokens:
 async def token_listening(app: Litestar) -> AsyncIterator[None]:
     """App lifespan: the process's token cache listens for revocations while the app runs."""
     recent: RecentTokens = app.state.tokens
-    task = asyncio.create_task(recent.listen(app.state.engine))
-    try:
+    async with running(recent.listen(app.state.engine)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def bearer_token(header: str) -> str | None:

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from incentives.background import running
 from incentives.calc import changes as results_changes
 from incentives.calc.copies import ResultsCache
 from incentives.db.connection import driver_of
@@ -365,10 +366,5 @@ class Live:
 @contextlib.asynccontextmanager
 async def listening(live: Live, engine: AsyncEngine) -> AsyncIterator[None]:
     """Keep ``live`` listening while the block runs (the app's lifespan)."""
-    task = asyncio.create_task(live.listen(engine))
-    try:
+    async with running(live.listen(engine)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
