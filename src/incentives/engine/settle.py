@@ -659,7 +659,7 @@ class _Walk:
         claws = np.searchsorted(self.clawbacks.at, np.arange(len(self.person) + 1)).tolist()
         close, after = self.clawbacks.close.tolist(), self.clawbacks.after
         draws = None if plan.draw is None else Draws(plan, plan.draw, s.unit)
-        start_days = s.people.start_day[self.person].tolist()
+        start_days = [] if draws is None else s.people.start_day[self.person].tolist()
         quota_specs = [spec for spec in s.specs if spec.key in self.windows.quotas]
         results: list[Result] = []
         previous = -1
