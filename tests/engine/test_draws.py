@@ -132,6 +132,9 @@ def test_until_covers_the_periods_starting_on_or_before_it() -> None:
     assert totals(evaluation) == {"2026-Q1": 600_000, "2026-Q2": 600_000}
     trace = evaluation.result("ann", "2026-Q1").lines[0].trace
     assert (trace.draw_through, trace.draw_open_ended) == ("2026-Q2", False)
+    # Inclusive: a period starting on the day itself is covered.
+    on_the_day = run("draw: {amount: 6000, recoverable: false, until: 2026-04-01}\n", [])
+    assert totals(on_the_day) == {"2026-Q1": 600_000, "2026-Q2": 600_000}
 
 
 def test_with_for_periods_and_until_whichever_ends_first_ends_the_draw() -> None:
