@@ -16,6 +16,8 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
+from incentives.engine.plan import DrawRecovery
+
 
 class TierStep(msgspec.Struct, frozen=True):
     """One tier crossed: the part of the measure inside ``lower``..``upper`` and what it
@@ -63,6 +65,11 @@ class Trace(msgspec.Struct, frozen=True):
     deals: tuple[str, ...] = ()
     draw: Decimal | None = None
     draw_balance: Decimal | None = None
+    # The draw's lines: the last period it covers (None: no end), whether it has no end
+    # (None: a trace from before this was recorded) and how its balance is recovered.
+    draw_through: str | None = None
+    draw_open_ended: bool | None = None
+    recovery: DrawRecovery | None = None
     note: str = ""
 
 
