@@ -144,7 +144,11 @@ def _cycles(
     known = [
         (at, rules.Line(people[i.participant], i.valid_from, i.valid_to, people[i.manager]))
         for at, i in rows
-        if i.participant in people and i.manager is not None and i.manager in people
+        # Managing oneself is refused on its own (ingest checks cycles only after that).
+        if i.manager is not None
+        and i.manager != i.participant
+        and i.participant in people
+        and i.manager in people
     ]
     lines: dict[int, list[rules.Line]] = {}
     for _, line in known:
