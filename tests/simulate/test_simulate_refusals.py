@@ -14,6 +14,7 @@ from incentives.audit.log import CLI_ACTOR
 from incentives.cli import main
 from incentives.db.connection import driver_transaction
 from incentives.ingest import rules
+from incentives.ingest.csv_messages import friendly
 from incentives.ingest.problems import BatchRejected
 from incentives.ingest.service import ingest
 from tests.engine.builders import PLANS
@@ -59,6 +60,8 @@ class Case:
     items: list[dict[str, Any]]
     ingest_says: list[tuple[str, str]] = field(default_factory=list)
 
+
+PERIOD_PATTERN = "Expected `str` matching regex '^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$'"
 
 CASES = [
     Case(
@@ -316,6 +319,14 @@ CASES = [
         [("participant", "unknown participant 'zed'")],
     ),
     Case(
+        "a quota for no period",
+        {"quotas.csv": "participant_id,period,measure,amount\nana,2026-Q5,bookings,100\n"},
+        [("quotas.csv", 2, "period", PERIOD_PATTERN)],
+        "quotas",
+        [{"participant": "ana", "period": "2026-Q5", "measure": "bookings", "amount": "100"}],
+        [("period", PERIOD_PATTERN)],
+    ),
+    Case(
         "a rate of zero",
         {"fx_rates.csv": "currency,date,rate_to_payout_currency\nEUR,2026-01-01,0\n"},
         [("fx_rates.csv", 2, "rate_to_payout_currency", "must be above zero")],
@@ -482,4 +493,19 @@ def test_a_quota_of_a_measure_the_plan_has_is_still_checked(
     assert err == (
         f"error: {cents}: line 2, column amount: 100000.505 has more decimal places than USD"
         " allows (2)\n"
+    )
+
+
+def test_a_text_longer_than_ingest_takes_is_refused_as_the_csv_import_words_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long_id = "D" * 201
+    data = write(
+        tmp_path / "data", {"deals.csv": DEALS + f"{long_id},ana,1.00,USD,2026-02-14,won,,\n"}
+    )
+    code, out, err = simulate(capsys, AE, "--data", str(data))
+    assert (code, out) == (1, "")
+    assert err == f"error: {data / 'deals.csv'}: line 2, column id: is longer than 200 characters\n"
+    assert friendly("external_id", "Expected `str` of length <= 200", long_id) == (
+        "is longer than 200 characters"
     )

@@ -12,14 +12,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
+
+from incentives.bounds import encode_hook
 from incentives.ingest import rules
+from incentives.ingest.csv_messages import friendly
 from incentives.ingest.items import (
     ActivityItem,
     AssignmentItem,
     DealItem,
     FxRateItem,
+    Item,
     ParticipantItem,
     QuotaItem,
+    convert_items,
 )
 
 
@@ -68,10 +74,20 @@ class Data:
 
 class _Refusals:
     def __init__(self) -> None:
-        self.messages: list[str] = []
+        self.found: list[tuple[At, str]] = []
 
     def add(self, at: At, column: str, message: str) -> None:
-        self.messages.append(at.says(column, message))
+        self.found.append((at, at.says(column, message)))
+
+    def shapes(self, rows: Sequence[tuple[At, Item]], columns: Mapping[str, str]) -> None:
+        """Refuse what ingest's item types do: texts too long, a period not a period…"""
+        if not rows:
+            return
+        raw = [msgspec.to_builtins(item, enc_hook=encode_hook) for _, item in rows]
+        for problem in convert_items(raw, type(rows[0][1]))[1]:
+            value = raw[problem.item].get(problem.field)
+            message = friendly(problem.field, problem.message, value)
+            self.add(rows[problem.item][0], columns.get(problem.field, problem.field), message)
 
     def fields(self, at: At, columns: Mapping[str, str], problems: list[rules.Problem]) -> None:
         for field, message in problems:
@@ -94,6 +110,21 @@ class _Refusals:
 def refusals(data: Data) -> list[str]:
     """Every refusal ingest would make of the data, each naming its file, line and column."""
     out = _Refusals()
+    out.shapes(data.participants, PARTICIPANT_COLUMNS)
+    out.shapes(data.assignments, ASSIGNMENT_COLUMNS)
+    # A deal's splits are rows of their own file.
+    out.shapes(
+        [(at, msgspec.structs.replace(d, splits=None)) for at, d in data.deals], DEAL_COLUMNS
+    )
+    split_rows = [
+        (at, split)
+        for _, deal in data.deals
+        for at, split in zip(data.splits.get(deal.external_id, ()), deal.splits or (), strict=True)
+    ]
+    out.shapes(split_rows, {"participant": "participant_id"})
+    out.shapes(data.activities, ACTIVITY_COLUMNS)
+    out.shapes(data.quotas, QUOTA_COLUMNS)
+    out.shapes(data.fx_rates, FX_RATE_COLUMNS)
     people = {item.external_id: n for n, (_, item) in enumerate(data.participants)}
     out.repeats(((at, (i.external_id,)) for at, i in data.participants), "id")
     for at, participant in data.participants:
@@ -114,13 +145,7 @@ def refusals(data: Data) -> list[str]:
     out.repeats(((at, (i.currency, i.date.isoformat())) for at, i in data.fx_rates), "date")
     for at, rate in data.fx_rates:
         out.fields(at, FX_RATE_COLUMNS, rules.fx_rate_problems(rate))
-    return sorted(out.messages, key=_place)
-
-
-def _place(message: str) -> tuple[str, int]:
-    # File, then line: "FILE: line N, column …" (a path may itself hold ": ").
-    file, _, rest = message.rpartition(": line ")
-    return file, int(rest.split(",", 1)[0])
+    return [text for _, text in sorted(out.found, key=lambda f: (str(f[0].file), f[0].line))]
 
 
 def _assignments(
