@@ -509,3 +509,17 @@ def test_a_text_longer_than_ingest_takes_is_refused_as_the_csv_import_words_it(
     assert friendly("external_id", "Expected `str` of length <= 200", long_id) == (
         "is longer than 200 characters"
     )
+
+
+def test_values_ingest_cannot_take_are_told_before_the_rules_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deals = DEALS + "D-1,ana,100.00,usd,2026-02-14,won,,\nD-2,zed,-1.00,USD,2026-02-14,won,,\n"
+    data = write(tmp_path / "data", {"deals.csv": deals})
+    code, out, err = simulate(capsys, AE, "--data", str(data))
+    assert (code, out) == (1, "")
+    # Not "unknown currency 'usd'", nor the unknown owner or the amount of line 3 yet.
+    assert (
+        err
+        == f"error: {data / 'deals.csv'}: line 2, column currency: 'usd' is not a currency code\n"
+    )

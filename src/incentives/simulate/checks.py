@@ -57,7 +57,7 @@ class Data:
 
     ``payout`` is the plan's payout currency: target incentives, quotas and rates are in
     it. ``splits`` are the splits.csv rows of each deal, in the order of its ``splits``;
-    ``stray_splits`` the rows of deals.csv does not have (deal id and where).
+    ``stray_splits`` the rows naming a deal deals.csv lacks (where, and the deal id).
     """
 
     payout: str
@@ -108,8 +108,18 @@ class _Refusals:
 
 
 def refusals(data: Data) -> list[str]:
-    """Every refusal ingest would make of the data, each naming its file, line and column."""
+    """Every refusal ingest would make of the data, each naming its file, line and column.
+
+    As in a CSV import, values the item types refuse are told first, alone: the rules of
+    meaning run once every row has its shape."""
     out = _Refusals()
+    _shapes(out, data)
+    if not out.found:
+        _rules(out, data)
+    return [text for _, text in sorted(out.found, key=lambda f: (str(f[0].file), f[0].line))]
+
+
+def _shapes(out: _Refusals, data: Data) -> None:
     out.shapes(data.participants, PARTICIPANT_COLUMNS)
     out.shapes(data.assignments, ASSIGNMENT_COLUMNS)
     # A deal's splits are rows of their own file.
@@ -125,6 +135,9 @@ def refusals(data: Data) -> list[str]:
     out.shapes(data.activities, ACTIVITY_COLUMNS)
     out.shapes(data.quotas, QUOTA_COLUMNS)
     out.shapes(data.fx_rates, FX_RATE_COLUMNS)
+
+
+def _rules(out: _Refusals, data: Data) -> None:
     people = {item.external_id: n for n, (_, item) in enumerate(data.participants)}
     out.repeats(((at, (i.external_id,)) for at, i in data.participants), "id")
     for at, participant in data.participants:
@@ -145,7 +158,6 @@ def refusals(data: Data) -> list[str]:
     out.repeats(((at, (i.currency, i.date.isoformat())) for at, i in data.fx_rates), "date")
     for at, rate in data.fx_rates:
         out.fields(at, FX_RATE_COLUMNS, rules.fx_rate_problems(rate))
-    return [text for _, text in sorted(out.found, key=lambda f: (str(f[0].file), f[0].line))]
 
 
 def _assignments(
