@@ -166,7 +166,7 @@ class _Check:
             self.add(index, item, field, directory.why_unresolved(ref))
         return found
 
-    def all(self, index: int, item: Item, problems: list[rules.Problem]) -> None:
+    def add_all(self, index: int, item: Item, problems: list[rules.Problem]) -> None:
         for field, message in problems:
             self.add(index, item, field, message)
 
@@ -179,7 +179,7 @@ def _money(
     check: _Check, index: int, item: Item, amount: Decimal, currency: str, field: str = "amount"
 ) -> int:
     minor, problems = rules.money(amount, currency, field)
-    check.all(index, item, problems)
+    check.add_all(index, item, problems)
     return minor
 
 
@@ -188,7 +188,7 @@ async def _participants(
 ) -> up.Outcome:
     check.duplicates([i.external_id for i in items], items, "external_id")
     for index, item in enumerate(items):
-        check.all(index, item, rules.participant_problems(item))
+        check.add_all(index, item, rules.participant_problems(item))
     check.raise_if_any()
     rows = [
         {
@@ -232,7 +232,7 @@ async def _assignments(
             if item.manager
             else None
         )
-        check.all(index, item, rules.assignment_problems(item))
+        check.add_all(index, item, rules.assignment_problems(item))
         rows.append(
             {
                 "participant_id": pid,
@@ -291,7 +291,7 @@ async def _deals(
     for index, item in enumerate(items):
         owner = check.participant(directory, index, item, "owner", item.owner)
         amount = _money(check, index, item, item.amount, item.currency)
-        check.all(index, item, rules.deal_problems(item))
+        check.add_all(index, item, rules.deal_problems(item))
         splits: list[tuple[int, Decimal]] = []
         for n, split in enumerate(item.splits or ()):
             pid = check.participant(
@@ -299,7 +299,7 @@ async def _deals(
             )
             if pid is not None:
                 splits.append((pid, split.percent))
-        check.all(index, item, rules.split_participants_problems([p for p, _ in splits]))
+        check.add_all(index, item, rules.split_participants_problems([p for p, _ in splits]))
         # A single 100% split to the owner is the same as no split.
         if splits == [(owner, Decimal(100))]:
             splits = []
@@ -364,7 +364,7 @@ async def _activities(
     rows: list[up.Row] = []
     for index, item in enumerate(items):
         pid = check.participant(directory, index, item, "participant", item.participant)
-        check.all(index, item, rules.activity_problems(item))
+        check.add_all(index, item, rules.activity_problems(item))
         rows.append(
             {
                 "external_id": item.external_id,
@@ -445,7 +445,7 @@ async def _quotas(
     rows: list[up.Row] = []
     for index, item in enumerate(items):
         pid = check.participant(directory, index, item, "participant", item.participant)
-        check.all(index, item, rules.quota_problems(item))
+        check.add_all(index, item, rules.quota_problems(item))
         rows.append(
             {
                 "participant_id": pid,
@@ -463,7 +463,7 @@ async def _fx_rates(
     conn: asyncpg.Connection, items: list[FxRateItem], check: _Check, by_person: bool
 ) -> up.Outcome:
     for index, item in enumerate(items):
-        check.all(index, item, rules.fx_rate_problems(item))
+        check.add_all(index, item, rules.fx_rate_problems(item))
     check.duplicates([(i.currency, i.to_currency, i.date) for i in items], items, "date")
     check.raise_if_any()
     rows = [
