@@ -296,7 +296,9 @@ def _check_contest(contest: Contest) -> Iterator[Problem]:
         if not _PERIOD.match(ranking.target.period):
             yield Problem("ranking.target.period", "a period label: 2026, 2026-Q1 or 2026-03")
     if ranking.reached_by is not None and ranking.tie_break == "shared":
-        yield Problem("ranking.reached_by", "only with tie_break: first_to_reach (shared ranks ignore it)")
+        yield Problem(
+            "ranking.reached_by", "only with tie_break: first_to_reach; shared ranks do not use it"
+        )
     yield from _check_prizes(contest)
 
 
