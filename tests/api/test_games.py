@@ -14,7 +14,7 @@ from incentives.db.connection import driver_transaction
 from incentives.games import contests
 from incentives.ingest.service import ingest
 from tests.api.conftest import Client, post_deal
-from tests.games.conftest import floor  # noqa: F401 - the fixture
+from tests.games.conftest import deal, floor  # noqa: F401 - the fixture
 
 MARCH_20 = dt.date(2026, 3, 20)
 BLITZ: dict[str, Any] = {
@@ -168,7 +168,10 @@ async def test_reached_by_must_be_event_or_received_and_only_for_first_to_reach(
     refused = await client.post("/api/v1/contests", json=body, headers=tokens["max"])
     assert refused.status_code == 422
     assert refused.json()["errors"] == [
-        {"field": "ranking.reached_by", "message": "must be one of: event, received (got 'arrival')"}
+        {
+            "field": "ranking.reached_by",
+            "message": "must be one of: event, received (got 'arrival')",
+        }
     ]
     body = {**BLITZ, "ranking": {"tie_break": "shared", "reached_by": "event"}}
     refused = await client.post("/api/v1/contests", json=body, headers=tokens["max"])
@@ -189,12 +192,7 @@ async def test_one_batch_of_equal_scores_is_1st_and_2nd_and_a_backfill_wins_by_e
     await live(client, tokens, {**BLITZ, "key": "by-event", "ranking": {"reached_by": "event"}})
     # bo reaches ana's 2,500 with a deal closed on 2026-03-02 but sent only now, in one
     # batch with cy's, which brings cy level too.
-    batch = [
-        {"external_id": k, "owner": who, "amount": amount, "currency": "USD", "status": "won",
-         "close_date": day, "product": "Platform"}
-        for k, who, amount, day in (("D-9", "bo", "300", "2026-03-02"),
-                                    ("D-7", "cy", "1000", "2026-03-20"))
-    ]  # fmt: skip
+    batch = [deal("D-9", "bo", "300", "2026-03-02"), deal("D-7", "cy", "1000", "2026-03-20")]
     pushed = await client.post(
         "/api/v1/ingest/deals", json={"items": batch}, headers=tokens["integration"]
     )

@@ -153,7 +153,12 @@ async def test_equal_scores_from_one_batch_win_first_and_second_place(db: AsyncE
     # bo and cy reach 2,700 in one batch, which the contest sees when it goes live.
     await feed(
         db,
-        {"deals": [deal("D-8", "bo", "500", "2026-03-21"), deal("D-7", "cy", "1200", "2026-03-21")]},
+        {
+            "deals": [
+                deal("D-8", "bo", "500", "2026-03-21"),
+                deal("D-7", "cy", "1200", "2026-03-21"),
+            ]
+        },
     )
     await advance(db, "2026-03-01")
     done = await advance(db, "2026-04-01")
