@@ -109,7 +109,7 @@ def team(
         score = (score / count).quantize(AVERAGE_PLACES, rounding=ROUND_HALF_UP)
         if target is not None:
             target = (target / count).quantize(AVERAGE_PLACES, rounding=ROUND_HALF_UP)
-    reached = [(m.reached_at, m.reaching_event or "") for m in members if m.reached_at]
+    reached = [(m.reached_at, m.reaching_event or "") for m in members if m.reached_at is not None]
     last_at, last_event = max(reached, default=(None, None))
     return Standing(
         team_id,
