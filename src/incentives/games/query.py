@@ -219,14 +219,17 @@ def entries_query(contest: Contest, *, scoped: bool) -> Query:
     window = contest.window
     params, people = _start(window.from_, window.to, scoped)
     day, day_at = params.add(None, "date"), len(params.values) - 1
-    currency = None if contest.currency is None else params.add(contest.currency, "text")
+    rules = _rules(contest)
+    # Only deals are converted: a parameter no part refers to would make the query fail
+    # (an activity contest has a currency for its cash prizes).
+    currency = None
+    if contest.currency is not None and any(rule[0] == "deals" for rule in rules):
+        currency = params.add(contest.currency, "text")
     amount = None
     if currency is not None and contest.currency is not None:
         amount = converted_amount(contest.currency, currency)
     on = contest.ranking.reached_on
-    parts = [
-        _score_part(rule, params, SPAN, people, currency, amount, on) for rule in _rules(contest)
-    ]
+    parts = [_score_part(rule, params, SPAN, people, currency, amount, on) for rule in rules]
     # The reaching event is the last that counts, by time and then by external id, in
     # code-point order ("C") as the board sorts it.
     scores = (
