@@ -200,3 +200,51 @@ async def test_by_event_a_change_of_close_date_moves_the_moment_though_the_score
     # bo's D-3 turns out to have closed on 2026-03-14, after ana's last (2026-03-12).
     await ingest_batches(db, [deal("D-3", "bo", "2000", "2026-03-14", currency="EUR")])
     assert [row[1] for row in await board(db, event)] == ["ana", "bo", "cy"]
+
+
+async def ingest_activities(db: AsyncEngine, *batches: list[dict[str, Any]]) -> None:
+    """Ingest activity batches in order and update the contests."""
+    for batch in batches:
+        touched = Touched()
+        async with driver_transaction(db) as conn:
+            await ingest(conn, "activities", batch, CLI_ACTOR, touched=touched)
+        await standings.update_after_ingest(db, touched, DAY)
+
+
+def meeting(key: str, who: str, at: str) -> dict[str, Any]:
+    return {"external_id": key, "participant": who, "type": "meeting", "occurred_at": at}
+
+
+@pytest.mark.usefixtures("floor")
+async def test_by_event_activities_go_by_when_they_happened(db: AsyncEngine) -> None:
+    meetings = {"type": "total", "source": "activities", "aggregate": "count"}
+    by_event = {"reached_by": "event"}
+    received = await live_contest(db, key="received", score=meetings)
+    event = await live_contest(db, key="event", score=meetings, ranking=by_event)
+    teams = await live_contest(db, key="teams", score=meetings, ranking=by_event, scope="teams")
+    await ingest_activities(
+        db,
+        [
+            meeting("A-1", "ana", "2026-03-09T10:00:00Z"),
+            meeting("A-3", "cy", "2026-03-09T08:00:00Z"),
+        ],
+        [
+            meeting("A-2", "bo", "2026-03-09T09:00:00Z"),
+            meeting("A-4", "cy", "2026-03-09T11:00:00Z"),
+        ],
+    )
+    assert [row[:3] for row in await board(db, received)] == [
+        (1, "cy", Decimal(2)),
+        (2, "ana", Decimal(1)),  # sent first
+        (3, "bo", Decimal(1)),
+    ]
+    assert [row[:3] for row in await board(db, event)] == [
+        (1, "cy", Decimal(2)),
+        (2, "bo", Decimal(1)),  # met at 09:00, an hour before ana
+        (3, "ana", Decimal(1)),
+    ]
+    # east (ana and bo) was complete at 10:00, west (cy) at 11:00.
+    assert [row[:3] for row in await board(db, teams)] == [
+        (1, "east", Decimal(2)),
+        (2, "west", Decimal(2)),
+    ]
