@@ -177,21 +177,26 @@ def test_ranks_do_not_depend_on_the_order_standings_come_in(
     assert scoring.rank(shuffled, tie_break) == scoring.rank(items, tie_break)
 
 
-changes = st.lists(st.tuples(st.integers(0, 12), values, reached, st.booleans()), max_size=60)
+changes = st.lists(
+    st.tuples(st.integers(0, 12), values, reached, events, st.booleans()), max_size=60
+)
 
 
 @given(changes, tie_breaks)
 def test_a_live_board_agrees_with_ranking_from_scratch(
-    steps: list[tuple[int, int | None, int | None, bool]], tie_break: scoring.TieBreak
+    steps: list[tuple[int, int | None, int | None, str | None, bool]],
+    tie_break: scoring.TieBreak,
 ) -> None:
     board = scoring.Board(tie_break)
     current: dict[int, scoring.Standing] = {}
-    for subject, value, when, drop in steps:
+    for subject, value, when, event, drop in steps:
         if drop:
             board.drop([subject])
             current.pop(subject, None)
         else:
-            current[subject] = standing(subject, value, when)
+            current[subject] = standing(
+                subject, value, when, event=event, external_id=f"p{99 - subject}"
+            )
             board.put([current[subject]])
         expected = scoring.rank(current.values(), tie_break)
         assert board.ranked() == expected
