@@ -14,7 +14,7 @@ from incentives.db.connection import driver_transaction
 from incentives.games import contests
 from incentives.ingest.service import ingest
 from tests.api.conftest import Client, post_deal
-from tests.games.conftest import floor  # noqa: F401 - the fixture
+from tests.games.conftest import deal, floor  # noqa: F401 - the fixture
 
 MARCH_20 = dt.date(2026, 3, 20)
 BLITZ: dict[str, Any] = {
@@ -158,6 +158,59 @@ async def test_a_bad_contest_is_refused_naming_each_field(client: Client, tokens
     assert refused.json()["errors"] == [{"field": "window.to", "message": "ends before it starts"}]
     listed = await client.get("/api/v1/contests", headers=tokens["finance"])
     assert listed.json() == []  # nothing half-written
+
+
+@pytest.mark.usefixtures("on_march_20")
+async def test_reached_by_must_be_event_or_received_and_only_for_first_to_reach(
+    client: Client, tokens: Headers
+) -> None:
+    body = {**BLITZ, "ranking": {"reached_by": "arrival"}}
+    refused = await client.post("/api/v1/contests", json=body, headers=tokens["max"])
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {
+            "field": "ranking.reached_by",
+            "message": "must be one of: event, received (got 'arrival')",
+        }
+    ]
+    body = {**BLITZ, "ranking": {"tie_break": "shared", "reached_by": "event"}}
+    refused = await client.post("/api/v1/contests", json=body, headers=tokens["max"])
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {
+            "field": "ranking.reached_by",
+            "message": "only with tie_break: first_to_reach; shared ranks do not use it",
+        }
+    ]
+
+
+@pytest.mark.usefixtures("on_march_20")
+async def test_one_batch_of_equal_scores_is_1st_and_2nd_and_a_backfill_wins_by_event(
+    client: Client, tokens: Headers
+) -> None:
+    await live(client, tokens, BLITZ)
+    await live(client, tokens, {**BLITZ, "key": "by-event", "ranking": {"reached_by": "event"}})
+    # bo reaches ana's 2,500 with a deal closed on 2026-03-02 but sent only now, in one
+    # batch with cy's, which brings cy level too.
+    batch = [deal("D-9", "bo", "300", "2026-03-02"), deal("D-7", "cy", "1000", "2026-03-20")]
+    pushed = await client.post(
+        "/api/v1/ingest/deals", json={"items": batch}, headers=tokens["integration"]
+    )
+    assert pushed.status_code == 200, pushed.text
+    received = await client.get("/api/v1/contests/blitz/leaderboard", headers=tokens["max"])
+    # On arrival: ana first (earlier), then the batch by its deals' ids, D-7 before D-9.
+    assert places(received.json()) == [
+        (1, "ana", "2500.00", None),
+        (2, "cy", "2500.00", None),
+        (3, "bo", "2500.00", None),
+    ]
+    by_event = await client.get("/api/v1/contests/by-event/leaderboard", headers=tokens["max"])
+    # By close date: bo complete on 2026-03-10 (D-3), ana on 03-12 (D-4), cy on 03-20.
+    assert places(by_event.json()) == [
+        (1, "bo", "2500.00", None),
+        (2, "ana", "2500.00", None),
+        (3, "cy", "2500.00", None),
+    ]
 
 
 @pytest.mark.usefixtures("on_march_20")

@@ -142,3 +142,36 @@ async def test_the_nightly_rebuild_takes_in_what_no_ingest_announced(db: AsyncEn
         "SELECT p.external_id, s.day_rank FROM contest_standings s"
         " JOIN participants p ON p.id = s.subject_id ORDER BY s.day_rank",
     ) == [("dee", 1), ("ana", 2), ("bo", 3), ("cy", 4)]
+
+
+@pytest.mark.usefixtures("floor")
+async def test_equal_scores_from_one_batch_win_first_and_second_place(db: AsyncEngine) -> None:
+    prizes = "  - {rank: 1, points: 100, badge: blitz-winner}\n  - {at_least: 2000, points: 10}\n"
+    second = "  - {rank: 1, points: 100, badge: blitz-winner}\n  - {rank: 2, points: 40}\n"
+    async with driver_transaction(db) as conn:
+        await publish(conn, CONTEST.replace(prizes, second), "blitz.yaml", CLI_ACTOR)
+    # bo and cy reach 2,700 in one batch, which the contest sees when it goes live.
+    await feed(
+        db,
+        {
+            "deals": [
+                deal("D-8", "bo", "500", "2026-03-21"),
+                deal("D-7", "cy", "1200", "2026-03-21"),
+            ]
+        },
+    )
+    await advance(db, "2026-03-01")
+    done = await advance(db, "2026-04-01")
+    assert done["awarded"] == ["blitz"]
+    final = "SELECT p.external_id, s.final_rank FROM contest_standings s JOIN participants p"
+    assert await query(db, final + " ON p.id = s.subject_id ORDER BY 2") == [
+        ("cy", 1),
+        ("bo", 2),
+        ("ana", 3),
+    ]
+    awarded = await query(
+        db,
+        "SELECT p.external_id, a.name, a.points FROM awards a"
+        " JOIN participants p ON p.id = a.participant_id ORDER BY 1",
+    )
+    assert awarded == [("bo", "March blitz: 2nd place", 40), ("cy", "March blitz: 1st place", 100)]

@@ -110,6 +110,29 @@ def test_a_prize_must_award_something_and_percent_needs_a_target(tmp_path: Path)
     ]
 
 
+TARGET = "  target: {measure: bookings, period: 2026-Q1}\n"
+
+
+def test_reaching_first_is_measured_on_arrival_unless_the_event_is_asked_for(
+    tmp_path: Path,
+) -> None:
+    plain, _ = read(tmp_path, CONTEST)
+    assert isinstance(plain, Contest) and plain.ranking.reached_on == "received"
+    by_event, problems = read(tmp_path, CONTEST.replace(TARGET, TARGET + "  reached_by: event\n"))
+    assert problems == []
+    assert isinstance(by_event, Contest) and by_event.ranking.reached_on == "event"
+
+
+def test_reached_by_is_one_of_two_and_only_for_first_to_reach(tmp_path: Path) -> None:
+    _, problems = read(tmp_path, CONTEST.replace(TARGET, TARGET + "  reached_by: arrival\n"))
+    assert problems == [("ranking.reached_by", "must be one of: event, received (got 'arrival')")]
+    shared = TARGET + "  tie_break: shared\n  reached_by: event\n"
+    _, problems = read(tmp_path, CONTEST.replace(TARGET, shared))
+    assert problems == [
+        ("ranking.reached_by", "only with tie_break: first_to_reach; shared ranks do not use it")
+    ]
+
+
 ACHIEVEMENT = """\
 kind: achievement
 key: hat-trick

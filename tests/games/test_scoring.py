@@ -23,11 +23,22 @@ def at(minutes: int | None) -> dt.datetime | None:
 
 
 def standing(
-    subject: int, value: int | None, reached: int | None, score: int = 0
+    subject: int,
+    value: int | None,
+    reached: int | None,
+    score: int = 0,
+    event: str | None = None,
+    external_id: str = "",
 ) -> scoring.Standing:
     figure = Decimal(score if value is None else value)
     return scoring.Standing(
-        subject, figure, None, None if value is None else Decimal(value), at(reached)
+        subject,
+        figure,
+        None,
+        None if value is None else Decimal(value),
+        at(reached),
+        reaching_event=event if reached is not None else None,
+        external_id=external_id,
     )
 
 
@@ -37,6 +48,36 @@ def test_ties_are_broken_by_who_reached_the_score_first_or_shared() -> None:
     assert [(r.rank, r.standing.subject) for r in first] == [(1, 2), (2, 1), (3, 3), (4, 4)]
     shared = scoring.rank(items, "shared")
     assert [(r.rank, r.standing.subject) for r in shared] == [(1, 2), (1, 1), (3, 3), (4, 4)]
+
+
+def test_one_batch_of_equal_scores_ranks_first_and_second_by_the_events_external_ids() -> None:
+    # ana and bo drew level at the same moment (one batch): bo's deal D-4 goes before
+    # ana's D-9, so bo is 1st and ana 2nd, each with their own prize.
+    items = [
+        standing(1, 10, 5, event="D-9", external_id="ana"),
+        standing(2, 10, 5, event="D-4", external_id="bo"),
+        standing(3, 4, 2, event="D-3", external_id="cy"),
+    ]
+    first = scoring.rank(items, "first_to_reach")
+    assert [(r.rank, r.standing.external_id) for r in first] == [(1, "bo"), (2, "ana"), (3, "cy")]
+    prizes = [Prize(rank=1, cash=Amount.read(1000)), Prize(rank=2, cash=Amount.read(250))]
+    wins = [(w.subject, w.prize_no, w.rank) for w in scoring.winners(first, prizes)]
+    assert wins == [(2, 0, 1), (1, 1, 2)]
+    shared = scoring.rank(items, "shared")
+    assert [(r.rank, r.standing.external_id) for r in shared] == [(1, "bo"), (1, "ana"), (3, "cy")]
+
+
+def test_one_split_deal_reaching_two_scores_ranks_by_the_participants_external_ids() -> None:
+    # The same deal gave both their score: its external id ties too, so "al" goes before "zoe"
+    # whatever their ids (the order the participants were created in).
+    items = [
+        standing(1, 7, 3, event="D-4", external_id="zoe"),
+        standing(2, 7, 3, event="D-4", external_id="al"),
+    ]
+    ranked = scoring.rank(items, "first_to_reach")
+    assert [(r.rank, r.standing.external_id) for r in ranked] == [(1, "al"), (2, "zoe")]
+    board = scoring.Board("first_to_reach", items)
+    assert (board.rank_of(2), board.rank_of(1)) == (1, 2)
 
 
 def test_no_value_ranks_last_and_zero_scores_share_a_rank() -> None:
@@ -50,8 +91,8 @@ def test_no_value_ranks_last_and_zero_scores_share_a_rank() -> None:
 
 def test_teams_sum_or_average_and_percent_of_target() -> None:
     members = [
-        scoring.Entry(1, 9, Decimal("100"), Decimal("300"), at(4)),
-        scoring.Entry(2, 9, Decimal("50"), None, at(7)),
+        scoring.Entry(1, 9, Decimal("100"), Decimal("300"), at(4), "D-1"),
+        scoring.Entry(2, 9, Decimal("50"), None, at(7), "A-2"),
         scoring.Entry(3, 9, Decimal("0"), Decimal("100"), None),
     ]
     summed = scoring.team(9, members, "sum", "percent_of_target")
@@ -60,7 +101,7 @@ def test_teams_sum_or_average_and_percent_of_target() -> None:
         Decimal(400),
         Decimal("0.375"),
     )
-    assert (summed.reached_at, summed.members) == (at(7), 3)
+    assert (summed.reached_at, summed.reaching_event, summed.members) == (at(7), "A-2", 3)
     averaged = scoring.team(9, members, "average", "score")
     assert (averaged.score, averaged.value) == (Decimal(50), Decimal(50))
     assert averaged.target == Decimal("133.333333")
@@ -85,8 +126,12 @@ def test_prizes_by_rank_and_by_threshold() -> None:
 
 values = st.one_of(st.none(), st.integers(0, 5))
 reached = st.one_of(st.none(), st.integers(0, 5))
-standings_lists = st.lists(st.tuples(values, reached), max_size=30).map(
-    lambda pairs: [standing(i, v, r) for i, (v, r) in enumerate(pairs)]
+events = st.one_of(st.none(), st.sampled_from(["D-1", "D-2", "D-10"]))
+# External ids run against the ids (the last tie-break must be the external id, not the id).
+standings_lists = st.lists(st.tuples(values, reached, events), max_size=30).map(
+    lambda rows: [
+        standing(i, v, r, event=e, external_id=f"p{99 - i:02}") for i, (v, r, e) in enumerate(rows)
+    ]
 )
 tie_breaks = st.sampled_from(["first_to_reach", "shared"])
 
@@ -95,9 +140,21 @@ def ahead(a: scoring.Standing, b: scoring.Standing, tie_break: str) -> bool:
     """Whether ``a`` ranks strictly ahead of ``b``, written out directly."""
     if a.value is not None and (b.value is None or a.value > b.value):
         return True
-    if a.value != b.value or tie_break == "shared":
+    if a.value != b.value or tie_break == "shared" or a.reached_at is None:
         return False
-    return a.reached_at is not None and (b.reached_at is None or a.reached_at < b.reached_at)
+    if b.reached_at is None or a.reached_at < b.reached_at:
+        return True
+    if a.reached_at > b.reached_at:
+        return False
+    return (a.reaching_event or "", a.external_id) < (b.reaching_event or "", b.external_id)
+
+
+@given(standings_lists)
+def test_first_to_reach_never_shares_a_rank_among_those_who_scored(
+    items: list[scoring.Standing],
+) -> None:
+    ranks = [r.rank for r in scoring.rank(items, "first_to_reach") if r.standing.reached_at]
+    assert len(ranks) == len(set(ranks))
 
 
 @given(standings_lists, tie_breaks)
@@ -120,21 +177,26 @@ def test_ranks_do_not_depend_on_the_order_standings_come_in(
     assert scoring.rank(shuffled, tie_break) == scoring.rank(items, tie_break)
 
 
-changes = st.lists(st.tuples(st.integers(0, 12), values, reached, st.booleans()), max_size=60)
+changes = st.lists(
+    st.tuples(st.integers(0, 12), values, reached, events, st.booleans()), max_size=60
+)
 
 
 @given(changes, tie_breaks)
 def test_a_live_board_agrees_with_ranking_from_scratch(
-    steps: list[tuple[int, int | None, int | None, bool]], tie_break: scoring.TieBreak
+    steps: list[tuple[int, int | None, int | None, str | None, bool]],
+    tie_break: scoring.TieBreak,
 ) -> None:
     board = scoring.Board(tie_break)
     current: dict[int, scoring.Standing] = {}
-    for subject, value, when, drop in steps:
+    for subject, value, when, event, drop in steps:
         if drop:
             board.drop([subject])
             current.pop(subject, None)
         else:
-            current[subject] = standing(subject, value, when)
+            current[subject] = standing(
+                subject, value, when, event=event, external_id=f"p{99 - subject}"
+            )
             board.put([current[subject]])
         expected = scoring.rank(current.values(), tie_break)
         assert board.ranked() == expected

@@ -667,8 +667,9 @@ class Contest(Base):
 
 
 class ContestEntry(Base):
-    """A participant taking part in a contest: their score, target and when they reached
-    the score (the arrival of the last deal or activity that counts)."""
+    """A participant taking part in a contest: their score, target, and when and with which
+    event they reached the score (the last deal or activity that counts, by its own date
+    or its arrival, as the contest says)."""
 
     __tablename__ = "contest_entries"
     __table_args__ = (Index(None, "contest_id", "team_id"),)
@@ -683,6 +684,7 @@ class ContestEntry(Base):
     score: Mapped[Any] = mapped_column(Numeric, server_default="0")
     target: Mapped[Any] = mapped_column(Numeric)
     reached_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reaching_event: Mapped[str | None] = mapped_column(Text)
 
 
 class ContestStanding(Base):
@@ -700,6 +702,7 @@ class ContestStanding(Base):
     value: Mapped[Any] = mapped_column(Numeric)
     reached_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     members: Mapped[int] = mapped_column(Integer, server_default="1")
+    reaching_event: Mapped[str | None] = mapped_column(Text)
     day_rank: Mapped[int | None] = mapped_column(Integer)
     final_rank: Mapped[int | None] = mapped_column(Integer)
 

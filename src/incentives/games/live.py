@@ -101,12 +101,7 @@ _HEAD = (
 
 
 def _rows_sql(scope: str, some: bool) -> str:
-    names = "teams" if scope == "teams" else "participants"
-    return (
-        "SELECT s.subject_id, s.score, s.target, s.value, s.reached_at, s.members, s.day_rank,"
-        f" n.external_id, n.name FROM contest_standings s JOIN {names} n ON n.id = s.subject_id"
-        " WHERE s.contest_id = $1" + (" AND s.subject_id = ANY($2::bigint[])" if some else "")
-    )
+    return standings.standings_sql(scope, some, "s.day_rank", "n.name")
 
 
 async def load_board(conn: asyncpg.Connection, contest_id: int) -> LiveBoard | None:

@@ -68,12 +68,26 @@ class Target(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     period: str
 
 
+# Who goes first on equal values: whoever reached the value first, or nobody (a shared rank).
+TieBreak = Literal["first_to_reach", "shared"]
+# What "reached first" is measured on: the event's own date (a deal's close date, an
+# activity's time) or when the server received it.
+ReachedBy = Literal["event", "received"]
+
+
 class Ranking(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """What is ranked, and who goes first on equal values."""
 
     basis: Literal["score", "percent_of_target"] = "score"
     target: Target | None = None
-    tie_break: Literal["first_to_reach", "shared"] = "first_to_reach"
+    tie_break: TieBreak = "first_to_reach"
+    # None (left out): ``received``; kept apart so that giving it with ``shared`` is refused.
+    reached_by: ReachedBy | None = None
+
+    @property
+    def reached_on(self) -> ReachedBy:
+        """What reaching a score first is measured on (``received`` unless told)."""
+        return self.reached_by or "received"
 
 
 class Prize(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -281,6 +295,10 @@ def _check_contest(contest: Contest) -> Iterator[Problem]:
             yield Problem("ranking.target.measure", "not a measure key")
         if not _PERIOD.match(ranking.target.period):
             yield Problem("ranking.target.period", "a period label: 2026, 2026-Q1 or 2026-03")
+    if ranking.reached_by is not None and ranking.tie_break == "shared":
+        yield Problem(
+            "ranking.reached_by", "only with tie_break: first_to_reach; shared ranks do not use it"
+        )
     yield from _check_prizes(contest)
 
 

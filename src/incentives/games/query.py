@@ -26,6 +26,7 @@ from incentives.games.model import (
     Contest,
     DealTrigger,
     PointsScore,
+    ReachedBy,
     TotalScore,
 )
 
@@ -213,19 +214,29 @@ def _start(first: dt.date, last: dt.date, scoped: bool) -> tuple[Params, str | N
 
 
 def entries_query(contest: Contest, *, scoped: bool) -> Query:
-    """The query computing a contest's entries (participant, team, score, when it was
-    reached, target): everyone's, or (``scoped``) only the given people's."""
+    """The query computing a contest's entries (participant, team, score, when and with
+    which event it was reached, target): everyone's, or (``scoped``) only the given people's."""
     window = contest.window
     params, people = _start(window.from_, window.to, scoped)
     day, day_at = params.add(None, "date"), len(params.values) - 1
-    currency = None if contest.currency is None else params.add(contest.currency, "text")
+    rules = _rules(contest)
+    # Only deals are converted: a parameter no part refers to would make the query fail
+    # (an activity contest has a currency for its cash prizes).
+    currency = None
+    if contest.currency is not None and any(rule[0] == "deals" for rule in rules):
+        currency = params.add(contest.currency, "text")
     amount = None
     if currency is not None and contest.currency is not None:
         amount = converted_amount(contest.currency, currency)
-    parts = [_score_part(rule, params, SPAN, people, currency, amount) for rule in _rules(contest)]
+    on = contest.ranking.reached_on
+    parts = [_score_part(rule, params, SPAN, people, currency, amount, on) for rule in rules]
+    # The reaching event is the last that counts, by time and then by external id, in
+    # code-point order ("C") as the board sorts it.
     scores = (
         "SELECT participant_id, sum(value) AS score,"
-        " max(at) FILTER (WHERE value > 0) AS reached_at"
+        " max(at) FILTER (WHERE value > 0) AS reached_at,"
+        ' (array_agg(event ORDER BY at DESC, event COLLATE "C" DESC)'
+        " FILTER (WHERE value > 0))[1] AS reaching_event"
         f" FROM ({' UNION ALL '.join(parts)}) v WHERE value IS NOT NULL GROUP BY participant_id"
     )
     eligible = _eligible(contest, params, people, day)
@@ -233,6 +244,7 @@ def entries_query(contest: Contest, *, scoped: bool) -> Query:
     sql = (
         f"WITH eligible AS ({eligible}), scores AS ({scores})"
         " SELECT e.participant_id, e.team_id, coalesce(s.score, 0) AS score, s.reached_at,"
+        " s.reaching_event,"
         f" {target} AS target FROM eligible e LEFT JOIN scores s USING (participant_id)"
     )
     return Query(sql, tuple(params.values), 2 if scoped else None, day_at)
@@ -264,6 +276,14 @@ def _rules(contest: Contest) -> list[Rule]:
     return [(r.source, r.points, "points", r.where) for r in score.per]
 
 
+# When an event reached its score. A deal has only a close date: the start of that day (UTC).
+_DEAL_AT: dict[ReachedBy, str] = {
+    "event": "(d.close_date::timestamp AT TIME ZONE 'UTC')",
+    "received": "d.updated_at",
+}
+_ACTIVITY_AT: dict[ReachedBy, str] = {"event": "a.occurred_at", "received": "a.updated_at"}
+
+
 def _score_part(
     rule: Rule,
     params: Params,
@@ -271,8 +291,10 @@ def _score_part(
     people: str | None,
     currency_param: str | None,
     amount: str | None,
+    on: ReachedBy,
 ) -> str:
-    """One rule's contributions: participant, value and arrival time of each event."""
+    """One rule's contributions: participant, value, time (its own, or its arrival: ``on``)
+    and external id of each event."""
     source, points, aggregate, where = rule
     # Points are added as a parameter only when they are used: placeholders are numbered.
     each = params.add(points, "numeric") if aggregate == "points" else ""
@@ -283,16 +305,16 @@ def _score_part(
             test = condition_sql(where, "deals", _deal_column(amount), params)
         fx = "" if currency_param is None else fx_join(currency_param)
         return (
-            f"SELECT c.participant_id, {value[aggregate]} AS value, d.updated_at AS at"
-            f" FROM {deal_credits(span, people)} {fx} WHERE {test}"
+            f"SELECT c.participant_id, {value[aggregate]} AS value, {_DEAL_AT[on]} AS at,"
+            f" d.external_id AS event FROM {deal_credits(span, people)} {fx} WHERE {test}"
         )
     value = {"sum": "a.quantity", "count": "1::numeric", "points": f"{each} * a.quantity"}
     test = "true"
     if where is not None:
         test = condition_sql(where, "activities", _activity_column, params)
     return (
-        f"SELECT a.participant_id, {value[aggregate]} AS value, a.updated_at AS at"
-        f" FROM {activities_in(span, people)} AND {test}"
+        f"SELECT a.participant_id, {value[aggregate]} AS value, {_ACTIVITY_AT[on]} AS at,"
+        f" a.external_id AS event FROM {activities_in(span, people)} AND {test}"
     )
 
 

@@ -4,8 +4,11 @@ An entry is a participant's score (and target); a standing is what the contest r
 participant, or their team (its members' scores summed or averaged). The ranking value is
 the score, or the score as a fraction of the target (the handicap that lets anyone win).
 Higher values rank first; without a value (percent of target with no target) last. On
-equal values, whoever reached the score first ranks first (``first_to_reach``), or both
-share the rank (``shared``). Ranks are competition ranks: 1, 1, 3.
+equal values, ``first_to_reach`` ranks first whoever reached the score first, then the one
+whose reaching event has the smaller external id, then the subject with the smaller
+external id, so that nobody who has scored shares a rank; with ``shared`` equal values
+share a competition rank (1, 1, 3). Subjects who have reached nothing share a rank either
+way. Every board, page and final rank is ordered by ``sort_key``.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from typing import Literal
 import msgspec
 
 from incentives.games.model import Prize
+from incentives.games.model import TieBreak as TieBreak  # named here by ranking's callers
 
-TieBreak = Literal["first_to_reach", "shared"]
 Basis = Literal["score", "percent_of_target"]
 # Percent of target is kept as a fraction to 1e-8 (0.000001%), team averages to 1e-6.
 PERCENT_PLACES = Decimal("1e-8")
@@ -29,21 +32,23 @@ _NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 class Entry(msgspec.Struct, frozen=True, gc=False):
-    """A participant in a contest: score, target (None: none) and when they reached the
-    score (None while it is nothing)."""
+    """A participant in a contest: score, target (None: none), when they reached the score
+    and the external id of the event that reached it (both None while it is nothing)."""
 
     participant: int
     team: int | None
     score: Decimal
     target: Decimal | None
     reached_at: dt.datetime | None
+    reaching_event: str | None = None
 
 
 # Boards keep hundreds of thousands of standings for the life of a process: as Structs
 # untracked by the cyclic garbage collector (they hold no cycles), a full collection does
 # not walk them (it would take ~90 ms for 200,000 tracked objects, stalling readers).
 class Standing(msgspec.Struct, frozen=True, gc=False):
-    """A ranked subject (participant or team) and the value it is ranked on."""
+    """A ranked subject (participant or team) and the value it is ranked on; its external
+    id is the last tie-break (left empty on standings that are only written, not ranked)."""
 
     subject: int
     score: Decimal
@@ -51,6 +56,8 @@ class Standing(msgspec.Struct, frozen=True, gc=False):
     value: Decimal | None
     reached_at: dt.datetime | None
     members: int = 1
+    reaching_event: str | None = None
+    external_id: str = ""
 
     @property
     def percent(self) -> Decimal | None:
@@ -84,6 +91,7 @@ def individual(entry: Entry, basis: Basis) -> Standing:
         entry.target,
         _value(entry.score, entry.target, basis),
         entry.reached_at,
+        reaching_event=entry.reaching_event,
     )
 
 
@@ -91,8 +99,8 @@ def team(
     team_id: int, members: Sequence[Entry], combine: Literal["sum", "average"], basis: Basis
 ) -> Standing:
     """A team's standing from its members' entries: their scores (and the targets of those
-    who have one) summed, or averaged over the members; reached when its last member
-    reached their score."""
+    who have one) summed, or averaged over the members; reached when (and with the event
+    with which) its last member reached their score."""
     count = len(members)
     score = sum((m.score for m in members), Decimal(0))
     targets = [m.target for m in members if m.target is not None]
@@ -101,9 +109,16 @@ def team(
         score = (score / count).quantize(AVERAGE_PLACES, rounding=ROUND_HALF_UP)
         if target is not None:
             target = (target / count).quantize(AVERAGE_PLACES, rounding=ROUND_HALF_UP)
-    reached = [m.reached_at for m in members if m.reached_at is not None]
+    reached = [(m.reached_at, m.reaching_event or "") for m in members if m.reached_at is not None]
+    last_at, last_event = max(reached, default=(None, None))
     return Standing(
-        team_id, score, target, _value(score, target, basis), max(reached, default=None), count
+        team_id,
+        score,
+        target,
+        _value(score, target, basis),
+        last_at,
+        count,
+        reaching_event=last_event,
     )
 
 
@@ -124,24 +139,32 @@ def standings(
     return [team(t, members, combine, basis) for t, members in by_team.items()]
 
 
-Key = tuple[bool, Decimal, bool, dt.datetime, int]
+Key = tuple[bool, Decimal, bool, dt.datetime, str, str, int]
 
 
 def sort_key(standing: Standing) -> Key:
-    """Board order: value (highest first, none last), then who reached it first, then id."""
+    """Board order: value (highest first, none last), then who reached it first, then the
+    external ids of the reaching event and of the subject, then the id."""
     value, reached = standing.value, standing.reached_at
     return (
         value is None,
         -(value or Decimal(0)),
         reached is None,
         reached or _NEVER,
+        standing.reaching_event or "",
+        standing.external_id,
         standing.subject,
     )
 
 
 def rank_prefix(standing: Standing, tie_break: TieBreak) -> tuple[object, ...]:
-    """The part of the board order that separates ranks under the tie-break rule."""
-    return sort_key(standing)[: 4 if tie_break == "first_to_reach" else 2]
+    """The part of the board order that separates ranks under the tie-break rule: the
+    value alone when shared; the whole order when first to reach, except among those who
+    have reached nothing (there is no first among them)."""
+    key = sort_key(standing)
+    if tie_break == "shared":
+        return key[:2]
+    return key if standing.reached_at is not None else key[:4]
 
 
 def rank(items: Iterable[Standing], tie_break: TieBreak) -> list[Ranked]:

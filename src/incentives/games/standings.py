@@ -111,19 +111,20 @@ def reference_day(contest: Contest, today: dt.date) -> dt.date:
 
 
 _ENTRIES = (
-    "SELECT participant_id, team_id, score, target, reached_at FROM contest_entries"
-    " WHERE contest_id = $1"
+    "SELECT participant_id, team_id, score, target, reached_at, reaching_event"
+    " FROM contest_entries WHERE contest_id = $1"
 )
 
 
 def _entry(row: asyncpg.Record) -> scoring.Entry:
     return scoring.Entry(
-        row["participant_id"], row["team_id"], row["score"], row["target"], row["reached_at"]
+        row["participant_id"],
+        row["team_id"],
+        row["score"],
+        row["target"],
+        row["reached_at"],
+        row["reaching_event"],
     )
-
-
-def _same(a: scoring.Entry, b: scoring.Entry) -> bool:
-    return (a.team, a.score, a.target, a.reached_at) == (b.team, b.score, b.target, b.reached_at)
 
 
 async def refresh(
@@ -139,6 +140,7 @@ async def refresh(
     if query is None:
         query = _QUERIES[query_key] = entries_query(contest, scoped=scoped)
     day = reference_day(contest, today)
+    received = contest.ranking.reached_on == "received"
     args = query.args(sorted(people or ()), day)
     fresh = [_entry(r) for r in await conn.fetch(query.sql, *args)]
     # Two statements rather than "$2 IS NULL OR …": a prepared statement's generic plan
@@ -153,12 +155,13 @@ async def refresh(
     teams: set[int | None] = set()  # on both sides of a change
     for entry in fresh:
         old = before.pop(entry.participant, None)
-        if old is not None and old.score == entry.score:
-            # The score did not move, so neither did the moment it was reached.
-            entry = scoring.Entry(
-                entry.participant, entry.team, entry.score, entry.target, old.reached_at
+        if old is not None and old.score == entry.score and received:
+            # The score did not move, so neither did the moment it was reached (an event's
+            # own date is part of the data and is taken as it now stands).
+            entry = msgspec.structs.replace(
+                entry, reached_at=old.reached_at, reaching_event=old.reaching_event
             )
-        if old is None or not _same(old, entry):
+        if old is None or old != entry:
             changed.append(entry)
             teams |= {entry.team, None if old is None else old.team}
     gone = list(before.values())
@@ -201,16 +204,19 @@ async def _write_entries(
     if changed:
         await conn.execute(
             "INSERT INTO contest_entries (contest_id, participant_id, team_id, score, target,"
-            " reached_at) SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::numeric[],"
-            " $5::numeric[], $6::timestamptz[]) ON CONFLICT (contest_id, participant_id)"
+            " reached_at, reaching_event) SELECT $1, * FROM unnest($2::bigint[],"
+            " $3::bigint[], $4::numeric[], $5::numeric[], $6::timestamptz[], $7::text[])"
+            " ON CONFLICT (contest_id, participant_id)"
             " DO UPDATE SET team_id = EXCLUDED.team_id, score = EXCLUDED.score,"
-            " target = EXCLUDED.target, reached_at = EXCLUDED.reached_at",
+            " target = EXCLUDED.target, reached_at = EXCLUDED.reached_at,"
+            " reaching_event = EXCLUDED.reaching_event",
             contest_id,
             [e.participant for e in changed],
             [e.team for e in changed],
             [e.score for e in changed],
             [e.target for e in changed],
             [e.reached_at for e in changed],
+            [e.reaching_event for e in changed],
         )
 
 
@@ -232,11 +238,12 @@ async def _write_standings(
     if standings:
         await conn.execute(
             "INSERT INTO contest_standings (contest_id, subject_id, score, target, value,"
-            " reached_at, members) SELECT $1, * FROM unnest($2::bigint[], $3::numeric[],"
-            " $4::numeric[], $5::numeric[], $6::timestamptz[], $7::int[])"
-            " ON CONFLICT (contest_id, subject_id) DO UPDATE SET score = EXCLUDED.score,"
-            " target = EXCLUDED.target, value = EXCLUDED.value,"
-            " reached_at = EXCLUDED.reached_at, members = EXCLUDED.members",
+            " reached_at, members, reaching_event) SELECT $1, * FROM unnest($2::bigint[],"
+            " $3::numeric[], $4::numeric[], $5::numeric[], $6::timestamptz[], $7::int[],"
+            " $8::text[]) ON CONFLICT (contest_id, subject_id) DO UPDATE SET"
+            " score = EXCLUDED.score, target = EXCLUDED.target, value = EXCLUDED.value,"
+            " reached_at = EXCLUDED.reached_at, members = EXCLUDED.members,"
+            " reaching_event = EXCLUDED.reaching_event",
             contest_id,
             [s.subject for s in standings],
             [s.score for s in standings],
@@ -244,11 +251,12 @@ async def _write_standings(
             [s.value for s in standings],
             [s.reached_at for s in standings],
             [s.members for s in standings],
+            [s.reaching_event for s in standings],
         )
 
 
 def standing_of(row: asyncpg.Record) -> scoring.Standing:
-    """A ``contest_standings`` row as a standing."""
+    """A ``contest_standings`` row, with its subject's ``external_id``, as a standing."""
     return scoring.Standing(
         row["subject_id"],
         row["score"],
@@ -256,16 +264,28 @@ def standing_of(row: asyncpg.Record) -> scoring.Standing:
         row["value"],
         row["reached_at"],
         row["members"],
+        row["reaching_event"],
+        row["external_id"],
+    )
+
+
+def standings_sql(scope: str, some: bool, *more: str) -> str:
+    """The query of a contest's standings ($1), or of some subjects' ($2), with what
+    ``standing_of`` reads and ``more`` columns (``s``: the standing, ``n``: the subject)."""
+    names = "teams" if scope == "teams" else "participants"
+    columns = ", ".join(
+        ("s.subject_id, s.score, s.target, s.value, s.reached_at, s.members", *more)
+    )
+    return (
+        f"SELECT {columns}, s.reaching_event, n.external_id FROM contest_standings s"
+        f" JOIN {names} n ON n.id = s.subject_id WHERE s.contest_id = $1"
+        + (" AND s.subject_id = ANY($2::bigint[])" if some else "")
     )
 
 
 async def ranked(conn: asyncpg.Connection, game: Stored) -> list[scoring.Ranked]:
     """The contest's whole board as stored, ranked."""
-    rows = await conn.fetch(
-        "SELECT subject_id, score, target, value, reached_at, members FROM contest_standings"
-        " WHERE contest_id = $1",
-        game.id,
-    )
+    rows = await conn.fetch(standings_sql(game.contest.scope, False), game.id)
     return scoring.rank(map(standing_of, rows), game.contest.ranking.tie_break)
 
 
