@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Literal, Protocol
 
 import msgspec
 import numpy as np
 import numpy.typing as npt
+
+# What a cap is: the plan's ``cap: {amount: ...}`` or ``cap: {multiple_of_target: ...}``.
+CapBasis = Literal["amount", "multiple_of_target"]
 
 
 class TierStep(msgspec.Struct, frozen=True):
@@ -56,6 +59,12 @@ class Trace(msgspec.Struct, frozen=True):
     gate_met: bool | None = None
     cap: Decimal | None = None
     before_cap: Decimal | None = None
+    # What a cap is worked out from (None: a trace from before it was recorded): a fixed
+    # amount, or a multiple of the annual target incentive pro rata to the months covered.
+    cap_basis: CapBasis | None = None
+    cap_multiple: Decimal | None = None
+    cap_target: Decimal | None = None
+    cap_months: int | None = None
     unrounded: Decimal | None = None
     rounding: str = "half_up"
     year_to_date: Decimal | None = None
@@ -63,6 +72,8 @@ class Trace(msgspec.Struct, frozen=True):
     deals: tuple[str, ...] = ()
     draw: Decimal | None = None
     draw_balance: Decimal | None = None
+    # A SPIFF's qualifying deals by credited share: (share, how many deals), largest first.
+    shares: tuple[tuple[Decimal, int], ...] = ()
     note: str = ""
 
 
