@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from incentives.engine.credit_trace import credits_behind
 from incentives.engine.decode import Plan
 from incentives.engine.evaluate import evaluate
 from incentives.engine.explain import explain
@@ -68,7 +69,11 @@ def simulate_command(args: argparse.Namespace) -> int:
         if not mine:
             print(f"error: no results for participant {args.explain!r}", file=sys.stderr)
             return 1
-        print("\n\n".join(explain(r, result.credits(r.participant_id, r.period)) for r in mine))
+        print(
+            "\n\n".join(
+                explain(r, credits_behind(result, plan, r.participant_id, r.period)) for r in mine
+            )
+        )
         return 0
     if args.format == "json":
         print(json.dumps(evaluation_json(result), indent=2))
