@@ -19,6 +19,7 @@ from incentives.calc.traces import (
     SHAPES,
     BonusTrace,
     CapBasis,
+    DrawRecoveryRule,
     PlanCapTrace,
     RateTrace,
     Rounding,
@@ -31,7 +32,7 @@ from incentives.calc.traces import (
 from incentives.db.connection import driver_of
 from incentives.demo.commands import load
 from incentives.engine.evaluate import evaluate
-from incentives.engine.plan import Cap, CommissionPlan, Component, TieredComponent
+from incentives.engine.plan import Cap, CommissionPlan, Component, DrawRecovery, TieredComponent
 from incentives.engine.records import Deal, Participant, Quota
 from incentives.engine.results import CapBasis as EngineCapBasis
 from incentives.engine.results import Trace
@@ -74,13 +75,14 @@ def test_every_kind_has_a_shape_and_every_component_a_kind() -> None:
     assert tags <= set(TraceKind)
 
 
-def test_rounding_and_tier_methods_are_the_plans() -> None:
+def test_rounding_tier_methods_and_draw_recovery_are_the_plans() -> None:
     plan = get_type_hints(CommissionPlan)
     assert set(Rounding) == set(get_args(plan["rounding"]))
     tiers = get_type_hints(TieredComponent)
     methods = {f"{m} on {on}" for m in get_args(tiers["method"]) for on in get_args(tiers["on"])}
     assert set(TierMethod) == methods
     assert set(CapBasis) == set(get_args(EngineCapBasis)) == set(Cap.__struct_fields__)
+    assert set(DrawRecoveryRule) == set(get_args(DrawRecovery))
 
 
 # -- what the demo makes --------------------------------------------------------------

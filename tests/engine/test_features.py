@@ -9,24 +9,9 @@ import pytest
 from incentives.engine.evaluate import evaluate
 from incentives.engine.records import Assignment, Deal, FxRate, Participant, Quota, Split
 from incentives.engine.tables import InputError, Inputs
-from tests.engine.builders import d, simple_plan
+from tests.engine.builders import ANN, BOOKINGS, FLAT, d, deal, simple_plan
 
-ANN = Participant("ann", "Ann", d("2025-01-01"), target_incentive=4_000_000)
-BOOKINGS = """
-measures:
-  - {key: bookings, name: Bookings, source: deals, aggregate: sum, quota: true}
-"""
 QUOTA = Quota("ann", "2026-Q1", "bookings", 10_000_000)  # 100,000.00
-
-
-def deal(deal_id: str, amount: int, **kw: object) -> Deal:
-    fields: dict[str, object] = {
-        "owner_id": "ann",
-        "currency": "USD",
-        "close_date": d("2026-02-01"),
-    }
-    fields.update(kw)
-    return Deal(deal_id, amount=amount, **fields)  # type: ignore[arg-type]
 
 
 def total(body: str, deals: list[Deal], period: str = "2026-Q1", **rows: object) -> int:
@@ -202,12 +187,6 @@ components:
     result = evaluate(plan, Inputs.from_rows([ANN], deals)).result("ann", "2026-Q1")
     assert result.measure("big").value == 2
     assert result.total == 20_000
-
-
-FLAT = """
-components:
-  - {key: c, name: Commission, type: rate, measure: bookings, rate: 10%}
-"""
 
 
 def test_currency_conversion_uses_latest_rate_on_or_before_close() -> None:

@@ -218,6 +218,27 @@ def test_caps_and_draws(tmp_path: Path) -> None:
     ]
 
 
+def test_draw_options_are_checked(tmp_path: Path) -> None:
+    text = GOOD + (
+        "draw: {amount: 6000, recoverable: false, recovery: full, counts_from: plan_start,"
+        " until: 2025-12-31}\n"
+    )
+    assert problems(tmp_path, text) == [
+        ("draw.counts_from", "says where for_periods count from, but there is none"),
+        ("draw.until", "is before the plan starts, so the draw would never pay"),
+        ("draw.recovery", "only a recoverable draw is recovered"),
+    ]
+    path = tmp_path / "ae.yaml"
+    path.write_text(GOOD + "draw: {amount: 6000, recoverable: true, recovery: all}\n")
+    assert [str(p) for p in read_plan(path)[1]] == [
+        f"{path}: draw.recovery: must be one of: excess_over_draw, full (got 'all')"
+    ]
+    counted = GOOD + "draw: {amount: 6000, recoverable: true, for_periods: 2, counts_from: hire}\n"
+    assert problems(tmp_path, counted) == [
+        ("draw.counts_from", "must be one of: participant_start, plan_start (got 'hire')"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("kind", "message"),
     [

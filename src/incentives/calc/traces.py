@@ -57,6 +57,14 @@ class CapBasis(enum.StrEnum):
     MULTIPLE_OF_TARGET = "multiple_of_target"
 
 
+class DrawRecoveryRule(enum.StrEnum):
+    """How a recoverable draw's balance is repaid: from pay above the draw while it runs,
+    or from all earnings before any new top-up."""
+
+    EXCESS_OVER_DRAW = "excess_over_draw"
+    FULL = "full"
+
+
 class TierMethod(enum.StrEnum):
     """How a tiered component applies its rates, and what its tiers are bands of."""
 
@@ -234,6 +242,31 @@ class _Draw(_Shape, frozen=True, kw_only=True):
     draw_balance: Annotated[
         Exact, Meta(description="What is left to recover of earlier top-ups after this line.")
     ]
+    # Defaults for the traces stored before these were recorded.
+    draw_through: (
+        Annotated[
+            str,
+            Meta(description="The last period the draw covers; null: it has no end date."),
+        ]
+        | None
+    ) = None
+    draw_open_ended: (
+        Annotated[
+            bool,
+            Meta(
+                description="Whether the draw pays every period (neither for_periods nor"
+                " until); null in traces stored before this was recorded."
+            ),
+        ]
+        | None
+    ) = None
+    recovery: (
+        Annotated[
+            DrawRecoveryRule,
+            Meta(description="How the balance is recovered; null: the draw is not recoverable."),
+        ]
+        | None
+    ) = None
 
 
 class DrawTrace(_Draw, frozen=True, kw_only=True, tag=TraceKind.DRAW.value):

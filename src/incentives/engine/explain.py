@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from incentives.engine.money import exponent, from_minor
+from incentives.engine.plan import DrawRecovery
 from incentives.engine.results import Credit, Line, MeasureResult, Result, TierStep, Trace
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -179,8 +180,8 @@ def _explain_line(line: Line, measures: dict[str, MeasureResult], currency: str)
         out.append(f"Cancelled within the clawback window: {', '.join(trace.deals)}.")
     if trace.kind == "draw" and trace.draw is not None:
         out.append(
-            f"Your guaranteed minimum is {money(trace.draw, currency)}; this tops your pay up"
-            " to it."
+            f"Your guaranteed minimum is {money(trace.draw, currency)}{_draw_end(trace)};"
+            " this tops your pay up to it."
             + (
                 f" Still to be recovered: {money(trace.draw_balance, currency)}."
                 if trace.draw_balance
@@ -189,8 +190,8 @@ def _explain_line(line: Line, measures: dict[str, MeasureResult], currency: str)
         )
     if trace.kind == "draw_recovery" and trace.draw_balance is not None:
         out.append(
-            f"Recovers part of earlier guaranteed pay; still to recover:"
-            f" {money(trace.draw_balance, currency)}."
+            f"Recovers part of earlier guaranteed pay{_RECOVERED_FROM[trace.recovery]};"
+            f" still to recover: {money(trace.draw_balance, currency)}."
         )
     out.extend(_rounding(line, currency))
     if trace.note:
@@ -250,6 +251,21 @@ def _explain_spiff(step: TierStep, shares: Sequence[tuple[Decimal, int]], curren
         for share, n in shares
     ]
     return f"{counted} ({', '.join(parts)}: {_number(step.base)} deals' worth) {each}"
+
+
+# What a recovery is taken from, by the plan's rule (unsaid in traces stored before it was).
+_RECOVERED_FROM: dict[DrawRecovery | None, str] = {
+    "excess_over_draw": " from your pay above the guaranteed minimum while it runs",
+    "full": " from your earnings, before any new top-up",
+    None: "",
+}
+
+
+def _draw_end(trace: Trace) -> str:
+    """When the draw ends, as the end of a sentence (empty when the trace does not say)."""
+    if trace.draw_through is not None:
+        return f" through {trace.draw_through}"
+    return " with no end date" if trace.draw_open_ended else ""
 
 
 def _explain_step(

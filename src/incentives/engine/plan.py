@@ -212,13 +212,41 @@ class Crediting(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     rollup_levels: Count = 0
 
 
+# How a recoverable draw's balance is repaid: from pay above the draw while it runs
+# (today's rule, the default), or from all earnings before any new top-up.
+DrawRecovery = Literal["excess_over_draw", "full"]
+# Where a draw's ``for_periods`` count from.
+DrawCountsFrom = Literal["participant_start", "plan_start"]
+
+
 class Draw(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """A guaranteed minimum per period."""
+    """A guaranteed minimum per period, for ``for_periods`` periods counted from
+    ``counts_from`` and for periods starting on or before ``until`` (either, both or
+    neither). ``recovery`` is None when the file leaves it out: ``recovery_rule`` is the
+    rule that applies."""
 
     amount: Amount
     recoverable: bool
     for_periods: Count | None = None
     max_recovery_per_period: Amount | None = None
+    recovery: DrawRecovery | None = None
+    counts_from: DrawCountsFrom | None = None
+    until: dt.date | None = None
+
+    @property
+    def recovery_rule(self) -> DrawRecovery:
+        """How the balance is recovered (``excess_over_draw`` unless the plan says)."""
+        return self.recovery or "excess_over_draw"
+
+    @property
+    def counted_from(self) -> DrawCountsFrom:
+        """Where ``for_periods`` count from (``participant_start`` unless the plan says)."""
+        return self.counts_from or "participant_start"
+
+    @property
+    def open_ended(self) -> bool:
+        """Whether the draw pays every period: neither ``for_periods`` nor ``until``."""
+        return self.for_periods is None and self.until is None
 
 
 class Clawback(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

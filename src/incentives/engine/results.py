@@ -16,6 +16,8 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
+from incentives.engine.plan import DrawRecovery
+
 # What a cap is: the plan's ``cap: {amount: ...}`` or ``cap: {multiple_of_target: ...}``.
 CapBasis = Literal["amount", "multiple_of_target"]
 
@@ -74,6 +76,11 @@ class Trace(msgspec.Struct, frozen=True):
     draw_balance: Decimal | None = None
     # A SPIFF's qualifying deals by credited share: (share, how many deals), largest first.
     shares: tuple[tuple[Decimal, int], ...] = ()
+    # The draw's lines: the last period it covers (None: no end), whether it has no end
+    # (None: a trace from before this was recorded) and how its balance is recovered.
+    draw_through: str | None = None
+    draw_open_ended: bool | None = None
+    recovery: DrawRecovery | None = None
     note: str = ""
 
 

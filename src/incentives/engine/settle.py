@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
@@ -22,6 +21,7 @@ import numpy.typing as npt
 
 from incentives.engine.aggregate import GroupSums
 from incentives.engine.basis import Target, spiff_shares
+from incentives.engine.draws import Draws
 from incentives.engine.measures import Aggregation, MeasureSpec, spiff_measure
 from incentives.engine.money import exponent
 from incentives.engine.periods import Period, period_containing
@@ -46,8 +46,9 @@ Describe = Callable[[int], Fields]
 _ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
 _ZERO, _ONE = Decimal(0), Decimal(1)
 
-# Keys of the adjustment lines (listed in validate.ADJUSTMENT_KEYS, which components avoid).
-CAP_LINE, CLAWBACK_LINE, DRAW_LINE, RECOVERY_LINE = "plan_cap", "clawback", "draw", "draw_recovery"
+# Keys of the adjustment lines (listed in validate.ADJUSTMENT_KEYS, which components avoid;
+# the draw's are in engine/draws.py).
+CAP_LINE, CLAWBACK_LINE = "plan_cap", "clawback"
 
 
 class _RateClass(NamedTuple):
@@ -542,41 +543,6 @@ class Settlement:
 
         return earned, fields
 
-    # -- draw ----------------------------------------------------------------------------
-
-    def _draw(self, since_start: int, earned: int, balance: int) -> tuple[list[Line], int]:
-        """The draw's top-up or recovery for a period ``since_start`` periods after the
-        participant's first."""
-        draw = self.plan.draw
-        if draw is None:
-            return [], balance
-        amount = int(draw.amount * self.unit)
-        applies = since_start >= 0 and (draw.for_periods is None or since_start < draw.for_periods)
-        lines: list[Line] = []
-        floor = amount if applies else 0
-        if applies and earned < amount:
-            top_up = amount - earned
-            balance += top_up if draw.recoverable else 0
-            trace = Trace(
-                kind="draw",
-                draw=self._major(Decimal(amount)),
-                draw_balance=self._major(Decimal(balance)),
-            )
-            lines.append(self._line(DRAW_LINE, "Draw", top_up, trace))
-        elif balance > 0 and earned > floor:
-            limit = earned - floor
-            if draw.max_recovery_per_period is not None:
-                limit = min(limit, int(draw.max_recovery_per_period * self.unit))
-            recovered = min(balance, limit)
-            balance -= recovered
-            trace = Trace(
-                kind="draw_recovery",
-                draw=self._major(Decimal(amount)),
-                draw_balance=self._major(Decimal(balance)),
-            )
-            lines.append(self._line(RECOVERY_LINE, "Draw recovery", -recovered, trace))
-        return lines, balance
-
 
 class _Groups(NamedTuple):
     """Integer sums by (point, group), sorted by point then group."""
@@ -663,23 +629,6 @@ class _Walk:
         self.clawbacks = clawbacks
         self.multiplied = multiplied
 
-    def _since_start(self) -> list[int]:
-        """Per point, how many periods after the participant's first period it is."""
-        s = self.s
-        starts: dict[int, int] = {}
-        for day in np.unique(s.people.start_day[self.person]).tolist():
-            first = period_containing(
-                date.fromordinal(day), s.plan.period, s.plan.fiscal_year_starts
-            ).start
-            starts[day] = first.year * 12 + first.month - 1
-        schedule = [(p.start.year * 12 + p.start.month - 1, p.months) for p in s.schedule]
-        return [
-            (schedule[k][0] - starts[day]) // schedule[k][1]
-            for day, k in zip(
-                s.people.start_day[self.person].tolist(), self.k.tolist(), strict=True
-            )
-        ]
-
     def _measures(self, i: int) -> tuple[MeasureResult, ...]:
         s, windows = self.s, self.windows
         out = []
@@ -717,7 +666,8 @@ class _Walk:
         lines_of = list(zip(keys, paid.amounts, paid.describe or (), strict=True))
         claws = np.searchsorted(self.clawbacks.at, np.arange(len(self.person) + 1)).tolist()
         close, after = self.clawbacks.close.tolist(), self.clawbacks.after
-        since_start = self._since_start() if plan.draw is not None else []
+        draws = None if plan.draw is None else Draws(plan, plan.draw, s.unit)
+        start_days = [] if draws is None else s.people.start_day[self.person].tolist()
         quota_specs = [spec for spec in s.specs if spec.key in self.windows.quotas]
         results: list[Result] = []
         previous = -1
@@ -757,8 +707,9 @@ class _Walk:
                     unrounded=s._major(Decimal(change)),
                 )
                 lines.append(s._line(CLAWBACK_LINE, "Clawback of cancelled deals", change, trace))
-            if plan.draw is not None:
-                draw_lines, balance = s._draw(since_start[i], sum(x.amount for x in lines), balance)
+            if draws is not None:
+                earned = sum(x.amount for x in lines)
+                draw_lines, balance = draws.settle(start_days[i], period, earned, balance)
                 lines.extend(draw_lines)
             lines = [line for line in lines if line.amount != 0]
             label = self.windows.labels[i]

@@ -22,6 +22,7 @@ from incentives.engine.plan import (
     CommissionPlan,
     Component,
     Condition,
+    Draw,
     Measure,
     RateComponent,
     SpiffComponent,
@@ -141,24 +142,33 @@ def _check_cap_draw_clawback(plan: CommissionPlan) -> Iterator[Problem]:
     if plan.cap is not None:
         yield from _check_cap(plan.cap, "cap", plan.payout_currency)
     if plan.draw is not None:
-        yield from _check_money(
-            plan.draw.amount, "draw.amount", plan.payout_currency, positive=True
-        )
-        if plan.draw.for_periods is not None and plan.draw.for_periods < 1:
-            yield Problem("draw.for_periods", "must be 1 or more (or left out for every period)")
-        if plan.draw.max_recovery_per_period is not None:
-            if not plan.draw.recoverable:
-                yield Problem(
-                    "draw.max_recovery_per_period", "only a recoverable draw is recovered"
-                )
-            yield from _check_money(
-                plan.draw.max_recovery_per_period,
-                "draw.max_recovery_per_period",
-                plan.payout_currency,
-                positive=True,
-            )
+        yield from _check_draw(plan.draw, plan)
     if plan.clawback is not None and not 1 <= plan.clawback.within_days <= MAX_CLAWBACK_DAYS:
         yield Problem("clawback.within_days", f"must be between 1 and {MAX_CLAWBACK_DAYS}")
+
+
+def _check_draw(draw: Draw, plan: CommissionPlan) -> Iterator[Problem]:
+    yield from _check_money(draw.amount, "draw.amount", plan.payout_currency, positive=True)
+    if draw.for_periods is not None and draw.for_periods < 1:
+        yield Problem("draw.for_periods", "must be 1 or more (or left out for every period)")
+    if draw.counts_from is not None and draw.for_periods is None:
+        yield Problem("draw.counts_from", "says where for_periods count from, but there is none")
+    if draw.until is not None and draw.until < plan.effective.from_:
+        yield Problem("draw.until", "is before the plan starts, so the draw would never pay")
+    if not draw.recoverable:
+        for given, name in (
+            (draw.recovery, "recovery"),
+            (draw.max_recovery_per_period, "max_recovery_per_period"),
+        ):
+            if given is not None:
+                yield Problem(f"draw.{name}", "only a recoverable draw is recovered")
+    if draw.max_recovery_per_period is not None:
+        yield from _check_money(
+            draw.max_recovery_per_period,
+            "draw.max_recovery_per_period",
+            plan.payout_currency,
+            positive=True,
+        )
 
 
 def _check_crediting(plan: CommissionPlan) -> Iterator[Problem]:

@@ -34,6 +34,7 @@ from incentives.ingest.csv_formats import CrmAmount, Format, FormatError, Parse,
 from incentives.ingest.csv_messages import friendly
 from incentives.ingest.items import ITEM_KEYS, KINDS, convert_items
 from incentives.ingest.problems import BatchRejected, ItemProblem
+from incentives.ingest.rules import repeated_key
 from incentives.ingest.service import IngestResult, ingest
 from incentives.ingest.touched import Touched
 from incentives.ingest.warnings import IngestWarning, PlansInForce
@@ -359,9 +360,7 @@ async def _check_repeats(
     raise ImportFailed(
         "the file names a key more than once; nothing was imported",
         [
-            RowProblem(
-                line, plan.column_of.get(field), f"{shown(key)!r} is already on line {first[key]}"
-            )
+            RowProblem(line, plan.column_of.get(field), repeated_key(shown(key), first[key]))
             for key, line in repeated
         ],
     )

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import asyncpg
 
+from incentives.ingest.rules import unknown_participant
+
 
 class Directory:
     """Participant ids by external id; optionally also by e-mail or exact name.
@@ -26,7 +28,7 @@ class Directory:
         """A message for a reference that did not resolve."""
         if ref in self.ambiguous:
             return f"{ref!r} names more than one participant; use the external id"
-        return f"unknown participant {ref!r}"
+        return unknown_participant(ref)
 
     @classmethod
     async def load(

@@ -6,7 +6,6 @@ The caller owns the transaction: the API wraps one batch, the CSV import a whole
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
@@ -17,10 +16,9 @@ import msgspec
 
 from incentives import metrics
 from incentives.audit import log as audit
-from incentives.engine.money import MoneyError, is_known_currency, to_minor
-from incentives.ingest import locks
+from incentives.ingest import locks, rules
 from incentives.ingest import upsert as up
-from incentives.ingest.hierarchy import Line, cycles_closed
+from incentives.ingest.hierarchy import cycles_closed
 from incentives.ingest.history import record_deal_history
 from incentives.ingest.items import (
     KINDS,
@@ -158,7 +156,7 @@ class _Check:
         seen = Counter(keys)
         for index, (key, item) in enumerate(zip(keys, items, strict=True)):
             if seen[key] > 1:
-                self.add(index, item, field, "appears more than once in the batch")
+                self.add(index, item, field, rules.REPEATED_IN_BATCH)
 
     def participant(
         self, directory: Directory, index: int, item: Item, field: str, ref: str
@@ -168,6 +166,10 @@ class _Check:
             self.add(index, item, field, directory.why_unresolved(ref))
         return found
 
+    def add_all(self, index: int, item: Item, problems: list[rules.Problem]) -> None:
+        for field, message in problems:
+            self.add(index, item, field, message)
+
     def raise_if_any(self) -> None:
         if self.problems:
             raise BatchRejected(self.problems)
@@ -176,17 +178,9 @@ class _Check:
 def _money(
     check: _Check, index: int, item: Item, amount: Decimal, currency: str, field: str = "amount"
 ) -> int:
-    if not is_known_currency(currency):
-        check.add(index, item, "currency", f"unknown currency {currency!r}")
-        return 0
-    if amount < 0:
-        check.add(index, item, field, "must not be negative")
-        return 0
-    try:
-        return to_minor(amount, currency)
-    except MoneyError as exc:
-        check.add(index, item, field, str(exc))
-        return 0
+    minor, problems = rules.money(amount, currency, field)
+    check.add_all(index, item, problems)
+    return minor
 
 
 async def _participants(
@@ -194,12 +188,7 @@ async def _participants(
 ) -> up.Outcome:
     check.duplicates([i.external_id for i in items], items, "external_id")
     for index, item in enumerate(items):
-        if not is_known_currency(item.currency):
-            check.add(index, item, "currency", f"unknown currency {item.currency!r}")
-        if item.start_date and item.end_date and item.end_date < item.start_date:
-            check.add(index, item, "end_date", "is before start_date")
-        if item.email is not None and "@" not in item.email:
-            check.add(index, item, "email", "is not an e-mail address")
+        check.add_all(index, item, rules.participant_problems(item))
     check.raise_if_any()
     rows = [
         {
@@ -215,27 +204,16 @@ async def _participants(
     return await up.upsert(conn, PARTICIPANTS, rows)
 
 
-Span = tuple[Any, dt.date, dt.date | None]  # (who, valid_from, valid_to), both inclusive
-
-
 def _check_overlaps(
-    check: _Check, items: Sequence[Item], incoming: list[Span], stored: list[Span], what: str
+    check: _Check,
+    items: Sequence[Item],
+    incoming: list[rules.Span],
+    stored: list[rules.Span],
+    what: str,
 ) -> None:
-    """Refuse items whose range overlaps another of the same ``who`` after the batch applies.
-
-    Stored spans with the same ``who`` and ``valid_from`` as an incoming one are replaced.
-    """
-    ranges: dict[Any, dict[dt.date, dt.date | None]] = {}
-    for who, start, end in [*stored, *incoming]:
-        ranges.setdefault(who, {})[start] = end
-    for index, (who, start, end) in enumerate(incoming):
-        ordered = sorted(ranges[who].items())
-        for a, b in itertools.pairwise(ordered):
-            if (a[1] is None or a[1] >= b[0]) and (start, end) in (a, b):
-                other = b if (start, end) == a else a
-                until = other[1].isoformat() if other[1] else "open end"
-                message = f"overlaps the {what} from {other[0].isoformat()} to {until}"
-                check.add(index, items[index], "valid_from", message)
+    """Refuse items whose range overlaps another of the same ``who`` after the batch applies."""
+    for index, message in rules.overlaps(incoming, stored, what):
+        check.add(index, items[index], "valid_from", message)
     check.raise_if_any()
 
 
@@ -254,10 +232,7 @@ async def _assignments(
             if item.manager
             else None
         )
-        if item.valid_to is not None and item.valid_to < item.valid_from:
-            check.add(index, item, "valid_to", "is before valid_from")
-        if pid is not None and pid == mid:
-            check.add(index, item, "manager", "a participant cannot manage themselves")
+        check.add_all(index, item, rules.assignment_problems(item))
         rows.append(
             {
                 "participant_id": pid,
@@ -282,10 +257,11 @@ async def _assignments(
         "assignment",
     )
     lines = [
-        Line(r["participant_id"], r["valid_from"], r["valid_to"], r["manager_id"]) for r in rows
+        rules.Line(r["participant_id"], r["valid_from"], r["valid_to"], r["manager_id"])
+        for r in rows
     ]
     for index, cycle in await cycles_closed(conn, lines):
-        check.add(index, items[index], "manager", f"makes a management cycle: {cycle}")
+        check.add(index, items[index], "manager", cycle)
     check.raise_if_any()
 
     teams = await team_ids(conn, {i.team: i.team_name or i.team for i in items if i.team})
@@ -315,28 +291,15 @@ async def _deals(
     for index, item in enumerate(items):
         owner = check.participant(directory, index, item, "owner", item.owner)
         amount = _money(check, index, item, item.amount, item.currency)
-        if item.cancel_date is not None:
-            if item.status != "cancelled":
-                check.add(index, item, "cancel_date", "is only for cancelled deals")
-            elif item.cancel_date < item.close_date:
-                check.add(index, item, "cancel_date", "is before close_date")
+        check.add_all(index, item, rules.deal_problems(item))
         splits: list[tuple[int, Decimal]] = []
-        if item.splits:
-            total = sum((s.percent for s in item.splits), Decimal(0))
-            if total != 100:
-                check.add(index, item, "splits", f"percentages sum to {total}, not 100")
-            for n, split in enumerate(item.splits):
-                pid = check.participant(
-                    directory, index, item, f"splits[{n}].participant", split.participant
-                )
-                places = -int(split.percent.as_tuple().exponent)
-                if not 0 < split.percent <= 100 or places > 4:
-                    message = "must be above 0 and at most 100, with at most 4 decimals"
-                    check.add(index, item, f"splits[{n}].percent", message)
-                if pid is not None:
-                    splits.append((pid, split.percent))
-            if len({p for p, _ in splits}) != len(splits):
-                check.add(index, item, "splits", "names a participant more than once")
+        for n, split in enumerate(item.splits or ()):
+            pid = check.participant(
+                directory, index, item, f"splits[{n}].participant", split.participant
+            )
+            if pid is not None:
+                splits.append((pid, split.percent))
+        check.add_all(index, item, rules.split_participants_problems([p for p, _ in splits]))
         # A single 100% split to the owner is the same as no split.
         if splits == [(owner, Decimal(100))]:
             splits = []
@@ -401,8 +364,7 @@ async def _activities(
     rows: list[up.Row] = []
     for index, item in enumerate(items):
         pid = check.participant(directory, index, item, "participant", item.participant)
-        if item.quantity < 0:
-            check.add(index, item, "quantity", "must not be negative")
+        check.add_all(index, item, rules.activity_problems(item))
         rows.append(
             {
                 "external_id": item.external_id,
@@ -483,8 +445,7 @@ async def _quotas(
     rows: list[up.Row] = []
     for index, item in enumerate(items):
         pid = check.participant(directory, index, item, "participant", item.participant)
-        if item.amount < 0 or -int(item.amount.as_tuple().exponent) > 4:
-            check.add(index, item, "amount", "must be zero or more, with at most 4 decimals")
+        check.add_all(index, item, rules.quota_problems(item))
         rows.append(
             {
                 "participant_id": pid,
@@ -502,13 +463,7 @@ async def _fx_rates(
     conn: asyncpg.Connection, items: list[FxRateItem], check: _Check, by_person: bool
 ) -> up.Outcome:
     for index, item in enumerate(items):
-        for field, code in (("currency", item.currency), ("to_currency", item.to_currency)):
-            if not is_known_currency(code):
-                check.add(index, item, field, f"unknown currency {code!r}")
-        if item.rate <= 0:
-            check.add(index, item, "rate", "must be above zero")
-        if item.currency == item.to_currency:
-            check.add(index, item, "to_currency", "is the same currency")
+        check.add_all(index, item, rules.fx_rate_problems(item))
     check.duplicates([(i.currency, i.to_currency, i.date) for i in items], items, "date")
     check.raise_if_any()
     rows = [

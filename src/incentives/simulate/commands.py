@@ -50,33 +50,34 @@ def _evaluate(plan: Plan, inputs: Inputs, period: str | None) -> Evaluation:
 
 
 def simulate_command(args: argparse.Namespace) -> int:
-    """Run a simulation; exit 1 with a message naming the problem on bad input."""
+    """Run a simulation; exit 1 with a message naming the problem on bad input.
+
+    Notes (quota rows left out) go to stderr, so stdout holds only the result."""
+    notes: list[str] = []
     try:
         plan = load_plan(args.plan)
-        inputs = load_inputs(args.data, plan)
-        result = _evaluate(plan, inputs, args.period)
+        result = _evaluate(plan, load_inputs(args.data, plan, notes), args.period)
         if args.compare is not None:
             other_plan = load_plan(args.compare)
-            other = _evaluate(other_plan, load_inputs(args.data, other_plan), args.period)
+            other = _evaluate(other_plan, load_inputs(args.data, other_plan, notes), args.period)
             data = comparison(result, other)
-            print(json.dumps(data, indent=2) if args.format == "json" else comparison_table(data))
-            return 0
+            output = json.dumps(data, indent=2) if args.format == "json" else comparison_table(data)
+        elif args.explain is not None:
+            mine = [r for r in result.results if r.participant_id == args.explain]
+            if not mine:
+                print(f"error: no results for participant {args.explain!r}", file=sys.stderr)
+                return 1
+            output = "\n\n".join(
+                explain(r, credits_behind(result, plan, r.participant_id, r.period)) for r in mine
+            )
+        elif args.format == "json":
+            output = json.dumps(evaluation_json(result), indent=2)
+        else:
+            output = evaluation_table(result)
     except (PlanFileError, DataError, InputError, PeriodError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if args.explain is not None:
-        mine = [r for r in result.results if r.participant_id == args.explain]
-        if not mine:
-            print(f"error: no results for participant {args.explain!r}", file=sys.stderr)
-            return 1
-        print(
-            "\n\n".join(
-                explain(r, credits_behind(result, plan, r.participant_id, r.period)) for r in mine
-            )
-        )
-        return 0
-    if args.format == "json":
-        print(json.dumps(evaluation_json(result), indent=2))
-    else:
-        print(evaluation_table(result))
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(output)
     return 0
