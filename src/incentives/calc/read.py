@@ -300,7 +300,8 @@ async def explanation(
         if said is not None
         else await conn.fetch(
             "SELECT d.external_id, d.close_date, c.source, c.share, c.amount, d.amount_minor,"
-            " d.currency, v.external_id AS via, d.product, d.status, d.attributes"
+            " d.currency, v.external_id AS via, d.product, d.status, d.attributes,"
+            " d.cancel_date"
             " FROM credit_rows c JOIN deals d ON d.id = c.deal_id"
             " LEFT JOIN participants v ON v.id = c.via_id"
             " WHERE c.participant_id = $1 AND c.plan_key = $2 AND c.period = ANY($3::text[])"
@@ -344,6 +345,7 @@ async def explanation(
             deal_amount=from_minor(c["amount_minor"], c["currency"]),
             fx_rate=None,
             fx_rate_date=None,
+            cancel_date=c["cancel_date"],
         )
         for c in credits
     ]

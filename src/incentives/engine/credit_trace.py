@@ -114,6 +114,7 @@ class CreditLookup:
             _currency, fx_day, fx_rate = converted.rates[rate_row]
             fx_date = dt.date.fromordinal(fx_day)
         via = int(credits.via[row])
+        cancelled = int(deals.cancel_day[deal])
         return Credit(
             deal_id=str(deals.ids[deal]),
             close_date=dt.date.fromordinal(int(deals.close_day[deal])),
@@ -125,4 +126,5 @@ class CreditLookup:
             deal_amount=Decimal(int(deals.amount[deal])).scaleb(-exponent(currency)),
             fx_rate=fx_rate,
             fx_rate_date=fx_date,
+            cancel_date=dt.date.fromordinal(cancelled) if cancelled else None,
         )

@@ -143,6 +143,8 @@ def _explain_credit(credit: Credit, currency: str) -> str:
             f", converted from {money(credit.deal_amount, credit.deal_currency)} at"
             f" {credit.fx_rate} (rate of {credit.fx_rate_date.isoformat()})"
         )
+    if credit.cancel_date is not None:
+        text += f"; cancelled {credit.cancel_date.isoformat()}"
     return text
 
 

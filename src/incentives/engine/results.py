@@ -107,6 +107,9 @@ class Credit(msgspec.Struct, frozen=True):
     deal_amount: Decimal
     fx_rate: Decimal | None
     fx_rate_date: dt.date | None
+    # When the deal was cancelled, if it was (whether that takes its credit back depends
+    # on the plan's clawback window).
+    cancel_date: dt.date | None = None
 
 
 class UnpaidDeal(msgspec.Struct, frozen=True):
