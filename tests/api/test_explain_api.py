@@ -84,3 +84,26 @@ async def test_a_year_to_date_line_lists_the_deals_of_the_year_so_far(
         ]
     )
     assert [d["deal"] for d in explained.json()["deals"]] == ["D-1", "D-2", "D-6"]
+
+
+async def test_a_cancelled_deal_says_when(client: Client, world: Headers) -> None:
+    # The flat plan has no clawback, so the cancelled deal keeps its credit.
+    await post_deal(
+        client,
+        world["integration"],
+        "D-7",
+        "rep-1",
+        "100",
+        "2026-02-20",
+        status="cancelled",
+        cancel_date="2026-03-01",
+    )
+    run = await client.post(
+        "/api/v1/calc-runs", json={"period": "2026-Q1"}, headers=world["finance"]
+    )
+    assert run.json()["status"] == "succeeded", run.text
+    explained = await client.get("/api/v1/me/earnings/flat:2026-Q1:1/explain", headers=world["rep"])
+    assert (
+        "  D-7 closed 2026-02-20: $100.00; cancelled 2026-03-01"
+        in explained.json()["text"].splitlines()
+    )
