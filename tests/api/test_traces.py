@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.calc.traces import (
     SHAPES,
     BonusTrace,
+    CapBasis,
     DrawRecoveryRule,
     PlanCapTrace,
     RateTrace,
@@ -31,8 +32,9 @@ from incentives.calc.traces import (
 from incentives.db.connection import driver_of
 from incentives.demo.commands import load
 from incentives.engine.evaluate import evaluate
-from incentives.engine.plan import CommissionPlan, Component, DrawRecovery, TieredComponent
+from incentives.engine.plan import Cap, CommissionPlan, Component, DrawRecovery, TieredComponent
 from incentives.engine.records import Deal, Participant, Quota
+from incentives.engine.results import CapBasis as EngineCapBasis
 from incentives.engine.results import Trace
 from incentives.engine.tables import Inputs
 from tests.api.conftest import Client
@@ -79,6 +81,7 @@ def test_rounding_tier_methods_and_draw_recovery_are_the_plans() -> None:
     tiers = get_type_hints(TieredComponent)
     methods = {f"{m} on {on}" for m in get_args(tiers["method"]) for on in get_args(tiers["on"])}
     assert set(TierMethod) == methods
+    assert set(CapBasis) == set(get_args(EngineCapBasis)) == set(Cap.__struct_fields__)
     assert set(DrawRecoveryRule) == set(get_args(DrawRecovery))
 
 
@@ -153,7 +156,11 @@ def test_a_plan_cap_holds_back_what_the_year_to_date_total_exceeds(
     # Q2, year to date: 9,000 (capped from 11,000) + 1,200 + 1,000 + 200 = 11,400.
     cap = year_to_date[("ann", "2026-Q2")]["plan_cap"]
     assert cap == PlanCapTrace(
-        cap="10000", before_cap="11400", year_to_date="-1400", previously_paid="0"
+        cap="10000",
+        before_cap="11400",
+        cap_basis=CapBasis.AMOUNT,
+        year_to_date="-1400",
+        previously_paid="0",
     )
 
 
@@ -177,6 +184,8 @@ def test_component_lines_carry_the_year_so_far_and_what_it_paid(
     ]
     assert isinstance(bonus, BonusTrace) and bonus.milestones == [("1", "1000", True)]
     assert isinstance(spiff, SpiffTrace) and spiff.steps[0].base == "2"
+    assert spiff.shares == [("1", 2)]  # both of Ann's deals, in full
+    assert rate.cap_basis is CapBasis.AMOUNT and rate.cap_multiple is None
 
 
 def test_a_gate_missed_on_the_year_so_far_takes_back_what_it_paid(

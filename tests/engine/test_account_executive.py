@@ -107,14 +107,21 @@ def test_explanation_in_plain_words(evaluation: Evaluation) -> None:
     result = evaluation.result("ae-ann", "2026-Q1")
     text = explain(result, evaluation.credits("ae-ann", "2026-Q1"))
     assert (
-        "You closed $179,000.00 of Bookings against a quota of $100,000.00 (179.0% attainment)."
-        in text
-    )
-    assert "The first $100,000.00 (0.0% to 100.0% of quota) earned 8%: $8,000.00." in text
-    assert "The next $50,000.00 (100.0% to 150.0% of quota) earned 12%: $6,000.00." in text
+        "You are credited $179,000.00 of Bookings (from $159,000.00 of deals closed, split"
+        " deals at your share) against a quota of $100,000.00 (179.0% attainment)."
+    ) in text
+    assert "The first $100,000.00 (up to 100% of quota) earned 8%: $8,000.00." in text
+    assert "The next $50,000.00 (100% to 150% of quota) earned 12%: $6,000.00." in text
+    assert (
+        "The next $29,000.00 (150% of quota and above, where you reached 179.0%) earned 15%:"
+        " $4,350.00."
+    ) in text
     assert "$40,000.00 of it counts 1.5 times, as $60,000.00." in text
     assert "D-1006 closed 2026-03-30: $24,000.00 (40% split)" in text
-    assert "2.4 qualifying deal(s), your share, at $500.00 each: $1,200.00." in text
+    assert (
+        "3 qualifying deals (2 in full, 1 at a 40% share: 2.4 deals' worth) at $500.00 each:"
+        " $1,200.00."
+    ) in text
     assert "Total for 2026-Q1: $19,550.00" in text
 
 

@@ -87,6 +87,22 @@ def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Total for 2026-Q1: $6,000.00" in out
 
 
+def test_explain_a_year_to_date_plan_with_the_deals_of_the_year(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan = str(PLANS / "annual-quarterly-trueup.yaml")
+    code, out, _ = run(capsys, "simulate", plan, "--data", str(EXAMPLE_DATA), "--explain", "ae-bob")
+    assert code == 0
+    _q1, q2 = out.strip().split("\n\n")
+    # Q2's year-to-date measure holds Q1's deal too, so its deals do.
+    assert q2.splitlines()[1:5] == [
+        "You closed $75,000.00 of Bookings year to date.",
+        "Deals credited to you:",
+        "  D-1004 closed 2026-03-05: $30,000.00",
+        "  D-1009 closed 2026-05-20: $45,000.00",
+    ]
+
+
 def test_compare(capsys: pytest.CaptureFixture[str]) -> None:
     other = str(PLANS / "annual-quarterly-trueup.yaml")
     code, out, _ = run(

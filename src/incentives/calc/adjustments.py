@@ -231,6 +231,20 @@ def _note(
     return text
 
 
+def adjustment_words(trace: AdjustmentTrace, currency: str) -> list[str]:
+    """An adjustment line explained: the closed period it adjusts, what that period paid
+    and what it comes to now, and each deal whose credit to it changed."""
+    paid, now = Decimal(trace.paid), Decimal(trace.now)
+    out = [
+        f"{trace.adjusts} is closed: it paid {money(paid, currency)} for this and now comes to"
+        f" {money(now, currency)}; the difference, {money(now - paid, currency)}, is paid here."
+    ]
+    if trace.changes:
+        out.append(f"Deals whose credit to {trace.adjusts} changed:")
+        out.extend(f"  {_change_text(c, currency)}" for c in trace.changes)
+    return out
+
+
 def _change_text(change: DealChange, currency: str) -> str:
     before, after = change.before, change.after
     if after is None:

@@ -13,10 +13,12 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from incentives.calc.adjustments import adjustment_words
 from incentives.calc.credited import credited_deal
-from incentives.calc.traces import TracedBy, line_trace
+from incentives.calc.traces import AdjustmentTrace, TracedBy, line_trace
 from incentives.db.limits import INTEGER_MAX, as_number
 from incentives.db.paging import fetch_page
+from incentives.engine.credit_trace import measured_periods
 from incentives.engine.explain import explain
 from incentives.engine.money import exponent, format_minor, from_minor
 from incentives.engine.pacing import money_text, weights
@@ -285,16 +287,29 @@ async def explanation(
     )
     if head is None or line is None:
         return None
-    credits = await conn.fetch(
-        "SELECT d.external_id, d.close_date, c.source, c.share, c.amount, d.amount_minor,"
-        " d.currency, v.external_id AS via, d.product, d.status, d.attributes"
-        " FROM credit_rows c JOIN deals d ON d.id = c.deal_id"
-        " LEFT JOIN participants v ON v.id = c.via_id"
-        " WHERE c.participant_id = $1 AND c.plan_key = $2 AND c.period = $3"
-        " ORDER BY d.close_date, d.external_id",
-        participant_id,
-        plan,
-        period,
+    found = await plans_in_period(conn, period)
+    the_plan = None if found is None else found[1].get(plan)
+    shaped = line_trace(line["trace"])
+    # An adjustment is told by the closed period it adjusts and the deals whose credit to
+    # it changed, not by this period's measures and deals.
+    said = (
+        adjustment_words(shaped, head["currency"]) if isinstance(shaped, AdjustmentTrace) else None
+    )
+    credits = (
+        []
+        if said is not None
+        else await conn.fetch(
+            "SELECT d.external_id, d.close_date, c.source, c.share, c.amount, d.amount_minor,"
+            " d.currency, v.external_id AS via, d.product, d.status, d.attributes,"
+            " d.cancel_date"
+            " FROM credit_rows c JOIN deals d ON d.id = c.deal_id"
+            " LEFT JOIN participants v ON v.id = c.via_id"
+            " WHERE c.participant_id = $1 AND c.plan_key = $2 AND c.period = ANY($3::text[])"
+            " ORDER BY d.close_date, d.external_id",
+            participant_id,
+            plan,
+            [period] if the_plan is None else measured_periods(the_plan, period),
+        )
     )
     measures = tuple(msgspec.convert(m, MeasureResult, strict=False) for m in head["measures"])
     the_line = msgspec.convert(
@@ -313,9 +328,9 @@ async def explanation(
         participant_name=head["name"],
         period=period,
         currency=head["currency"],
-        measures=measures,
+        measures=() if said is not None else measures,
         lines=(the_line,),
-        total=line["amount_minor"],
+        total=head["total_minor"],
         notes=tuple(head["notes"]),
     )
     deals = [
@@ -330,13 +345,17 @@ async def explanation(
             deal_amount=from_minor(c["amount_minor"], c["currency"]),
             fx_rate=None,
             fx_rate_date=None,
+            cancel_date=c["cancel_date"],
         )
         for c in credits
     ]
-    factors = await _weights(conn, plan, period, line["trace"].get("measure"), credits)
+    said = (
+        adjustment_words(shaped, head["currency"]) if isinstance(shaped, AdjustmentTrace) else None
+    )
+    factors = _weights(the_plan, line["trace"].get("measure"), credits)
     return Explanation(
         line=_line_view(line),
-        text=explain(result, deals),
+        text=explain(result, deals, only=the_line, said=said),
         deals=[
             DealView(
                 deal=c["external_id"],
@@ -356,17 +375,11 @@ async def explanation(
     )
 
 
-async def _weights(
-    conn: asyncpg.Connection,
-    plan_key: str,
-    period: str,
-    measure_key: str | None,
-    credits: list[asyncpg.Record],
+def _weights(
+    plan: CommissionPlan | None, measure_key: str | None, credits: list[asyncpg.Record]
 ) -> list[Decimal | None]:
     """Per credit, its weight toward the line's measure (None: the line reads no measure
     or its plan version is no longer in force)."""
-    found = await plans_in_period(conn, period)
-    plan = None if found is None else found[1].get(plan_key)
     measure = next((m for m in plan.measures if m.key == measure_key), None) if plan else None
     if plan is None or measure is None:
         return [None] * len(credits)

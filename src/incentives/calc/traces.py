@@ -50,6 +50,13 @@ class Rounding(enum.StrEnum):
     DOWN = "down"
 
 
+class CapBasis(enum.StrEnum):
+    """What a cap is worked out from, as the plan states it."""
+
+    AMOUNT = "amount"
+    MULTIPLE_OF_TARGET = "multiple_of_target"
+
+
 class DrawRecoveryRule(enum.StrEnum):
     """How a recoverable draw's balance is repaid: from pay above the draw while it runs,
     or from all earnings before any new top-up."""
@@ -127,7 +134,25 @@ class _YearToDate(_Shape, frozen=True, kw_only=True):
     )
 
 
-class _Earned(_YearToDate, frozen=True, kw_only=True):
+class _Capped(_YearToDate, frozen=True, kw_only=True):
+    """A line a cap may hold, with what the cap is worked out from (null in traces from
+    before it was recorded, and without a cap)."""
+
+    cap_basis: (
+        Annotated[CapBasis, Meta(description="A fixed amount, or a multiple of the target.")] | None
+    ) = None
+    cap_multiple: (
+        Annotated[Exact, Meta(description="The multiple of the annual target incentive.")] | None
+    ) = None
+    cap_target: (
+        Annotated[Exact, Meta(description="The participant's annual target incentive.")] | None
+    ) = None
+    cap_months: (
+        Annotated[int, Meta(description="The months of twelve the cap is pro rata to.")] | None
+    ) = None
+
+
+class _Earned(_Capped, frozen=True, kw_only=True):
     """A component's line: what it earned, perhaps capped, then rounded."""
 
     unrounded: Annotated[Exact, Meta(description="The exact amount, after any cap, unrounded.")]
@@ -185,8 +210,16 @@ class BonusTrace(_Earned, frozen=True, kw_only=True, tag=TraceKind.BONUS.value):
 class SpiffTrace(_Stepped, frozen=True, kw_only=True, tag=TraceKind.SPIFF.value):
     """A SPIFF: an amount per qualifying deal, as one step whose base is the deal count."""
 
+    shares: Annotated[
+        list[tuple[Exact, int]],
+        Meta(
+            description="The qualifying deals by credited share: [share, how many deals],"
+            " largest share first (empty in traces from before it was recorded)."
+        ),
+    ] = []
 
-class PlanCapTrace(_YearToDate, frozen=True, kw_only=True, tag=TraceKind.PLAN_CAP.value):
+
+class PlanCapTrace(_Capped, frozen=True, kw_only=True, tag=TraceKind.PLAN_CAP.value):
     """The plan's cap on its components' total: what it holds back (zero if not reached)."""
 
     cap: Annotated[Exact, Meta(description="The plan's cap.")]

@@ -15,9 +15,34 @@ import numpy as np
 from incentives.engine.crediting import SOURCE_NAMES, Credits
 from incentives.engine.fx import Converted
 from incentives.engine.money import exponent
-from incentives.engine.periods import Period
-from incentives.engine.results import Credit, CreditRows
+from incentives.engine.periods import Period, parse_period, period_containing, periods_between
+from incentives.engine.plan import CommissionPlan
+from incentives.engine.results import Credit, CreditRows, Evaluation
 from incentives.engine.tables import SHARE_SCALE, Inputs, IntArray
+
+
+def measured_periods(plan: CommissionPlan, period: str) -> list[str]:
+    """The periods whose credit a result's measures hold: the period itself, or for a
+    year-to-date plan every period of its fiscal year up to it."""
+    if plan.true_up != "year_to_date":
+        return [period]
+    end = parse_period(period, plan.fiscal_year_starts)
+    year = period_containing(end.start, "year", plan.fiscal_year_starts)
+    return [
+        p.label for p in periods_between(year.start, end.end, plan.period, plan.fiscal_year_starts)
+    ]
+
+
+def credits_behind(
+    evaluation: Evaluation, plan: CommissionPlan, participant_id: str, period: str
+) -> tuple[Credit, ...]:
+    """The deal credits behind a participant's result for a period (the fiscal year's so
+    far, for a year-to-date plan), in period order."""
+    return tuple(
+        credit
+        for label in measured_periods(plan, period)
+        for credit in evaluation.credits(participant_id, label)
+    )
 
 
 class CreditLookup:
@@ -89,6 +114,7 @@ class CreditLookup:
             _currency, fx_day, fx_rate = converted.rates[rate_row]
             fx_date = dt.date.fromordinal(fx_day)
         via = int(credits.via[row])
+        cancelled = int(deals.cancel_day[deal])
         return Credit(
             deal_id=str(deals.ids[deal]),
             close_date=dt.date.fromordinal(int(deals.close_day[deal])),
@@ -100,4 +126,5 @@ class CreditLookup:
             deal_amount=Decimal(int(deals.amount[deal])).scaleb(-exponent(currency)),
             fx_rate=fx_rate,
             fx_rate_date=fx_date,
+            cancel_date=dt.date.fromordinal(cancelled) if cancelled else None,
         )

@@ -44,37 +44,51 @@ def _amount(measure: MeasureResult, value: Decimal, currency: str) -> str:
     return money(value, currency) if measure.is_money else _number(value)
 
 
-def explain(result: Result, credits: Sequence[Credit] = ()) -> str:
-    """Explain a participant's period: measures, every line and the total, in words."""
+def explain(
+    result: Result,
+    credits: Sequence[Credit] = (),
+    *,
+    only: Line | None = None,
+    said: Sequence[str] | None = None,
+) -> str:
+    """Explain a participant's period: measures, the deals behind them, every line and the
+    total, in words.
+
+    ``only``: explain that one of the result's lines, then the period's total
+    (``result.total``). ``said``: that line's words, for a line made outside the engine.
+    """
     currency = result.currency
     out = [f"{result.participant_name} ({result.participant_id}), {result.period}"]
     for measure in result.measures:
-        out.extend(_explain_measure(measure, currency))
+        out.extend(_explain_measure(measure, credits, currency))
     if credits:
         out.append("Deals credited to you:")
         out.extend(f"  {_explain_credit(c, currency)}" for c in credits)
     measures = {m.key: m for m in result.measures}
-    for line in result.lines:
+    for line in result.lines if only is None else (only,):
         out.append(f"{line.name}: {money(from_minor(line.amount, currency), currency)}")
-        out.extend(f"  {text}" for text in _explain_line(line, measures, currency))
+        words = _explain_line(line, measures, currency) if said is None else said
+        out.extend(f"  {text}" for text in words)
     out.extend(result.notes)
+    if only is not None:
+        out.append(f"This line: {money(from_minor(only.amount, currency), currency)}")
     out.append(f"Total for {result.period}: {money(from_minor(result.total, currency), currency)}")
     return "\n".join(out)
 
 
-def _explain_measure(measure: MeasureResult, currency: str) -> list[str]:
-    window = " year to date" if measure.year_to_date else ""
-    verb = "closed" if measure.is_money else "counted"
-    value = _amount(measure, measure.value, currency)
-    text = f"You {verb} {value} of {measure.name}{window}"
+def _people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count} people"
+
+
+def _explain_measure(measure: MeasureResult, credits: Sequence[Credit], currency: str) -> list[str]:
+    lines = [_credited(measure, credits, currency)]
     if measure.quota is not None and measure.attainment is not None:
-        text += (
+        lines[0] += (
             f" against a quota of {_amount(measure, measure.quota, currency)}"
             f" ({percent(measure.attainment)} attainment)."
         )
     else:
-        text += "."
-    lines = [text]
+        lines[0] += "."
     if measure.full_quota is not None and measure.days_active < measure.days_in_period:
         lines.append(
             f"  Your quota of {_amount(measure, measure.full_quota, currency)} is prorated: you"
@@ -86,6 +100,33 @@ def _explain_measure(measure: MeasureResult, currency: str) -> list[str]:
             f" as {_amount(measure, before * factor, currency)}."
         )
     return lines
+
+
+def _credited(measure: MeasureResult, credits: Sequence[Credit], currency: str) -> str:
+    """What the measure came to and where from: closed by the participant, or credited
+    (multipliers, split shares, rollup from the people below them)."""
+    value = _amount(measure, measure.value, currency)
+    subject = f"{value} of {measure.name}" + (" year to date" if measure.year_to_date else "")
+    uplift = sum((before * (factor - 1) for factor, before in measure.multiplied), Decimal(0))
+    closed = _amount(measure, measure.value - uplift, currency)
+    rolled = [c for c in credits if c.source == "rollup"]
+    people = _people(len({c.via for c in rolled}))
+    shared = any(c.share != 1 for c in credits if c.source != "rollup")
+    if rolled and len(rolled) == len(credits):
+        origin = f"from {closed} of deals, " if uplift else ""
+        return f"Your team's deals credit you {subject} ({origin}rolled up from {people})"
+    clauses = []
+    if uplift:
+        clauses.append(f"from {closed} of deals closed")
+    if shared:
+        clauses.append("split deals at your share")
+    if rolled:
+        team = sum((c.amount if measure.is_money else c.share for c in rolled), Decimal(0))
+        clauses.append(f"{_amount(measure, team, currency)} of it rolled up from {people}")
+    if not clauses:
+        return f"You {'closed' if measure.is_money else 'counted'} {subject}"
+    verb = "are credited" if measure.is_money else "are counted"
+    return f"You {verb} {subject} ({', '.join(clauses)})"
 
 
 def _explain_credit(credit: Credit, currency: str) -> str:
@@ -102,6 +143,8 @@ def _explain_credit(credit: Credit, currency: str) -> str:
             f", converted from {money(credit.deal_amount, credit.deal_currency)} at"
             f" {credit.fx_rate} (rate of {credit.fx_rate_date.isoformat()})"
         )
+    if credit.cancel_date is not None:
+        text += f"; cancelled {credit.cancel_date.isoformat()}"
     return text
 
 
@@ -113,14 +156,11 @@ def _explain_line(line: Line, measures: dict[str, MeasureResult], currency: str)
         state = "reached" if trace.gate_met else "not reached, so nothing is paid"
         out.append(f"Nothing is paid below {percent(trace.gate)} attainment: {state}.")
     if trace.kind == "spiff":
-        out.extend(
-            f"{_number(s.base)} qualifying deal(s), your share, at {money(s.rate, currency)}"
-            f" each: {money(s.earned, currency)}."
-            for s in trace.steps
-        )
+        out.extend(_explain_spiff(step, trace.shares, currency) for step in trace.steps)
     else:
+        last = len(trace.steps) - 1
         out.extend(
-            _explain_step(step, trace.method, measure, currency, first=i == 0)
+            _explain_step(step, trace.method, measure, currency, first=i == 0, last=i == last)
             for i, step in enumerate(trace.steps)
         )
     for attainment, amount, reached in trace.milestones:
@@ -130,7 +170,8 @@ def _explain_line(line: Line, measures: dict[str, MeasureResult], currency: str)
         )
     if trace.before_cap is not None and trace.cap is not None and trace.before_cap > trace.cap:
         out.append(
-            f"Earned {money(trace.before_cap, currency)}, capped at {money(trace.cap, currency)}."
+            f"Earned {money(trace.before_cap, currency)}, capped at {money(trace.cap, currency)}"
+            f"{_cap_basis(trace, currency)}."
         )
     if trace.year_to_date is not None and trace.previously_paid is not None:
         out.append(
@@ -154,11 +195,64 @@ def _explain_line(line: Line, measures: dict[str, MeasureResult], currency: str)
             f"Recovers part of earlier guaranteed pay{_RECOVERED_FROM[trace.recovery]};"
             f" still to recover: {money(trace.draw_balance, currency)}."
         )
-    if trace.unrounded is not None and trace.unrounded != from_minor(line.amount, currency):
-        out.append(f"Exactly {trace.unrounded:f}, rounded ({trace.rounding.replace('_', '-')}).")
+    out.extend(_rounding(line, currency))
     if trace.note:
         out.append(trace.note)
     return out
+
+
+def _rounding(line: Line, currency: str) -> list[str]:
+    """The exact amount behind a rounded one, only when rounding changed it: a
+    year-to-date line rounds the year's amount, of which the line is the difference."""
+    trace = line.trace
+    if trace.unrounded is None:
+        return []
+    to_date = trace.year_to_date
+    rounded = from_minor(line.amount, currency) if to_date is None else to_date
+    if trace.unrounded == rounded:
+        return []
+    what = "amount" if to_date is None else "year-to-date amount"
+    how = trace.rounding.replace("_", "-")
+    return [
+        f"The exact {what}, {trace.unrounded:f}, is rounded {how} to {money(rounded, currency)}."
+    ]
+
+
+_WINDOWS = {1: "the month", 3: "the quarter"}
+
+
+def _cap_basis(trace: Trace, currency: str) -> str:
+    """`` (a fixed cap)``, or what multiple of the target incentive the cap is."""
+    if trace.cap_basis == "amount":
+        return " (a fixed cap)"
+    if trace.cap_multiple is None or trace.cap_target is None or trace.cap_months is None:
+        return ""  # a trace from before caps recorded their basis
+    text = (
+        f" ({_number(trace.cap_multiple)} × your annual target incentive of"
+        f" {money(trace.cap_target, currency)}"
+    )
+    if trace.cap_months != 12:
+        window = "the year to date" if trace.year_to_date is not None else None
+        window = window or _WINDOWS.get(trace.cap_months, f"{trace.cap_months} months")
+        text += f", {trace.cap_months}/12 of it for {window}"
+    return text + ")"
+
+
+def _explain_spiff(step: TierStep, shares: Sequence[tuple[Decimal, int]], currency: str) -> str:
+    """Whole qualifying deals, and the credited shares behind their worth."""
+    each = f"at {money(step.rate, currency)} each: {money(step.earned, currency)}."
+    if not shares:
+        # A trace from before deals were counted by share: only their worth is known.
+        return f"{_number(step.base)} qualifying deals' worth {each}"
+    deals = sum(n for _, n in shares)
+    counted = f"{deals} qualifying deal{'' if deals == 1 else 's'}"
+    if all(share == 1 for share, _ in shares):
+        return f"{counted} {each}"
+    parts = [
+        f"{n} in full" if share == 1 else f"{n} at a {rate_text(share)} share"
+        for share, n in shares
+    ]
+    return f"{counted} ({', '.join(parts)}: {_number(step.base)} deals' worth) {each}"
 
 
 # What a recovery is taken from, by the plan's rule (unsaid in traces stored before it was).
@@ -177,7 +271,13 @@ def _draw_end(trace: Trace) -> str:
 
 
 def _explain_step(
-    step: TierStep, method: str | None, measure: MeasureResult | None, currency: str, *, first: bool
+    step: TierStep,
+    method: str | None,
+    measure: MeasureResult | None,
+    currency: str,
+    *,
+    first: bool,
+    last: bool,
 ) -> str:
     is_money = measure is None or measure.is_money
     base = money(step.base, currency) if is_money else _number(step.base)
@@ -185,23 +285,45 @@ def _explain_step(
     earned = money(step.earned, currency)
     if method is None:
         return f"{base} at {rate}: {earned}."
+    tier = _tier(step, method, measure, currency)
+    # Where the participant got to, within the tier they reached.
+    if last and measure is not None and (step.upper is None or measure.value < step.upper):
+        tier += f", where you reached {_reached(method, measure, currency)}"
     if method.startswith("retroactive"):
-        return f"All {base} is paid at the rate of the highest tier reached, {rate}: {earned}."
-    span = _span(step, method, measure, currency)
+        return (
+            f"All {base} is paid at the rate of the highest tier reached ({tier}), {rate}:"
+            f" {earned}."
+        )
     lead = "The first" if first else "The next"
-    return f"{lead} {base} ({span}) earned {rate}: {earned}."
+    return f"{lead} {base} ({tier}) earned {rate}: {earned}."
 
 
-def _span(step: TierStep, method: str, measure: MeasureResult | None, currency: str) -> str:
-    if method.endswith("attainment") and measure is not None and measure.quota:
-        low = percent(step.lower / measure.quota)
-        if step.upper is None:
-            return f"{low} of quota and above"
-        return f"{low} to {percent(step.upper / measure.quota)} of quota"
+def _on_attainment(method: str, measure: MeasureResult | None) -> bool:
+    return method.endswith("attainment") and measure is not None and bool(measure.quota)
+
+
+def _tier(step: TierStep, method: str, measure: MeasureResult | None, currency: str) -> str:
+    """The tier's bounds: ``up to 100% of quota``, ``100% to 150% of quota``, ``150% of
+    quota and above`` (or in amounts, for tiers on amount)."""
+    quota = measure.quota if measure is not None and _on_attainment(method, measure) else None
     is_money = measure is None or measure.is_money
-    fmt = (lambda v: money(v, currency)) if is_money else _number
-    return (
-        f"{fmt(step.lower)} and above"
-        if step.upper is None
-        else f"{fmt(step.lower)} to {fmt(step.upper)}"
-    )
+
+    def fmt(value: Decimal) -> str:
+        if quota is not None:
+            return rate_text(value / quota)
+        return money(value, currency) if is_money else _number(value)
+
+    unit = "" if quota is None else " of quota"
+    if step.upper is None:
+        return f"{fmt(step.lower)}{unit} and above"
+    if step.lower == 0:
+        return f"up to {fmt(step.upper)}{unit}"
+    return f"{fmt(step.lower)} to {fmt(step.upper)}{unit}"
+
+
+def _reached(method: str, measure: MeasureResult, currency: str) -> str:
+    """How far the participant got: their attainment, or the measure's value."""
+    window = " year to date" if measure.year_to_date else ""
+    if _on_attainment(method, measure) and measure.attainment is not None:
+        return f"{percent(measure.attainment)}{window}"
+    return f"{_amount(measure, measure.value, currency)}{window}"

@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Literal, Protocol
 
 import msgspec
 import numpy as np
 import numpy.typing as npt
 
 from incentives.engine.plan import DrawRecovery
+
+# What a cap is: the plan's ``cap: {amount: ...}`` or ``cap: {multiple_of_target: ...}``.
+CapBasis = Literal["amount", "multiple_of_target"]
 
 
 class TierStep(msgspec.Struct, frozen=True):
@@ -58,6 +61,12 @@ class Trace(msgspec.Struct, frozen=True):
     gate_met: bool | None = None
     cap: Decimal | None = None
     before_cap: Decimal | None = None
+    # What a cap is worked out from (None: a trace from before it was recorded): a fixed
+    # amount, or a multiple of the annual target incentive pro rata to the months covered.
+    cap_basis: CapBasis | None = None
+    cap_multiple: Decimal | None = None
+    cap_target: Decimal | None = None
+    cap_months: int | None = None
     unrounded: Decimal | None = None
     rounding: str = "half_up"
     year_to_date: Decimal | None = None
@@ -65,6 +74,8 @@ class Trace(msgspec.Struct, frozen=True):
     deals: tuple[str, ...] = ()
     draw: Decimal | None = None
     draw_balance: Decimal | None = None
+    # A SPIFF's qualifying deals by credited share: (share, how many deals), largest first.
+    shares: tuple[tuple[Decimal, int], ...] = ()
     # The draw's lines: the last period it covers (None: no end), whether it has no end
     # (None: a trace from before this was recorded) and how its balance is recovered.
     draw_through: str | None = None
@@ -96,6 +107,9 @@ class Credit(msgspec.Struct, frozen=True):
     deal_amount: Decimal
     fx_rate: Decimal | None
     fx_rate_date: dt.date | None
+    # When the deal was cancelled, if it was (whether that takes its credit back depends
+    # on the plan's clawback window).
+    cancel_date: dt.date | None = None
 
 
 class UnpaidDeal(msgspec.Struct, frozen=True):

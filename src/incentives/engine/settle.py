@@ -12,7 +12,7 @@ own (half-up unless the plan says otherwise), and a total is the sum of its roun
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from incentives.engine.aggregate import GroupSums
+from incentives.engine.basis import Target, spiff_shares
 from incentives.engine.draws import Draws
 from incentives.engine.measures import Aggregation, MeasureSpec, spiff_measure
 from incentives.engine.money import exponent
@@ -62,16 +63,18 @@ class _RateClass(NamedTuple):
 @dataclass(frozen=True, eq=False)
 class _Points:
     """Measure values per point (hidden spiff counts included), prorated quotas (None: no
-    quota), the target incentive for the window and, per component with deal rates, the
-    credit by rate in rate order."""
+    quota), the target incentive for the window (with the annual target and the months it
+    is pro rata to), per component with deal rates the credit by rate in rate order, and
+    per spiff its qualifying deals by share (main points only)."""
 
     values: dict[str, ObjArray]
     quotas: dict[str, ObjArray]
-    target: ObjArray
+    target: Target
     rate_classes: dict[str, list[_RateClass]]
+    shares: Mapping[str, Describe] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.target)
+        return len(self.target.window)
 
 
 @dataclass(frozen=True, eq=False)
@@ -206,7 +209,12 @@ class Settlement:
             for name, agg in self.aggregations.items()
             if agg.rates
         }
-        main = _Points(values, windows.quotas, windows.target, rate_classes)
+        shares = {
+            spec.key: spiff_shares(self.aggregations[spec.key].weights, *groups[spec.key])
+            for spec in self.specs
+            if spec.hidden
+        }
+        main = _Points(values, windows.quotas, windows.target, rate_classes, shares)
         paid = self._pay(main, explain=True)
         clawbacks = self._clawbacks(point_of, person, numerators, main)
         multiplied = {
@@ -294,7 +302,7 @@ class Settlement:
             else:
                 values[name] = agg.values(kept[0])
         quotas = {key: quota[base] for key, quota in main.quotas.items()}
-        points = _Points(values, quotas, main.target[base], rate_classes)
+        points = _Points(values, quotas, main.target.at(base), rate_classes)
         return _Clawbacks(at, close, self._pay(points, explain=False).total)
 
     def _multiplied(
@@ -331,9 +339,7 @@ class Settlement:
         for component in self.plan.components:
             earned, describe = self._earn(component, points)
             if component.cap is not None:
-                earned, describe = self._apply_cap(
-                    earned, describe, self._cap_limit(component.cap, points.target)
-                )
+                earned, describe = self._apply_cap(earned, describe, component.cap, points.target)
             amounts.append(self._round(earned))
             if explain:
                 described.append(self._rounded(earned, describe))
@@ -348,9 +354,10 @@ class Settlement:
             if explain:
                 cap = _spread(limit / self.unit, len(points))
                 before = _decimals(subtotal) / self.unit
+                basis = points.target.cap_basis(self.plan.cap.multiple_of_target, self.unit)
 
                 def plan_cap(i: int) -> Fields:
-                    return {"kind": "plan_cap", "cap": cap[i], "before_cap": before[i]}
+                    return {"kind": "plan_cap", "cap": cap[i], "before_cap": before[i], **basis(i)}
 
                 described.append(plan_cap)
         return _Paid(amounts, described if explain else None, total)
@@ -364,22 +371,24 @@ class Settlement:
 
         return fields
 
-    def _cap_limit(self, cap: Cap, target: ObjArray) -> ObjArray | Decimal:
+    def _cap_limit(self, cap: Cap, target: Target) -> ObjArray | Decimal:
         if cap.amount is not None:
             return cap.amount * self.unit
         assert cap.multiple_of_target is not None  # guaranteed by plan validation
-        limit: ObjArray = cap.multiple_of_target * target
+        limit: ObjArray = cap.multiple_of_target * target.window
         return limit
 
     def _apply_cap(
-        self, earned: ObjArray, describe: Describe, limit: ObjArray | Decimal
+        self, earned: ObjArray, describe: Describe, rule: Cap, target: Target
     ) -> tuple[ObjArray, Describe]:
+        limit = self._cap_limit(rule, target)
         within = earned <= limit
         cap = _spread(limit / self.unit, len(earned))
         before = earned / self.unit
+        basis = target.cap_basis(rule.multiple_of_target, self.unit)
 
         def fields(i: int) -> Fields:
-            out = {**describe(i), "cap": cap[i]}
+            out = {**describe(i), "cap": cap[i], **basis(i)}
             if not within[i]:
                 out["before_cap"] = before[i]
             return out
@@ -391,11 +400,13 @@ class Settlement:
             count = points.values[spiff_measure(component.key)]
             per_deal = component.per_deal
             step = count * per_deal
+            shares = points.shares.get(spiff_measure(component.key))
 
             def spiff(i: int) -> Fields:
                 return {
                     "kind": "spiff",
                     "steps": (TierStep(_ZERO, None, per_deal, count[i], step[i]),),
+                    **(shares(i) if shares else {}),
                 }
 
             return step * self.unit, spiff
@@ -560,7 +571,7 @@ class _Windows:
     labels: list[str]
     full: dict[str, list[Decimal | None]]
     quotas: dict[str, ObjArray]
-    target: ObjArray
+    target: Target
 
     @classmethod
     def of(cls, settlement: Settlement, person: IntArray, k: IntArray) -> _Windows:
@@ -590,12 +601,9 @@ class _Windows:
                 ],
                 dtype=object,
             )
-        months = [settlement.windows[x][1] for x in periods]
-        incentive = settlement.people.target_incentive[person].tolist()
-        target = np.array(
-            [Decimal(t) * m / 12 for t, m in zip(incentive, months, strict=True)], dtype=object
-        )
-        return cls(active, days, labels, full, quotas, target)
+        months = np.array([settlement.windows[x][1] for x in periods], np.int64)
+        incentive = settlement.people.target_incentive[person]
+        return cls(active, days, labels, full, quotas, Target.of(incentive, months))
 
 
 class _Walk:

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from incentives.engine.credit_trace import credits_behind
 from incentives.engine.decode import Plan
 from incentives.engine.evaluate import evaluate
 from incentives.engine.explain import explain
@@ -67,7 +68,7 @@ def simulate_command(args: argparse.Namespace) -> int:
                 print(f"error: no results for participant {args.explain!r}", file=sys.stderr)
                 return 1
             output = "\n\n".join(
-                explain(r, result.credits(r.participant_id, r.period)) for r in mine
+                explain(r, credits_behind(result, plan, r.participant_id, r.period)) for r in mine
             )
         elif args.format == "json":
             output = json.dumps(evaluation_json(result), indent=2)
