@@ -30,7 +30,7 @@ from incentives.engine.crediting import Credits, credit_deals
 from incentives.engine.fx import Converted, convert_deals
 from incentives.engine.measures import Aggregation, MeasureSpec, measure_specs
 from incentives.engine.money import exponent
-from incentives.engine.periods import Period, periods_between
+from incentives.engine.periods import Period
 from incentives.engine.plan import CommissionPlan, Condition, RateComponent
 from incentives.engine.results import Evaluation, Result, UnpaidDeal
 from incentives.engine.settle import Settlement
@@ -53,15 +53,13 @@ class _Evaluator:
     def __init__(self, plan: CommissionPlan, inputs: Inputs, periods: Sequence[str] | None) -> None:
         self.plan = plan
         self.inputs = inputs
-        schedule = periods_between(
-            plan.effective.from_, plan.effective.to, plan.period, plan.fiscal_year_starts
-        )
-        labels = [p.label for p in schedule]
-        unknown = [p for p in periods or () if p not in labels]
+        schedule = plan.schedule
+        labels = schedule.labels
+        unknown = [p for p in periods or () if p not in schedule]
         if unknown:
             raise ValueError(f"periods outside plan {plan.key}: {', '.join(unknown)}")
         last = max((labels.index(p) for p in periods), default=-1) if periods else len(labels) - 1
-        self.schedule: list[Period] = schedule[: last + 1]
+        self.schedule: tuple[Period, ...] = schedule.periods[: last + 1]
         self.wanted = set(periods) if periods else set(labels)
         self.starts = np.array([p.start.toordinal() for p in self.schedule], dtype=np.int64)
         self.ends = np.array([p.end.toordinal() for p in self.schedule], dtype=np.int64)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 PeriodKind = Literal["month", "quarter", "year"]
@@ -104,3 +106,47 @@ def periods_between(
         periods.append(period)
         day = period.end + dt.timedelta(days=1)
     return periods
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A plan's periods in date order: every period of its kind overlapping its dates
+    ``first``..``last`` (inclusive), looked up by label or by dates."""
+
+    first: dt.date
+    last: dt.date
+    periods: tuple[Period, ...]
+
+    @classmethod
+    def of(
+        cls, first: dt.date, last: dt.date, kind: PeriodKind, fiscal_year_starts: int
+    ) -> Schedule:
+        """The schedule of periods of ``kind`` over ``first``..``last``."""
+        return cls(first, last, tuple(periods_between(first, last, kind, fiscal_year_starts)))
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        """The periods' labels, in date order."""
+        return tuple(p.label for p in self.periods)
+
+    @cached_property
+    def _by_label(self) -> dict[str, Period]:
+        return {p.label: p for p in self.periods}
+
+    def __contains__(self, label: object) -> bool:
+        return label in self._by_label
+
+    def __iter__(self) -> Iterator[Period]:
+        return iter(self.periods)
+
+    def __len__(self) -> int:
+        return len(self.periods)
+
+    def period(self, label: str) -> Period:
+        """The period with this label (KeyError when the schedule has none)."""
+        return self._by_label[label]
+
+    def within(self, first: dt.date, last: dt.date) -> list[Period]:
+        """The periods holding days of ``first``..``last`` that are also the schedule's."""
+        first, last = max(first, self.first), min(last, self.last)
+        return [p for p in self.periods if p.start <= last and p.end >= first]

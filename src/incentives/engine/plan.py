@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Literal
 
 import msgspec
 
 from incentives.bounds import Amount, Count, Name, Quantity
 from incentives.bounds import decode_hook as bounds_hook
+from incentives.engine.periods import Schedule
 
 PLAN_KINDS: tuple[str, ...] = ("commission",)
 # Plan files of these kinds are games (incentives.games), not commission plans.
@@ -255,8 +257,10 @@ class Clawback(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     within_days: Count
 
 
-class CommissionPlan(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """A commission plan: measures, components and the rules around them."""
+class CommissionPlan(msgspec.Struct, forbid_unknown_fields=True, frozen=True, dict=True):
+    """A commission plan: measures, components and the rules around them.
+
+    ``dict=True`` gives the struct room for its cached ``schedule``."""
 
     kind: Literal["commission"]
     key: str
@@ -278,6 +282,13 @@ class CommissionPlan(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     def measure(self, key: str) -> Measure:
         """The measure with the given key."""
         return next(m for m in self.measures if m.key == key)
+
+    @cached_property
+    def schedule(self) -> Schedule:
+        """The plan's periods over its effective dates, computed once."""
+        return Schedule.of(
+            self.effective.from_, self.effective.to, self.period, self.fiscal_year_starts
+        )
 
     @property
     def carries_over(self) -> bool:

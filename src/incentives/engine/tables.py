@@ -15,6 +15,8 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
+from incentives.engine.coverage import Cover, paid_in
+from incentives.engine.periods import Period
 from incentives.engine.records import (
     DEAL_STATUSES,
     Activity,
@@ -164,6 +166,13 @@ class Inputs:
     splits: SplitTable
     activities: ActivityTable
     fx_rates: tuple[tuple[str, int, Decimal], ...] = ()
+    # Who the plan pays and when, by participant row (a row without covers is not paid).
+    covers: Mapping[int, Sequence[Cover]] = field(default_factory=dict)
+
+    def paid(self, participant_id: str, period: Period) -> bool:
+        """Whether the participant is under the plan for any day of the period."""
+        row = self.participants.index[participant_id]
+        return paid_in(self.covers.get(row, ()), period)
 
     @classmethod
     def from_rows(
