@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import asyncpg
-import msgspec
 
 from incentives.calc.load import Loaded
-from incentives.calc.persist import copy_lines
 from incentives.calc.traces import AdjustmentTrace, DealChange
+from incentives.engine.adjust import PaidLine, credit_changes, differences
 from incentives.engine.explain import money
 from incentives.engine.money import from_minor
-from incentives.engine.periods import Period, periods_between
+from incentives.engine.periods import Period, Schedule
 from incentives.engine.plan import CommissionPlan
 from incentives.engine.results import Evaluation
 
@@ -41,7 +40,7 @@ class PlanCalendar:
     period if this run writes it.
     """
 
-    schedule: tuple[Period, ...]
+    schedule: Schedule
     closed: tuple[str, ...]
     writable: tuple[str, ...]
     first_open: str | None
@@ -54,11 +53,7 @@ class PlanCalendar:
     def evaluated(self) -> list[str]:
         """Labels the engine evaluates: the closed periods and the run's, in date order."""
         wanted = set(self.closed) | set(self.writable)
-        return [p.label for p in self.schedule if p.label in wanted]
-
-    def period(self, label: str) -> Period:
-        """The period with this label."""
-        return next(p for p in self.schedule if p.label == label)
+        return [label for label in self.schedule.labels if label in wanted]
 
 
 async def plan_calendar(
@@ -68,19 +63,17 @@ async def plan_calendar(
 
     Read after the run holds its locks, so that a close finishing meanwhile is seen.
     """
-    schedule = periods_between(
-        plan.effective.from_, plan.effective.to, plan.period, plan.fiscal_year_starts
-    )
+    schedule = plan.schedule
     closed = {
         r["label"]
         for r in await conn.fetch(
             "SELECT label FROM periods WHERE label = ANY($1::text[]) AND status = 'closed'",
-            [p.label for p in schedule],
+            list(schedule.labels),
         )
     }
     end = run_periods[-1].end
     return PlanCalendar(
-        schedule=tuple(schedule),
+        schedule=schedule,
         closed=tuple(p.label for p in schedule if p.label in closed and p.end <= end),
         writable=tuple(p.label for p in run_periods if p.label not in closed),
         first_open=next((p.label for p in schedule if p.label not in closed), None),
@@ -147,68 +140,50 @@ async def prior_period_adjustments(
     """The adjustments this run owes for the plan's closed periods (empty without any)."""
     if not calendar.closed:
         return []
-    closed = set(calendar.closed)
-    now: dict[Key, dict[str, int]] = defaultdict(dict)
-    names: dict[tuple[str, str], str] = {}
     keys: dict[int, str] = {}
+    earned = []
     for result in evaluation.results:
-        if result.period not in closed:
+        if result.period not in calendar.closed:
             continue
-        if not loaded.paid(result.participant_id, calendar.period(result.period)):
+        if not loaded.inputs.paid(result.participant_id, calendar.schedule.period(result.period)):
             continue
         pid = loaded.db_id(result.participant_id)
-        if scope is not None and pid not in scope:
-            continue
-        keys[pid] = result.participant_id
-        for line in result.lines:
-            now[(pid, result.period)][line.component] = line.amount
-            names[(result.period, line.component)] = line.name
-    paid: dict[Key, dict[str, int]] = defaultdict(dict)
-    for row in await conn.fetch(
+        if scope is None or pid in scope:
+            keys[pid] = result.participant_id
+            earned.append((pid, result))
+    rows = await conn.fetch(
         _PAID, evaluation.plan_key, list(calendar.closed), None if scope is None else sorted(scope)
-    ):
-        paid[(row["participant_id"], row["for_period"])][row["component"]] = row["amount"]
-        if row["name"] is not None:
-            names.setdefault((row["for_period"], row["component"]), row["name"])
-
-    differences: dict[Key, dict[str, tuple[int, int]]] = {}
-    for key in sorted(set(now) | set(paid), key=lambda k: (k[0], calendar.period(k[1]))):
-        if key[1] not in closed:
-            continue  # paid for a period outside this run's plan schedule
-        earned, settled = now.get(key, {}), paid.get(key, {})
-        changed = {
-            component: (settled.get(component, 0), earned.get(component, 0))
-            for component in sorted(set(earned) | set(settled))
-            if earned.get(component, 0) != settled.get(component, 0)
-        }
-        if changed:
-            differences[key] = changed
-    if not differences:
+    )
+    paid = [
+        PaidLine(r["participant_id"], r["for_period"], r["component"], r["name"], r["amount"])
+        for r in rows
+    ]
+    found = differences(earned, paid, calendar.closed)
+    if not found:
         return []
-    changes = await _deal_changes(conn, evaluation, calendar, differences, keys)
+    changes = await _deal_changes(
+        conn, evaluation, calendar, sorted({(d.participant, d.period) for d in found}), keys
+    )
     currency = evaluation.currency
-    adjustments = []
-    for (pid, period), changed in differences.items():
-        deal_changes = changes.get((pid, period), [])
-        for component, (before, after) in changed.items():
-            name = names.get((period, component), component)
-            adjustments.append(
-                Adjustment(
-                    participant_id=pid,
-                    component=component,
-                    name=f"{name}: adjustment for {period}",
-                    amount=after - before,
-                    trace=AdjustmentTrace(
-                        adjusts=period,
-                        component=component,
-                        paid=str(from_minor(before, currency)),
-                        now=str(from_minor(after, currency)),
-                        changes=deal_changes,
-                        note=_note(period, name, before, after, currency, deal_changes),
-                    ),
-                )
-            )
-    return adjustments
+    return [
+        Adjustment(
+            participant_id=d.participant,
+            component=d.component,
+            name=f"{d.name}: adjustment for {d.period}",
+            amount=d.now - d.paid,
+            trace=AdjustmentTrace(
+                adjusts=d.period,
+                component=d.component,
+                paid=str(from_minor(d.paid, currency)),
+                now=str(from_minor(d.now, currency)),
+                changes=changes[(d.participant, d.period)],
+                note=_note(
+                    d.period, d.name, d.paid, d.now, currency, changes[(d.participant, d.period)]
+                ),
+            ),
+        )
+        for d in found
+    ]
 
 
 def _note(
@@ -262,7 +237,7 @@ async def _deal_changes(
     conn: asyncpg.Connection,
     evaluation: Evaluation,
     calendar: PlanCalendar,
-    differences: dict[Key, dict[str, tuple[int, int]]],
+    wanted: list[Key],
     keys: dict[int, str],
 ) -> dict[Key, list[DealChange]]:
     """Per participant-period: deals whose credit differs from what was last paid for.
@@ -271,10 +246,9 @@ async def _deal_changes(
     each earlier adjustment for the period paid. Deals are keyed by database id, as the
     engine names them, and shown by external id.
     """
-    pids = [pid for pid, _ in differences]
-    periods = [period for _, period in differences]
+    pids = [pid for pid, _ in wanted]
     state: dict[Key, dict[int, Decimal]] = defaultdict(dict)
-    for row in await conn.fetch(_FROZEN_CREDITS, evaluation.plan_key, pids, periods):
+    for row in await conn.fetch(_FROZEN_CREDITS, evaluation.plan_key, pids, [p for _, p in wanted]):
         state[(row["participant_id"], row["period"])][row["deal_id"]] = row["amount"]
     for row in sorted(
         await conn.fetch(_PAID_CHANGES, evaluation.plan_key, list(calendar.closed), pids),
@@ -286,119 +260,36 @@ async def _deal_changes(
                 credited.pop(change["deal_id"], None)
             else:
                 credited[change["deal_id"]] = Decimal(change["after"])
-    now: dict[Key, dict[int, Decimal]] = {}
-    for pid, period in differences:
-        credits: dict[int, Decimal] = defaultdict(Decimal)
+    changed = {}
+    for pid, period in wanted:
+        now: dict[int, Decimal] = defaultdict(Decimal)
         if pid in keys:
             for credit in evaluation.credits(keys[pid], period):
-                credits[int(credit.deal_id)] += credit.amount
-        now[(pid, period)] = credits
-    changed = {
-        key: sorted(
-            deal
-            for deal in set(state.get(key, {})) | set(now[key])
-            if state.get(key, {}).get(deal) != now[key].get(deal)
-        )
-        for key in differences
-    }
+                now[int(credit.deal_id)] += credit.amount
+        changed[(pid, period)] = credit_changes(state.get((pid, period), {}), now)
     external = {
         r["id"]: r["external_id"]
         for r in await conn.fetch(
             "SELECT id, external_id FROM deals WHERE id = ANY($1::bigint[])",
-            sorted({deal for deals in changed.values() for deal in deals}),
+            sorted({c.deal for found in changed.values() for c in found}),
         )
     }
-    out: dict[Key, list[DealChange]] = {}
-    for key, deals in changed.items():
-        before, after = state.get(key, {}), now[key]
-        out[key] = sorted(
+    return {
+        key: sorted(
             (
                 DealChange(
-                    deal=external.get(deal, str(deal)),
-                    deal_id=deal,
-                    before=None if deal not in before else _plain(before[deal]),
-                    after=None if deal not in after else _plain(after[deal]),
+                    deal=external.get(c.deal, str(c.deal)),
+                    deal_id=c.deal,
+                    before=None if c.before is None else _plain(c.before),
+                    after=None if c.after is None else _plain(c.after),
                 )
-                for deal in deals
+                for c in found
             ),
             key=lambda c: c.deal,
         )
-    return out
+        for key, found in changed.items()
+    }
 
 
 def _plain(value: Decimal) -> str:
     return f"{value.normalize():f}"
-
-
-async def write_adjustments(
-    conn: asyncpg.Connection,
-    *,
-    run_id: int,
-    plan_version_id: int,
-    plan_key: str,
-    period: str,
-    currency: str,
-    adjustments: list[Adjustment],
-) -> int:
-    """Add the adjustment lines to ``period``'s results (just written by this run).
-
-    A participant with nothing else in the period gets a result holding only them.
-    """
-    if not adjustments:
-        return 0
-    pids = sorted({a.participant_id for a in adjustments})
-    await conn.execute(
-        "INSERT INTO participant_results (participant_id, plan_key, period, plan_version_id,"
-        " run_id, currency, total_minor, measures, notes)"
-        " SELECT pid, $2, $3, $4, $5, $6, 0, '[]', $7::jsonb FROM unnest($1::bigint[]) AS pid"
-        " ON CONFLICT DO NOTHING",
-        pids,
-        plan_key,
-        period,
-        plan_version_id,
-        run_id,
-        currency,
-        msgspec.json.encode(["Adjustments to closed periods only."]).decode(),
-    )
-    last = {
-        r["participant_id"]: r["line_no"]
-        for r in await conn.fetch(
-            "SELECT participant_id, max(line_no) AS line_no FROM earning_lines"
-            " WHERE plan_key = $1 AND period = $2 AND participant_id = ANY($3::bigint[])"
-            " GROUP BY participant_id",
-            plan_key,
-            period,
-            pids,
-        )
-    }
-    rows = []
-    totals: dict[int, int] = defaultdict(int)
-    for adjustment in adjustments:
-        pid = adjustment.participant_id
-        last[pid] = last.get(pid, 0) + 1
-        totals[pid] += adjustment.amount
-        rows.append(
-            (
-                pid,
-                plan_key,
-                period,
-                last[pid],
-                adjustment.component,
-                adjustment.name,
-                adjustment.amount,
-                currency,
-                msgspec.json.encode(adjustment.trace).decode(),
-                run_id,
-            )
-        )
-    await copy_lines(conn, rows)
-    await conn.execute(
-        "UPDATE participant_results r SET total_minor = r.total_minor + t.amount"
-        " FROM unnest($3::bigint[], $4::bigint[]) AS t(pid, amount)"
-        " WHERE r.participant_id = t.pid AND r.plan_key = $1 AND r.period = $2",
-        plan_key,
-        period,
-        list(totals),
-        list(totals.values()),
-    )
-    return len(rows)

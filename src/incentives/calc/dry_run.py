@@ -13,7 +13,7 @@ from incentives.db.connection import driver_of
 from incentives.engine.decode import Plan
 from incentives.engine.evaluate import evaluate
 from incentives.engine.money import format_minor
-from incentives.engine.periods import Period, periods_between
+from incentives.engine.periods import Period
 from incentives.formats import CurrencyCode, Money
 from incentives.plans.publish import parse
 
@@ -46,11 +46,13 @@ async def _totals(conn: asyncpg.Connection, plan: Plan, periods: list[Period]) -
     if not periods:
         return {}
     loaded = await load(conn, plan, periods[-1].end)
-    labels = {p.label: p for p in periods}
-    evaluation = await asyncio.to_thread(evaluate, plan, loaded.inputs, list(labels))
+    labels = [p.label for p in periods]
+    evaluation = await asyncio.to_thread(evaluate, plan, loaded.inputs, labels)
     totals: dict[str, int] = {}
     for result in evaluation.results:
-        if result.period in labels and loaded.paid(result.participant_id, labels[result.period]):
+        if result.period in labels and loaded.inputs.paid(
+            result.participant_id, plan.schedule.period(result.period)
+        ):
             totals[result.participant_id] = totals.get(result.participant_id, 0) + result.total
     return totals
 
@@ -63,13 +65,7 @@ async def dry_run(engine: AsyncEngine, source: str, filename: str) -> PlanImpact
         status = {
             r["label"]: r["status"] for r in await conn.fetch("SELECT label, status FROM periods")
         }
-        schedule = periods_between(
-            proposed.effective.from_,
-            proposed.effective.to,
-            proposed.period,
-            proposed.fiscal_year_starts,
-        )
-        open_periods = [p for p in schedule if status.get(p.label, "open") == "open"]
+        open_periods = [p for p in proposed.schedule if status.get(p.label, "open") == "open"]
         current_row = await conn.fetchrow(
             "SELECT version, source, source_format FROM plan_versions WHERE key = $1"
             " ORDER BY version DESC LIMIT 1",
@@ -79,16 +75,8 @@ async def dry_run(engine: AsyncEngine, source: str, filename: str) -> PlanImpact
         before: dict[str, int] = {}
         if current_row is not None:
             current = parse(current_row["source"], f"plan.{current_row['source_format']}")
-            current_periods = [
-                p
-                for p in periods_between(
-                    current.effective.from_,
-                    current.effective.to,
-                    current.period,
-                    current.fiscal_year_starts,
-                )
-                if p.label in {o.label for o in open_periods}
-            ]
+            opened = {o.label for o in open_periods}
+            current_periods = [p for p in current.schedule if p.label in opened]
             before = await _totals(conn, current, current_periods)
         names = {
             r["external_id"]: r["name"]

@@ -18,7 +18,6 @@ from incentives.bounds import Amount, Label, Word
 from incentives.calc.load import load
 from incentives.engine.evaluate import evaluate
 from incentives.engine.money import MoneyError, format_minor, to_minor
-from incentives.engine.periods import periods_between
 from incentives.engine.results import Evaluation
 from incentives.engine.tables import Categories, DealTable, Inputs
 from incentives.engine.vocabulary import plan_vocabulary
@@ -140,9 +139,7 @@ async def estimate(
     last = max(d.close_date for d in deals)
     out: list[PeriodEstimate] = []
     for _, plan in sorted(await in_force(conn, first, last), key=lambda p: p[1].key):
-        schedule = periods_between(
-            plan.effective.from_, plan.effective.to, plan.period, plan.fiscal_year_starts
-        )
+        schedule = plan.schedule.periods
         touched = [p for p in schedule if any(p.start <= d.close_date <= p.end for d in deals)]
         if not touched:
             continue
@@ -163,9 +160,10 @@ async def estimate(
         now = {r.period: r.total for r in before.results if r.participant_id == key}
         then = {r.period: r.total for r in after.results if r.participant_id == key}
         currency = plan.payout_currency
-        by_label = {p.label: p for p in schedule}
         for label in labels:
-            if loaded.paid(key, by_label[label]) and (label in now or label in then):
+            if loaded.inputs.paid(key, plan.schedule.period(label)) and (
+                label in now or label in then
+            ):
                 a, b = now.get(label, 0), then.get(label, 0)
                 out.append(
                     PeriodEstimate(

@@ -10,8 +10,8 @@ deals roll up to managers, but gets no result.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,8 +22,8 @@ import numpy.typing as npt
 
 from incentives.calc.columns import int_columns
 from incentives.engine.conditions import is_attribute
+from incentives.engine.coverage import Cover, paid_span
 from incentives.engine.money import to_minor
-from incentives.engine.periods import Period
 from incentives.engine.plan import CommissionPlan, Condition, Measure
 from incentives.engine.tables import (
     OPEN_END,
@@ -41,33 +41,21 @@ _ORDINAL = "(({col}) - DATE '0001-01-01' + 1)"
 _PERCENT_SCALE = 10_000  # split percents arrive with four decimals
 
 
-@dataclass(frozen=True)
-class Cover:
-    """A participant paid under the plan from ``start`` to ``end`` (inclusive)."""
-
-    start: dt.date
-    end: dt.date | None
-    target_minor: int
-
-
 @dataclass
 class Loaded:
     """Engine inputs plus what maps their rows back to the database."""
 
     inputs: Inputs
     participant_db_ids: list[int]
-    covers: dict[int, list[Cover]] = field(default_factory=dict)
 
     def db_id(self, participant_key: str) -> int:
         """The database id of a participant named by its external id."""
         return self.participant_db_ids[self.inputs.participants.index[participant_key]]
 
-    def paid(self, participant_key: str, period: Period) -> bool:
-        """Whether the participant is under the plan for any day of the period."""
-        for cover in self.covers.get(self.db_id(participant_key), ()):
-            if cover.start <= period.end and (cover.end is None or cover.end >= period.start):
-                return True
-        return False
+    @property
+    def covers(self) -> dict[int, Sequence[Cover]]:
+        """Who the plan pays and when, by participant database id."""
+        return {self.participant_db_ids[row]: c for row, c in self.inputs.covers.items()}
 
 
 def attribute_fields(plan: CommissionPlan, source: str) -> list[str]:
@@ -231,15 +219,10 @@ async def load(
     row_of[db_ids] = np.arange(len(db_ids))
 
     def span(p: asyncpg.Record) -> tuple[int, int, int]:
-        start, end = p["start_date"] or dt.date.min, p["end_date"]
-        mine = covers.get(p["id"])
-        target = 0
-        if mine:  # paid under the plan only while assigned to it (and employed)
-            start = max(start, mine[0].start)
-            last = [c.end for c in mine]
-            plan_end = None if None in last else max(c for c in last if c is not None)
-            end = plan_end if end is None else (end if plan_end is None else min(end, plan_end))
-            target = mine[-1].target_minor
+        # Paid under the plan only while assigned to it (and employed).
+        start, end, target = paid_span(
+            p["start_date"] or dt.date.min, p["end_date"], covers.get(p["id"], ())
+        )
         return start.toordinal(), OPEN_END if end is None else end.toordinal(), target
 
     spans = [span(p) for p in people]
@@ -309,8 +292,9 @@ async def load(
             )
         )
     )
-    inputs = Inputs(participants, assignments, quotas, deals, splits, activities, rates)
-    return Loaded(inputs, db_ids, covers)
+    by_row = {int(row_of[pid]): mine for pid, mine in covers.items()}
+    inputs = Inputs(participants, assignments, quotas, deals, splits, activities, rates, by_row)
+    return Loaded(inputs, db_ids)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import asyncpg
 import msgspec
 import numpy as np
 
+from incentives.calc.adjustments import Adjustment
 from incentives.calc.bulk import ArrayColumn, chunked, copy_binary, int_field, row, text_field
 from incentives.calc.load import Loaded
 from incentives.calc.unpaid import LISTED, Unpaid
@@ -54,6 +55,10 @@ def _json(value: object) -> str:
     return _ENCODER.encode(value).decode()
 
 
+# The notes of a result that holds only prior-period adjustments.
+_ADJUSTMENTS_ONLY = _json(["Adjustments to closed periods only."])
+
+
 async def replace_results(
     conn: asyncpg.Connection,
     *,
@@ -64,8 +69,12 @@ async def replace_results(
     periods: Sequence[str],
     scope: set[int] | None,
     keep: list[Result],
+    adjustments: Sequence[Adjustment] = (),
+    adjustments_in: str | None = None,
 ) -> Written:
-    """Delete the scope's results of this plan and periods, then write ``keep`` instead."""
+    """Delete the scope's results of this plan and periods, then write ``keep`` instead,
+    with the ``adjustments`` as further lines of the results of period ``adjustments_in``
+    (a participant with nothing else in it gets a result holding only them)."""
     plan_key = evaluation.plan_key
     clause = "plan_key = $1 AND period = ANY($2::text[])"
     args: list[object] = [plan_key, list(periods)]
@@ -76,10 +85,35 @@ async def replace_results(
         await conn.execute(f"DELETE FROM {table} WHERE {clause}", *args)
 
     written = Written()
+    # Adjustment lines are numbered on from their result's own lines.
+    numbered = {
+        loaded.db_id(r.participant_id): len(r.lines) for r in keep if r.period == adjustments_in
+    }
+    owed: dict[int, int] = {}
+    adjustment_rows: list[tuple[object, ...]] = []
+    for a in adjustments:
+        pid = a.participant_id
+        numbered[pid] = numbered.get(pid, 0) + 1
+        owed[pid] = owed.get(pid, 0) + a.amount
+        adjustment_rows.append(
+            (
+                pid,
+                plan_key,
+                adjustments_in,
+                numbered[pid],
+                a.component,
+                a.name,
+                a.amount,
+                evaluation.currency,
+                _json(a.trace),
+                run_id,
+            )
+        )
     result_rows: list[tuple[object, ...]] = []
     line_rows: list[tuple[object, ...]] = []
     for result in keep:
         pid = loaded.db_id(result.participant_id)
+        total = result.total + (owed.pop(pid, 0) if result.period == adjustments_in else 0)
         result_rows.append(
             (
                 pid,
@@ -88,7 +122,7 @@ async def replace_results(
                 plan_version_id,
                 run_id,
                 result.currency,
-                result.total,
+                total,
                 _json(result.measures),
                 _json(result.notes),
             )
@@ -108,6 +142,21 @@ async def replace_results(
                     run_id,
                 )
             )
+    written.results, written.lines = len(result_rows), len(line_rows)
+    result_rows += [
+        (
+            pid,
+            plan_key,
+            adjustments_in,
+            plan_version_id,
+            run_id,
+            evaluation.currency,
+            total,
+            "[]",
+            _ADJUSTMENTS_ONLY,
+        )
+        for pid, total in sorted(owed.items())
+    ]
     await conn.copy_records_to_table(
         "participant_results",
         records=result_rows,
@@ -123,13 +172,12 @@ async def replace_results(
             "notes",
         ],
     )
-    await copy_lines(conn, line_rows)
-    written.results, written.lines = len(result_rows), len(line_rows)
+    await copy_lines(conn, [*line_rows, *adjustment_rows])
+    written.adjustments = len(adjustment_rows)
     written.credits = await _write_credits(conn, run_id, loaded, evaluation, keep)
     return written
 
 
-# Credit sets per COPY chunk: a few thousand keep a chunk to tens of MiB at most.
 async def copy_lines(conn: asyncpg.Connection, rows: Sequence[tuple[object, ...]]) -> None:
     """COPY earning lines, given as (participant_id, plan_key, period, line_no, component,
     name, amount_minor, currency, trace JSON text, run_id)."""
@@ -151,6 +199,7 @@ async def copy_lines(conn: asyncpg.Connection, rows: Sequence[tuple[object, ...]
     )
 
 
+# Credit sets per COPY chunk: a few thousand keep a chunk to tens of MiB at most.
 _SETS_PER_CHUNK = 2000
 
 

@@ -24,11 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives import errors, metrics
 from incentives.audit.log import Actor
 from incentives.calc import changes
-from incentives.calc.adjustments import (
-    plan_calendar,
-    prior_period_adjustments,
-    write_adjustments,
-)
+from incentives.calc.adjustments import plan_calendar, prior_period_adjustments
 from incentives.calc.load import load
 from incentives.calc.persist import Written, replace_results
 from incentives.calc.unpaid import unpaid_deals
@@ -36,7 +32,6 @@ from incentives.db import leases
 from incentives.db.connection import driver_of, driver_transaction
 from incentives.db.leases import Leased, RunStatus
 from incentives.engine.evaluate import evaluate
-from incentives.engine.periods import periods_between
 from incentives.instants import Instant, sql_instant
 from incentives.plans.publish import in_force
 from incentives.webhooks import events
@@ -243,12 +238,7 @@ async def _compute(
     plans = sorted(await in_force(conn, first, last), key=lambda p: p[1].key)
     work = []
     for version_id, plan in plans:
-        periods = periods_between(
-            max(first, plan.effective.from_),
-            min(last, plan.effective.to),
-            plan.period,
-            plan.fiscal_year_starts,
-        )
+        periods = plan.schedule.within(first, last)
         work.append((version_id, plan, periods))
         await lock(conn, plan.key, [p.label for p in periods], scope, wait=wait)
     watermark = await conn.fetchval("SELECT max(id) FROM audit_log")
@@ -266,7 +256,7 @@ async def _compute(
             continue
         # A plan that carries nothing between periods needs no deals before the first
         # period it evaluates: a quarter's recompute reads that quarter, not the year.
-        since = None if plan.carries_over else calendar.period(calendar.evaluated()[0]).start
+        since = None if plan.carries_over else plan.schedule.period(calendar.evaluated()[0]).start
         loaded = await load(conn, plan, periods[-1].end, since=since, scope=scope)
         # The engine is pure and CPU-bound: off the event loop, so the API keeps answering.
         evaluation = await asyncio.to_thread(evaluate, plan, loaded.inputs, calendar.evaluated())
@@ -274,9 +264,18 @@ async def _compute(
             r
             for r in evaluation.results
             if r.period in calendar.writable
-            and loaded.paid(r.participant_id, calendar.period(r.period))
+            and loaded.inputs.paid(r.participant_id, plan.schedule.period(r.period))
             and (scope is None or loaded.db_id(r.participant_id) in scope)
         ]
+        # Owed by the run that writes the plan's first open period (or by none if all closed).
+        owed = []
+        if calendar.target is not None or calendar.first_open is None:
+            owed = await prior_period_adjustments(
+                conn, evaluation=evaluation, loaded=loaded, calendar=calendar, scope=scope
+            )
+        if calendar.target is None:
+            written.unplaced_adjustments += len(owed)
+            owed = []
         plan_written = await replace_results(
             conn,
             run_id=run_id,
@@ -286,28 +285,13 @@ async def _compute(
             periods=calendar.writable,
             scope=scope,
             keep=keep,
+            adjustments=owed,
+            adjustments_in=calendar.target,
         )
         plan_written.unpaid_deals, plan_written.unpaid = await unpaid_deals(
-            conn, evaluation, loaded, scope, calendar.period
+            conn, evaluation, loaded, scope, plan.schedule
         )
         written.add(plan_written)
-        if calendar.target is None and calendar.first_open is not None:
-            continue  # the run that writes the plan's first open period owes them
-        owed = await prior_period_adjustments(
-            conn, evaluation=evaluation, loaded=loaded, calendar=calendar, scope=scope
-        )
-        if calendar.target is None:
-            written.unplaced_adjustments += len(owed)
-            continue
-        written.adjustments += await write_adjustments(
-            conn,
-            run_id=run_id,
-            plan_version_id=version_id,
-            plan_key=plan.key,
-            period=calendar.target,
-            currency=evaluation.currency,
-            adjustments=owed,
-        )
     if on_progress is not None:
         on_progress(len(work), len(work))
     await changes.announce(conn, scope)

@@ -8,13 +8,12 @@ id, so that finance loads the rate, and the recompute the rate's ingest sets off
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import asyncpg
 import msgspec
 
 from incentives.calc.load import Loaded
-from incentives.engine.periods import Period
+from incentives.engine.periods import Schedule
 from incentives.engine.results import Evaluation
 
 # A run lists at most this many unpaid deals (and counts them all): a rate missing for a
@@ -38,15 +37,15 @@ async def unpaid_deals(
     evaluation: Evaluation,
     loaded: Loaded,
     scope: set[int] | None,
-    period_of: Callable[[str], Period],
+    schedule: Schedule,
 ) -> tuple[int, list[Unpaid]]:
     """How many of the evaluation's unpaid deals would credit someone paid under the plan
-    in their period and in ``scope`` (None: everyone), and the first ``LISTED`` of them.
-    ``period_of``: the plan's period of a label."""
+    (of ``schedule``) in their period and in ``scope`` (None: everyone), and the first
+    ``LISTED`` of them."""
 
     def owed(person: str, label: str) -> bool:
         in_scope = scope is None or loaded.db_id(person) in scope
-        return in_scope and loaded.paid(person, period_of(label))
+        return in_scope and loaded.inputs.paid(person, schedule.period(label))
 
     found = [
         deal
