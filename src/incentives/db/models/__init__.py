@@ -15,6 +15,7 @@ from incentives.db.models.calc import (
     Credit,
     EarningLine,
     ParticipantResult,
+    PendingRecompute,
 )
 from incentives.db.models.deals import DEAL_STATUSES, Activity, Deal, DealHistory, DealSplit, FxRate
 from incentives.db.models.games import (
@@ -23,6 +24,7 @@ from incentives.db.models.games import (
     CONTEST_VISIBILITIES,
     Award,
     Contest,
+    ContestApproval,
     ContestEntry,
     ContestStanding,
     PrizePayout,
@@ -40,6 +42,12 @@ from incentives.db.models.payouts import (
 from incentives.db.models.people import Assignment, Participant, Team
 from incentives.db.models.periods import PERIOD_KINDS, PERIOD_STATUSES, Period
 from incentives.db.models.plans import PlanAssignment, PlanVersion, Quota
+from incentives.db.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookMessage,
+    WebhookSubscription,
+)
 
 __all__ = [
     "AWARD_SOURCES",
@@ -62,6 +70,7 @@ __all__ = [
     "Base",
     "CalcRun",
     "Contest",
+    "ContestApproval",
     "ContestEntry",
     "ContestStanding",
     "Credit",
@@ -76,6 +85,7 @@ __all__ = [
     "ManualAdjustment",
     "Participant",
     "ParticipantResult",
+    "PendingRecompute",
     "Period",
     "PlanAssignment",
     "PlanVersion",
@@ -85,4 +95,8 @@ __all__ = [
     "Statement",
     "StatementLine",
     "Team",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookMessage",
+    "WebhookSubscription",
 ]

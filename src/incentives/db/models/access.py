@@ -41,7 +41,11 @@ class Principal(Base):
 
 
 class ApiToken(Base):
-    """A bearer token; only its SHA-256 is stored, the token itself is shown once."""
+    """A bearer token; only its SHA-256 is stored, the token itself is shown once.
+
+    ``label`` tells a principal's tokens apart; ``expires_at`` is empty for a token that
+    lasts until revoked.
+    """
 
     __tablename__ = "api_tokens"
 
@@ -51,6 +55,8 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = now_column()
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    label: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEntry(Base):

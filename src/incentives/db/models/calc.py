@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     SmallInteger,
@@ -27,6 +28,13 @@ from incentives.db.models.base import Base, now_column, one_of
 RUN_STATUSES = tuple(status.value for status in RunStatus)
 
 
+def running_lease_index(table: str) -> Index:
+    """The index the sweep for expired leases reads: only running rows, by lease end."""
+    return Index(
+        f"ix_{table}_running_lease", "lease_until", postgresql_where=text("status = 'running'")
+    )
+
+
 class CalcRun(Base):
     """A recorded calculation: what triggered it, over what, with which plans and inputs."""
 
@@ -34,6 +42,7 @@ class CalcRun(Base):
     __table_args__ = (
         CheckConstraint(one_of("status", RUN_STATUSES), name="status"),
         Index(None, "started_at"),
+        running_lease_index("calc_runs"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -117,3 +126,16 @@ class Credit(Base):
     via_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
     shares: Mapped[list[int]] = mapped_column(ARRAY(Integer))
     payout_minor: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+
+
+class PendingRecompute(Base):
+    """What an ingest changed, kept from its transaction until the recompute it set off
+    has finished, so that a recompute lost to a crash is found and made again."""
+
+    __tablename__ = "pending_recomputes"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    created_at: Mapped[dt.datetime] = now_column()
+    # Until when the process that wrote it has it; after that anyone may take it up.
+    claimed_until: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    touched: Mapped[dict[str, Any]] = mapped_column(JSONB)

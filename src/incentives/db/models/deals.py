@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -63,7 +64,7 @@ class DealSplit(Base):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id"), primary_key=True, index=True
     )
-    percent: Mapped[Any] = mapped_column(Numeric(9, 6))
+    percent: Mapped[Decimal] = mapped_column(Numeric(9, 6))
 
 
 class DealHistory(Base):
@@ -95,7 +96,7 @@ class Activity(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     type: Mapped[str] = mapped_column(String(100))
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    quantity: Mapped[Any] = mapped_column(Numeric(18, 4), server_default="1")
+    quantity: Mapped[Decimal] = mapped_column(Numeric(18, 4), server_default="1")
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     created_at: Mapped[dt.datetime] = now_column()
     updated_at: Mapped[dt.datetime] = now_column()
@@ -114,6 +115,6 @@ class FxRate(Base):
     currency: Mapped[str] = mapped_column(String(3))
     to_currency: Mapped[str] = mapped_column(String(3))
     on_date: Mapped[dt.date] = mapped_column(Date)
-    rate: Mapped[Any] = mapped_column(Numeric(24, 12))
+    rate: Mapped[Decimal] = mapped_column(Numeric(24, 12))
     created_at: Mapped[dt.datetime] = now_column()
     updated_at: Mapped[dt.datetime] = now_column()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -80,8 +81,8 @@ class ContestEntry(Base):
         ForeignKey("participants.id"), primary_key=True, index=True
     )
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
-    score: Mapped[Any] = mapped_column(Numeric, server_default="0")
-    target: Mapped[Any] = mapped_column(Numeric)
+    score: Mapped[Decimal] = mapped_column(Numeric, server_default="0")
+    target: Mapped[Decimal | None] = mapped_column(Numeric)
     reached_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     reaching_event: Mapped[str | None] = mapped_column(Text)
 
@@ -96,9 +97,9 @@ class ContestStanding(Base):
         ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True
     )
     subject_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    score: Mapped[Any] = mapped_column(Numeric)
-    target: Mapped[Any] = mapped_column(Numeric)
-    value: Mapped[Any] = mapped_column(Numeric)
+    score: Mapped[Decimal] = mapped_column(Numeric)
+    target: Mapped[Decimal | None] = mapped_column(Numeric)
+    value: Mapped[Decimal | None] = mapped_column(Numeric)
     reached_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     members: Mapped[int] = mapped_column(Integer, server_default="1")
     reaching_event: Mapped[str | None] = mapped_column(Text)
@@ -154,3 +155,25 @@ class PrizePayout(Base):
     name: Mapped[str] = mapped_column(String(300))
     statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id"))
     created_at: Mapped[dt.datetime] = now_column()
+
+
+class ContestApproval(Base):
+    """Finance's approval, which a manager's contest with a cash prize above the approval
+    threshold waits for: a row means it is needed, ``approved_at`` that it was given."""
+
+    __tablename__ = "contest_approvals"
+    __table_args__ = (
+        CheckConstraint("largest_cash_minor > 0", name="largest_cash"),
+        CheckConstraint("(approved_at IS NULL) = (approved_by IS NULL)", name="approved_by_whom"),
+    )
+
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The largest cash prize of the definition asked about, in its currency.
+    largest_cash_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[dt.datetime] = now_column()
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id"))
+    approved_by: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

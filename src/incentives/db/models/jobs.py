@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from incentives.db.models.base import Base, now_column, one_of
-from incentives.db.models.calc import RUN_STATUSES
+from incentives.db.models.calc import RUN_STATUSES, running_lease_index
 
 
 class JobRun(Base):
@@ -30,6 +30,7 @@ class JobRun(Base):
     __table_args__ = (
         UniqueConstraint("job", "scheduled_for"),
         CheckConstraint(one_of("status", RUN_STATUSES), name="status"),
+        running_lease_index("job_runs"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -39,7 +40,7 @@ class JobRun(Base):
     attempts: Mapped[int] = mapped_column(Integer, server_default="1")
     runner: Mapped[str] = mapped_column(String(200))
     started_at: Mapped[dt.datetime] = now_column()
-    lease_until: Mapped[dt.datetime] = now_column()
+    lease_until: Mapped[dt.datetime] = now_column()  # see db/leases.py
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     error: Mapped[str | None] = mapped_column(Text)

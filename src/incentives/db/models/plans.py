@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -83,6 +83,6 @@ class Quota(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     period: Mapped[str] = mapped_column(String(20))
     measure: Mapped[str] = mapped_column(String(100))
-    amount: Mapped[Any] = mapped_column(Numeric(20, 4))
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
     created_at: Mapped[dt.datetime] = now_column()
     updated_at: Mapped[dt.datetime] = now_column()
