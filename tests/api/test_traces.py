@@ -46,7 +46,7 @@ from tests.engine.builders import BASE, d, simple_plan
 NOT_IN_DEMO = {TraceKind.PLAN_CAP, TraceKind.ADJUSTMENT, TraceKind.MANUAL_ADJUSTMENT}
 
 # A stored engine trace with nothing set: what a kind's undeclared fields hold.
-UNSET = msgspec.json.decode(msgspec.json.encode(Trace(kind="")))
+UNSET = msgspec.json.decode(msgspec.json.encode(Trace(kind=TraceKind.RATE)))
 
 
 def stored(trace: Trace) -> dict[str, Any]:
@@ -200,7 +200,7 @@ def test_a_gate_missed_on_the_year_so_far_takes_back_what_it_paid(
 
 # -- nothing is dropped ---------------------------------------------------------------
 
-RATE = stored(Trace(kind="rate", measure="bookings", unrounded=Decimal(5)))
+RATE = stored(Trace(kind=TraceKind.RATE, measure="bookings", unrounded=Decimal(5)))
 
 
 @pytest.mark.parametrize(

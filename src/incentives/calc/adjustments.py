@@ -27,7 +27,7 @@ from incentives.engine.explain import money
 from incentives.engine.money import from_minor
 from incentives.engine.periods import Period, Schedule
 from incentives.engine.plan import CommissionPlan
-from incentives.engine.results import Evaluation
+from incentives.engine.results import Evaluation, LineKind
 
 
 @dataclass(frozen=True)
@@ -93,12 +93,12 @@ class Adjustment:
 
 # What a plan's closed periods paid, per participant, period and component: their frozen
 # lines, plus the adjustments later closed periods paid for them.
-_PAID = """
+_PAID = f"""
 SELECT l.participant_id,
-       CASE WHEN l.trace->>'kind' = 'adjustment' THEN l.trace->>'adjusts' ELSE l.period END
-           AS for_period,
+       CASE WHEN l.trace->>'kind' = '{LineKind.ADJUSTMENT}' THEN l.trace->>'adjusts'
+           ELSE l.period END AS for_period,
        l.component,
-       min(l.name) FILTER (WHERE l.trace->>'kind' IS DISTINCT FROM 'adjustment') AS name,
+       min(l.name) FILTER (WHERE l.trace->>'kind' IS DISTINCT FROM '{LineKind.ADJUSTMENT}') AS name,
        sum(l.amount_minor)::bigint AS amount
 FROM earning_lines l
 WHERE l.plan_key = $1 AND l.period = ANY($2::text[])
@@ -116,12 +116,12 @@ GROUP BY 1, 2, 3
 """
 
 # Deal changes already paid for by earlier adjustments, oldest first.
-_PAID_CHANGES = """
+_PAID_CHANGES = f"""
 SELECT DISTINCT ON (l.participant_id, l.trace->>'adjusts', l.period)
        l.participant_id, l.trace->>'adjusts' AS for_period, l.trace->'changes' AS changes,
        p.start_date
 FROM earning_lines l JOIN periods p ON p.label = l.period
-WHERE l.plan_key = $1 AND l.period = ANY($2::text[]) AND l.trace->>'kind' = 'adjustment'
+WHERE l.plan_key = $1 AND l.period = ANY($2::text[]) AND l.trace->>'kind' = '{LineKind.ADJUSTMENT}'
   AND l.participant_id = ANY($3::bigint[])
 ORDER BY l.participant_id, l.trace->>'adjusts', l.period, l.line_no
 """

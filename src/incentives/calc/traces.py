@@ -22,24 +22,10 @@ from typing import Annotated, Any, Union, get_args
 import msgspec
 from msgspec import Meta
 
-from incentives.engine.results import Trace
+from incentives.engine.results import LineKind, Trace
 
-
-class TraceKind(enum.StrEnum):
-    """What made a line: a plan component's rule, one of the plan's adjustments, or a
-    payment made outside the plan."""
-
-    RATE = "rate"
-    TIERED = "tiered"
-    BONUS = "bonus"
-    SPIFF = "spiff"
-    PLAN_CAP = "plan_cap"
-    CLAWBACK = "clawback"
-    DRAW = "draw"
-    DRAW_RECOVERY = "draw_recovery"
-    ADJUSTMENT = "adjustment"
-    MANUAL_ADJUSTMENT = "manual_adjustment"
-    CONTEST_PRIZE = "contest_prize"
+# The API's name for the engine's vocabulary of lines.
+TraceKind = LineKind
 
 
 class Rounding(enum.StrEnum):
@@ -183,11 +169,11 @@ class _Gated(_Stepped, frozen=True, kw_only=True):
     )
 
 
-class RateTrace(_Gated, frozen=True, kw_only=True, tag=TraceKind.RATE.value):
+class RateTrace(_Gated, frozen=True, kw_only=True, tag=LineKind.RATE.value):
     """A rate component: one rate on the measure, or a step per deal rate."""
 
 
-class TieredTrace(_Gated, frozen=True, kw_only=True, tag=TraceKind.TIERED.value):
+class TieredTrace(_Gated, frozen=True, kw_only=True, tag=LineKind.TIERED.value):
     """A tiered component: rates by band of the measure or of attainment."""
 
     method: (
@@ -197,7 +183,7 @@ class TieredTrace(_Gated, frozen=True, kw_only=True, tag=TraceKind.TIERED.value)
     note: Annotated[str, Meta(description="Why it paid nothing, without a quota; else empty.")]
 
 
-class BonusTrace(_Earned, frozen=True, kw_only=True, tag=TraceKind.BONUS.value):
+class BonusTrace(_Earned, frozen=True, kw_only=True, tag=LineKind.BONUS.value):
     """A bonus component: fixed amounts at attainment milestones."""
 
     measure: Annotated[str, Meta(description="The key of the measure whose attainment counts.")]
@@ -207,7 +193,7 @@ class BonusTrace(_Earned, frozen=True, kw_only=True, tag=TraceKind.BONUS.value):
     ]
 
 
-class SpiffTrace(_Stepped, frozen=True, kw_only=True, tag=TraceKind.SPIFF.value):
+class SpiffTrace(_Stepped, frozen=True, kw_only=True, tag=LineKind.SPIFF.value):
     """A SPIFF: an amount per qualifying deal, as one step whose base is the deal count."""
 
     shares: Annotated[
@@ -219,14 +205,14 @@ class SpiffTrace(_Stepped, frozen=True, kw_only=True, tag=TraceKind.SPIFF.value)
     ] = []
 
 
-class PlanCapTrace(_Capped, frozen=True, kw_only=True, tag=TraceKind.PLAN_CAP.value):
+class PlanCapTrace(_Capped, frozen=True, kw_only=True, tag=LineKind.PLAN_CAP.value):
     """The plan's cap on its components' total: what it holds back (zero if not reached)."""
 
     cap: Annotated[Exact, Meta(description="The plan's cap.")]
     before_cap: Annotated[Exact, Meta(description="The components' total before the cap.")]
 
 
-class ClawbackTrace(_Shape, frozen=True, kw_only=True, tag=TraceKind.CLAWBACK.value):
+class ClawbackTrace(_Shape, frozen=True, kw_only=True, tag=LineKind.CLAWBACK.value):
     """Pay taken back for deals cancelled within the plan's clawback window."""
 
     deals: Annotated[list[str], Meta(description="The cancelled deals.")]
@@ -269,15 +255,15 @@ class _Draw(_Shape, frozen=True, kw_only=True):
     ) = None
 
 
-class DrawTrace(_Draw, frozen=True, kw_only=True, tag=TraceKind.DRAW.value):
+class DrawTrace(_Draw, frozen=True, kw_only=True, tag=LineKind.DRAW.value):
     """The draw topping pay up to the guaranteed minimum."""
 
 
-class DrawRecoveryTrace(_Draw, frozen=True, kw_only=True, tag=TraceKind.DRAW_RECOVERY.value):
+class DrawRecoveryTrace(_Draw, frozen=True, kw_only=True, tag=LineKind.DRAW_RECOVERY.value):
     """Earlier top-ups recovered from pay above the minimum."""
 
 
-class AdjustmentTrace(_Shape, frozen=True, kw_only=True, tag=TraceKind.ADJUSTMENT.value):
+class AdjustmentTrace(_Shape, frozen=True, kw_only=True, tag=LineKind.ADJUSTMENT.value):
     """A closed period's change, paid in the first open one: what the plan now says the
     period earned for a component, less what it paid for it."""
 
@@ -292,7 +278,7 @@ class AdjustmentTrace(_Shape, frozen=True, kw_only=True, tag=TraceKind.ADJUSTMEN
 
 
 class ManualAdjustmentTrace(
-    _Shape, frozen=True, kw_only=True, tag=TraceKind.MANUAL_ADJUSTMENT.value
+    _Shape, frozen=True, kw_only=True, tag=LineKind.MANUAL_ADJUSTMENT.value
 ):
     """An adjustment made by hand (an accepted dispute), paid on a statement."""
 
@@ -301,7 +287,7 @@ class ManualAdjustmentTrace(
     note: Annotated[str, Meta(description="Its reason.")]
 
 
-class ContestPrizeTrace(_Shape, frozen=True, kw_only=True, tag=TraceKind.CONTEST_PRIZE.value):
+class ContestPrizeTrace(_Shape, frozen=True, kw_only=True, tag=LineKind.CONTEST_PRIZE.value):
     """A contest's cash prize, paid on a statement."""
 
     contest: Annotated[str, Meta(description="The contest's key.")]
@@ -332,14 +318,18 @@ TracedBy = Annotated[
     Meta(description="How the line was computed: a shape per kind, told apart by `kind`."),
 ]
 
-# Each kind's shape (keyed by TraceKind members, so by their text too).
+# Each kind's shape (keyed by LineKind members, so by their text too).
 SHAPES: dict[str, type[LineTrace]] = {
-    TraceKind(shape.__struct_config__.tag): shape for shape in get_args(LineTrace)
+    LineKind(shape.__struct_config__.tag): shape for shape in get_args(LineTrace)
 }
 
 # A stored engine trace with every field at its default: how the fields its kind never
 # sets are stored, since the engine's Trace is one struct for every kind.
-_UNSET: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(Trace(kind="")))
+_UNSET: dict[str, Any] = {
+    k: v
+    for k, v in msgspec.json.decode(msgspec.json.encode(Trace(kind=LineKind.RATE))).items()
+    if k != "kind"
+}
 _DECLARED: dict[str, frozenset[str]] = {
     kind: frozenset(shape.__struct_fields__) for kind, shape in SHAPES.items()
 }

@@ -13,9 +13,7 @@ from decimal import Decimal
 
 from incentives.engine.periods import Period, period_containing
 from incentives.engine.plan import CommissionPlan, Draw
-from incentives.engine.results import Line, Trace
-
-DRAW_LINE, RECOVERY_LINE = "draw", "draw_recovery"
+from incentives.engine.results import Line, LineKind, Trace
 
 
 def _month(day: date) -> int:
@@ -92,26 +90,29 @@ class Draws:
         if guaranteed and earned < self.amount:
             top_up = self.amount - earned
             balance += top_up if draw.recoverable else 0
-            return [self._line(DRAW_LINE, "Draw", top_up, start_day, balance)], balance
+            return [self._line(LineKind.DRAW, "Draw", top_up, start_day, balance)], balance
         if balance > 0 and earned > floor:
             limit = earned - floor
             if self.max_recovery is not None:
                 limit = min(limit, self.max_recovery)
             recovered = min(balance, limit)
             balance -= recovered
-            line = self._line(RECOVERY_LINE, "Draw recovery", -recovered, start_day, balance)
+            line = self._line(
+                LineKind.DRAW_RECOVERY, "Draw recovery", -recovered, start_day, balance
+            )
             return [line], balance
         return [], balance
 
-    def _line(self, key: str, name: str, amount: int, start_day: int, balance: int) -> Line:
+    def _line(self, kind: LineKind, name: str, amount: int, start_day: int, balance: int) -> Line:
+        """A draw line, keyed by its kind (a key no component may take)."""
         draw = self.draw
         _origin, through = self._count(start_day)
         trace = Trace(
-            kind=key,
+            kind=kind,
             draw=Decimal(self.amount) / self.unit,
             draw_balance=Decimal(balance) / self.unit,
             draw_through=through,
             draw_open_ended=draw.open_ended,
             recovery=draw.recovery_rule if draw.recoverable else None,
         )
-        return Line(key, name, amount, self.plan.payout_currency, trace)
+        return Line(kind, name, amount, self.plan.payout_currency, trace)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from incentives.engine.money import exponent, from_minor
 from incentives.engine.plan import DrawRecovery
-from incentives.engine.results import Credit, Line, MeasureResult, Result, TierStep, Trace
+from incentives.engine.results import (
+    Credit,
+    Line,
+    LineKind,
+    MeasureResult,
+    Result,
+    TierStep,
+    Trace,
+)
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -150,24 +158,7 @@ def _explain_credit(credit: Credit, currency: str) -> str:
 
 def _explain_line(line: Line, measures: dict[str, MeasureResult], currency: str) -> list[str]:
     trace = line.trace
-    out: list[str] = []
-    measure = measures.get(trace.measure or "")
-    if trace.gate is not None:
-        state = "reached" if trace.gate_met else "not reached, so nothing is paid"
-        out.append(f"Nothing is paid below {percent(trace.gate)} attainment: {state}.")
-    if trace.kind == "spiff":
-        out.extend(_explain_spiff(step, trace.shares, currency) for step in trace.steps)
-    else:
-        last = len(trace.steps) - 1
-        out.extend(
-            _explain_step(step, trace.method, measure, currency, first=i == 0, last=i == last)
-            for i, step in enumerate(trace.steps)
-        )
-    for attainment, amount, reached in trace.milestones:
-        state = "reached" if reached else "not reached"
-        out.append(
-            f"Bonus of {money(amount, currency)} at {percent(attainment)} attainment: {state}."
-        )
+    out = _EXPLAIN[trace.kind](trace, measures.get(trace.measure or ""), currency)
     if trace.before_cap is not None and trace.cap is not None and trace.before_cap > trace.cap:
         out.append(
             f"Earned {money(trace.before_cap, currency)}, capped at {money(trace.cap, currency)}"
@@ -178,27 +169,87 @@ def _explain_line(line: Line, measures: dict[str, MeasureResult], currency: str)
             f"Year to date this comes to {money(trace.year_to_date, currency)}; earlier periods"
             f" of the year paid {money(trace.previously_paid, currency)}."
         )
-    if trace.deals:
-        out.append(f"Cancelled within the clawback window: {', '.join(trace.deals)}.")
-    if trace.kind == "draw" and trace.draw is not None:
-        out.append(
-            f"Your guaranteed minimum is {money(trace.draw, currency)}{_draw_end(trace)};"
-            " this tops your pay up to it."
-            + (
-                f" Still to be recovered: {money(trace.draw_balance, currency)}."
-                if trace.draw_balance
-                else ""
-            )
-        )
-    if trace.kind == "draw_recovery" and trace.draw_balance is not None:
-        out.append(
-            f"Recovers part of earlier guaranteed pay{_RECOVERED_FROM[trace.recovery]};"
-            f" still to recover: {money(trace.draw_balance, currency)}."
-        )
     out.extend(_rounding(line, currency))
     if trace.note:
         out.append(trace.note)
     return out
+
+
+def _gated_steps(trace: Trace, measure: MeasureResult | None, currency: str) -> list[str]:
+    """A rate or tiered line: its gate, then each step that paid."""
+    out: list[str] = []
+    if trace.gate is not None:
+        state = "reached" if trace.gate_met else "not reached, so nothing is paid"
+        out.append(f"Nothing is paid below {percent(trace.gate)} attainment: {state}.")
+    last = len(trace.steps) - 1
+    out.extend(
+        _explain_step(step, trace.method, measure, currency, first=i == 0, last=i == last)
+        for i, step in enumerate(trace.steps)
+    )
+    return out
+
+
+def _milestones(trace: Trace, _measure: MeasureResult | None, currency: str) -> list[str]:
+    return [
+        f"Bonus of {money(amount, currency)} at {percent(attainment)} attainment:"
+        f" {'reached' if reached else 'not reached'}."
+        for attainment, amount, reached in trace.milestones
+    ]
+
+
+def _spiff(trace: Trace, _measure: MeasureResult | None, currency: str) -> list[str]:
+    return [_explain_spiff(step, trace.shares, currency) for step in trace.steps]
+
+
+def _clawback(trace: Trace, _measure: MeasureResult | None, _currency: str) -> list[str]:
+    return (
+        [f"Cancelled within the clawback window: {', '.join(trace.deals)}."] if trace.deals else []
+    )
+
+
+def _draw(trace: Trace, _measure: MeasureResult | None, currency: str) -> list[str]:
+    if trace.draw is None:
+        return []
+    owed = (
+        f" Still to be recovered: {money(trace.draw_balance, currency)}."
+        if trace.draw_balance
+        else ""
+    )
+    return [
+        f"Your guaranteed minimum is {money(trace.draw, currency)}{_draw_end(trace)};"
+        f" this tops your pay up to it.{owed}"
+    ]
+
+
+def _draw_recovery(trace: Trace, _measure: MeasureResult | None, currency: str) -> list[str]:
+    if trace.draw_balance is None:
+        return []
+    return [
+        f"Recovers part of earlier guaranteed pay{_RECOVERED_FROM[trace.recovery]};"
+        f" still to recover: {money(trace.draw_balance, currency)}."
+    ]
+
+
+def _figures_only(_trace: Trace, _measure: MeasureResult | None, _currency: str) -> list[str]:
+    """Nothing of its own: the plan cap is told by its cap's figures, and a line made
+    outside the engine by its note."""
+    return []
+
+
+# What each kind of line says before its cap, year-to-date, rounding and note.
+_EXPLAIN: dict[LineKind, Callable[[Trace, MeasureResult | None, str], list[str]]] = {
+    LineKind.RATE: _gated_steps,
+    LineKind.TIERED: _gated_steps,
+    LineKind.BONUS: _milestones,
+    LineKind.SPIFF: _spiff,
+    LineKind.PLAN_CAP: _figures_only,
+    LineKind.CLAWBACK: _clawback,
+    LineKind.DRAW: _draw,
+    LineKind.DRAW_RECOVERY: _draw_recovery,
+    LineKind.ADJUSTMENT: _figures_only,
+    LineKind.MANUAL_ADJUSTMENT: _figures_only,
+    LineKind.CONTEST_PRIZE: _figures_only,
+}
 
 
 def _rounding(line: Line, currency: str) -> list[str]:

@@ -8,6 +8,7 @@ count measures); line amounts are integer minor units.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, Protocol
@@ -49,10 +50,27 @@ class MeasureResult(msgspec.Struct, frozen=True):
     year_to_date: bool = False
 
 
+class LineKind(enum.StrEnum):
+    """What made a line: a plan component's rule, one of the plan's adjustments, or a
+    payment made outside the plan. A trace's ``kind``, as stored and answered."""
+
+    RATE = "rate"
+    TIERED = "tiered"
+    BONUS = "bonus"
+    SPIFF = "spiff"
+    PLAN_CAP = "plan_cap"
+    CLAWBACK = "clawback"
+    DRAW = "draw"
+    DRAW_RECOVERY = "draw_recovery"
+    ADJUSTMENT = "adjustment"
+    MANUAL_ADJUSTMENT = "manual_adjustment"
+    CONTEST_PRIZE = "contest_prize"
+
+
 class Trace(msgspec.Struct, frozen=True):
     """How a line was computed. Only the fields relevant to the line's kind are set."""
 
-    kind: str
+    kind: LineKind
     measure: str | None = None
     method: str | None = None
     steps: tuple[TierStep, ...] = ()

@@ -34,7 +34,7 @@ from incentives.engine.plan import (
     SpiffComponent,
     TieredComponent,
 )
-from incentives.engine.results import Line, MeasureResult, Result, TierStep, Trace
+from incentives.engine.results import Line, LineKind, MeasureResult, Result, TierStep, Trace
 from incentives.engine.tables import BoolArray, IntArray, ParticipantTable
 from incentives.engine.tiers import Bands, graduated_points, retroactive_points
 
@@ -45,10 +45,6 @@ Describe = Callable[[int], Fields]
 
 _ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
 _ZERO, _ONE = Decimal(0), Decimal(1)
-
-# Keys of the adjustment lines (listed in validate.ADJUSTMENT_KEYS, which components avoid;
-# the draw's are in engine/draws.py).
-CAP_LINE, CLAWBACK_LINE = "plan_cap", "clawback"
 
 
 class _RateClass(NamedTuple):
@@ -357,7 +353,12 @@ class Settlement:
                 basis = points.target.cap_basis(self.plan.cap.multiple_of_target, self.unit)
 
                 def plan_cap(i: int) -> Fields:
-                    return {"kind": "plan_cap", "cap": cap[i], "before_cap": before[i], **basis(i)}
+                    return {
+                        "kind": LineKind.PLAN_CAP,
+                        "cap": cap[i],
+                        "before_cap": before[i],
+                        **basis(i),
+                    }
 
                 described.append(plan_cap)
         return _Paid(amounts, described if explain else None, total)
@@ -404,7 +405,7 @@ class Settlement:
 
             def spiff(i: int) -> Fields:
                 return {
-                    "kind": "spiff",
+                    "kind": LineKind.SPIFF,
                     "steps": (TierStep(_ZERO, None, per_deal, count[i], step[i]),),
                     **(shares(i) if shares else {}),
                 }
@@ -415,7 +416,7 @@ class Settlement:
         has_quota, quota = _quota(points, spec.key)
         if isinstance(component, BonusComponent):
             return self._bonus(component, value, has_quota, quota)
-        head: Fields = {"kind": str(component.__struct_config__.tag), "measure": spec.key}
+        head: Fields = {"kind": LineKind(str(component.__struct_config__.tag)), "measure": spec.key}
         met = np.ones(len(points), np.bool_)
         if component.gate is not None:
             met = has_quota & (value >= component.gate * quota)
@@ -539,7 +540,7 @@ class Settlement:
 
         def fields(i: int) -> Fields:
             milestones = tuple((attainment, amount, hit[i]) for attainment, amount, hit in reached)
-            return {"kind": "bonus", "measure": measure, "milestones": milestones}
+            return {"kind": LineKind.BONUS, "measure": measure, "milestones": milestones}
 
         return earned, fields
 
@@ -662,7 +663,7 @@ class _Walk:
         s, plan, paid = self.s, self.s.plan, self.paid
         keys = [(c.key, c.name) for c in plan.components]
         if plan.cap is not None:
-            keys.append((CAP_LINE, "Plan cap"))
+            keys.append((LineKind.PLAN_CAP, "Plan cap"))
         lines_of = list(zip(keys, paid.amounts, paid.describe or (), strict=True))
         claws = np.searchsorted(self.clawbacks.at, np.arange(len(self.person) + 1)).tolist()
         close, after = self.clawbacks.close.tolist(), self.clawbacks.after
@@ -702,11 +703,13 @@ class _Walk:
                     change += after[q] - period_totals[close[q]]
                     period_totals[close[q]] = after[q]
                 trace = Trace(
-                    kind="clawback",
+                    kind=LineKind.CLAWBACK,
                     deals=s.reversed_deals.get((row, k), ()),
                     unrounded=s._major(Decimal(change)),
                 )
-                lines.append(s._line(CLAWBACK_LINE, "Clawback of cancelled deals", change, trace))
+                lines.append(
+                    s._line(LineKind.CLAWBACK, "Clawback of cancelled deals", change, trace)
+                )
             if draws is not None:
                 earned = sum(x.amount for x in lines)
                 draw_lines, balance = draws.settle(start_days[i], period, earned, balance)

@@ -29,9 +29,12 @@ from incentives.engine.plan import (
     Tier,
     TieredComponent,
 )
+from incentives.engine.results import LineKind
 
 # Keys of the lines the engine adds (plan cap, clawback, draw), so components cannot use them.
-ADJUSTMENT_KEYS = frozenset({"plan_cap", "clawback", "draw", "draw_recovery"})
+ADJUSTMENT_KEYS = frozenset(
+    {LineKind.PLAN_CAP, LineKind.CLAWBACK, LineKind.DRAW, LineKind.DRAW_RECOVERY}
+)
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Beyond these a figure is almost certainly a typo (0.08 written as 8, 1.5 as 15).
 MAX_RATE = Decimal(1)

@@ -20,25 +20,31 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from incentives.calc.traces import TracedBy, TraceKind, line_trace
+from incentives.calc.traces import TracedBy, line_trace
 from incentives.db.paging import fetch_page
 from incentives.engine.explain import money
 from incentives.engine.money import format_minor
+from incentives.engine.results import LineKind
 from incentives.formats import CurrencyCode, Money
 from incentives.instants import Instant, sql_instant
 from incentives.payouts.cells import text_cell
 
-# A statement line's kind, from the trace kind of the earning line it freezes.
-_KIND = """
-CASE l.trace->>'kind'
-    WHEN 'adjustment' THEN 'adjustment'
-    WHEN 'draw' THEN 'draw'
-    WHEN 'draw_recovery' THEN 'recovery'
-    WHEN 'clawback' THEN 'clawback'
-    WHEN 'spiff' THEN 'spiff'
-    ELSE 'earning'
-END
-"""
+# A statement line's kind (STATEMENT_LINE_KINDS), by the trace kind of the line it freezes.
+STATEMENT_KIND: dict[LineKind, str] = {
+    LineKind.RATE: "earning",
+    LineKind.TIERED: "earning",
+    LineKind.BONUS: "earning",
+    LineKind.SPIFF: "spiff",
+    LineKind.PLAN_CAP: "earning",
+    LineKind.CLAWBACK: "clawback",
+    LineKind.DRAW: "draw",
+    LineKind.DRAW_RECOVERY: "recovery",
+    LineKind.ADJUSTMENT: "adjustment",
+    LineKind.MANUAL_ADJUSTMENT: "adjustment",
+    LineKind.CONTEST_PRIZE: "spiff",
+}
+# The same, as the JSON the statements' SQL looks a trace's kind up in ($2).
+_KIND_JSON = msgspec.json.encode(STATEMENT_KIND).decode()
 
 # What a period pays: its earning lines, and manual adjustments (accepted disputes) that
 # were made to land in it and no statement has taken up yet.
@@ -58,12 +64,13 @@ GROUP BY participant_id, period, currency
 ORDER BY participant_id, currency
 """
 
-_CREATE_LINES = f"""
+_CREATE_LINES = """
 INSERT INTO statement_lines (statement_id, line_no, kind, plan_key, component, name,
                              amount_minor, currency, trace)
 SELECT s.id,
        row_number() OVER (PARTITION BY s.id ORDER BY l.plan_key, l.line_no),
-       {_KIND}, l.plan_key, l.component, l.name, l.amount_minor, l.currency, l.trace
+       $2::text::jsonb ->> (l.trace->>'kind'), l.plan_key, l.component, l.name, l.amount_minor,
+       l.currency, l.trace
 FROM earning_lines l
 JOIN statements s ON s.participant_id = l.participant_id AND s.period = l.period
     AND s.currency = l.currency
@@ -77,9 +84,9 @@ INSERT INTO statement_lines (statement_id, line_no, kind, plan_key, component, n
 SELECT s.id,
        coalesce((SELECT max(x.line_no) FROM statement_lines x WHERE x.statement_id = s.id), 0)
            + row_number() OVER (PARTITION BY s.id ORDER BY m.id),
-       'adjustment', NULL, 'manual', left('Adjustment: ' || m.reason, 300), m.amount_minor,
-       m.currency,
-       jsonb_build_object('kind', '{TraceKind.MANUAL_ADJUSTMENT}', 'manual_adjustment', m.id,
+       '{STATEMENT_KIND[LineKind.MANUAL_ADJUSTMENT]}', NULL, 'manual',
+       left('Adjustment: ' || m.reason, 300), m.amount_minor, m.currency,
+       jsonb_build_object('kind', '{LineKind.MANUAL_ADJUSTMENT}', 'manual_adjustment', m.id,
                           'dispute', m.dispute_id, 'note', m.reason)
 FROM manual_adjustments m
 JOIN statements s ON s.participant_id = m.participant_id AND s.period = m.period
@@ -103,8 +110,9 @@ INSERT INTO statement_lines (statement_id, line_no, kind, plan_key, component, n
 SELECT s.id,
        coalesce((SELECT max(x.line_no) FROM statement_lines x WHERE x.statement_id = s.id), 0)
            + row_number() OVER (PARTITION BY s.id ORDER BY z.id),
-       'spiff', NULL, left('contest:' || c.key, 100), z.name, z.amount_minor, z.currency,
-       jsonb_build_object('kind', '{TraceKind.CONTEST_PRIZE}', 'contest', c.key, 'rank', z.rank,
+       '{STATEMENT_KIND[LineKind.CONTEST_PRIZE]}', NULL, left('contest:' || c.key, 100), z.name,
+       z.amount_minor, z.currency,
+       jsonb_build_object('kind', '{LineKind.CONTEST_PRIZE}', 'contest', c.key, 'rank', z.rank,
                           'prize_payout', z.id, 'note', z.name)
 FROM prize_payouts z
 JOIN contests c ON c.id = z.contest_id
@@ -130,9 +138,10 @@ class Created(msgspec.Struct):
 
 async def create_statements(conn: asyncpg.Connection, period: str) -> Created:
     """Freeze the period's earning lines into draft statements (in the caller's transaction)."""
+    await conn.execute(_CREATE, period)
+    # The kind of each statement line is looked up from its trace's, as STATEMENT_KIND says.
+    await conn.execute(_CREATE_LINES, period, _KIND_JSON)
     for statement in (
-        _CREATE,
-        _CREATE_LINES,
         _CREATE_MANUAL_LINES,
         _TAKE_UP_MANUAL,
         _CREATE_PRIZE_LINES,
