@@ -20,7 +20,8 @@ from incentives.audit.log import Actor
 from incentives.calc import incremental, runs
 from incentives.calc import load as loader
 from incentives.db.connection import driver_transaction, make_engine
-from incentives.ingest.service import Touched, ingest
+from incentives.ingest.service import ingest
+from incentives.ingest.touched import Touched
 
 P = ParamSpec("P")
 R = TypeVar("R")

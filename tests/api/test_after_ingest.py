@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from incentives.audit.log import CLI_ACTOR
 from incentives.db.connection import driver_of, driver_transaction
-from incentives.ingest.service import Touched, ingest
+from incentives.ingest.service import ingest
+from incentives.ingest.touched import Touched
 from incentives.plans.publish import publish
 from incentives.recompute.after_ingest import after_ingest
 from tests.api.conftest import Headers

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.audit.log import CLI_ACTOR
 from incentives.calc import incremental
 from incentives.db.connection import driver_transaction
-from incentives.ingest.service import Touched
+from incentives.ingest.touched import Touched
 from incentives.plans.publish import publish
 from tests.api.conftest import FLAT, Client, Headers, post_deal
 

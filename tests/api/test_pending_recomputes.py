@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.audit.log import CLI_ACTOR
 from incentives.calc import incremental
 from incentives.db.connection import driver_transaction
-from incentives.ingest.service import Touched, ingest
+from incentives.ingest.service import ingest
+from incentives.ingest.touched import Touched
 from incentives.recompute import pending, recover
 from tests.api.conftest import Client, Headers, post_deal
 from tests.api.test_after_ingest import DEAL, _pay

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from incentives.audit.log import CLI_ACTOR
 from incentives.db.connection import driver_transaction
 from incentives.games import contests, standings
-from incentives.ingest.service import Touched, ingest
+from incentives.ingest.service import ingest
+from incentives.ingest.touched import Touched
 from tests.games.conftest import deal
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}

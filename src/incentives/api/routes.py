@@ -23,7 +23,8 @@ from incentives.bounds import BULK_BODY_MAX, MAX_BATCH, YEAR_MAX, YEAR_MIN, Fisc
 from incentives.db.connection import driver_transaction
 from incentives.db.faults import OUTAGE, Fault, classify
 from incentives.ingest.items import Kind
-from incentives.ingest.service import IngestResult, Touched, ingest
+from incentives.ingest.service import IngestResult, ingest
+from incentives.ingest.touched import Touched
 from incentives.periods.store import GeneratedYear, generate
 from incentives.plans.vocabulary import vocabularies_in_force
 from incentives.recompute import pending

@@ -33,7 +33,7 @@ from incentives.audit.log import Actor
 from incentives.calc.runs import MAX_PARTICIPANT_LOCKS, RunSummary, calculate
 from incentives.config import load_settings
 from incentives.db.connection import driver_of, make_engine
-from incentives.ingest.service import Touched
+from incentives.ingest.touched import Touched
 from incentives.orphans import end_with_parent
 from incentives.plans.publish import in_force
 

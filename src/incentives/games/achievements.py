@@ -33,7 +33,7 @@ from incentives.games.model import (
     StreakTrigger,
     decode_achievement,
 )
-from incentives.ingest.service import Touched
+from incentives.ingest.touched import Touched
 from incentives.plans.strict_yaml import parse_text
 
 logger = logging.getLogger(__name__)

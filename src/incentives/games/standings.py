@@ -25,7 +25,7 @@ from incentives.db.connection import driver_of, driver_transaction
 from incentives.games import scoring
 from incentives.games.model import Contest, decode_contest
 from incentives.games.query import Query, entries_query
-from incentives.ingest.service import Touched
+from incentives.ingest.touched import Touched
 
 logger = logging.getLogger(__name__)
 

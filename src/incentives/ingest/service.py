@@ -34,7 +34,7 @@ from incentives.ingest.items import (
 )
 from incentives.ingest.problems import BatchRejected, ItemProblem
 from incentives.ingest.references import Directory, team_ids
-from incentives.ingest.touched import Touched as Touched  # where callers import it from
+from incentives.ingest.touched import Touched
 from incentives.ingest.warnings import (
     IngestWarning,
     PlansInForce,

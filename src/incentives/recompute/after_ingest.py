@@ -10,7 +10,7 @@ from incentives.audit.log import CLI_ACTOR, Actor
 from incentives.calc import incremental
 from incentives.calc.incremental import Rollups
 from incentives.games import achievements, standings
-from incentives.ingest.service import Touched
+from incentives.ingest.touched import Touched
 from incentives.recompute import pending
 
 
